@@ -1,0 +1,132 @@
+// Package alertanalytics records operational alerts and what people did about
+// them (acknowledge, resolve, snooze, dismiss), and computes per-tenant
+// analytics over them: daily trends by priority, time to acknowledge and to
+// resolve, resolution rate, top categories, a forecast, the busiest weekday, a
+// dashboard with money at risk and savings, period-over-period comparison, and
+// tenant deletion with a dry run.
+//
+// A Service sits over a store.Store: the sqlite package (a file, or memory for
+// tests) or the postgres package (a pgx pool). The Service validates input,
+// fills in defaults and does the metric maths; the store persists rows and
+// aggregates inside the database. The httpapi package mounts a Service on a
+// net/http server.
+//
+// Every call is scoped to one tenant. Times are UTC with millisecond
+// precision; durations are whole seconds.
+package alertanalytics
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/alertanalytics/alertanalytics/store"
+)
+
+// ErrNotFound is returned, wrapped, when an alert does not exist in the
+// tenant. Alerts of other tenants are not found either.
+var ErrNotFound = store.ErrNotFound
+
+// ErrInvalidArgument is returned, wrapped in a *FieldError naming the field
+// at fault, when input breaks a validation rule. Nothing is written then.
+var ErrInvalidArgument = errors.New("invalid argument")
+
+// FieldError is a validation failure of one input field. It matches
+// ErrInvalidArgument under errors.Is; use errors.As to read the field.
+type FieldError struct {
+	// Field is the input field at fault, in its JSON spelling, such as
+	// "priority_level" or "business_impact.financial_impact_eur".
+	Field string
+	// Detail says what is wrong with it.
+	Detail string
+}
+
+// Error implements error.
+func (e *FieldError) Error() string { return "invalid argument: " + e.Field + ": " + e.Detail }
+
+// Is reports whether target is ErrInvalidArgument.
+func (e *FieldError) Is(target error) bool { return target == ErrInvalidArgument }
+
+func invalid(field, detail string) error { return &FieldError{Field: field, Detail: detail} }
+
+// Re-exported domain types, so callers need not import the store package.
+type (
+	// Alert is one operational alert; see store.Alert.
+	Alert = store.Alert
+	// Interaction is one thing a person did about an alert; see store.Interaction.
+	Interaction = store.Interaction
+	// Priority is an alert's urgency; see store.Priority.
+	Priority = store.Priority
+	// TypeClass is an alert's kind of situation; see store.TypeClass.
+	TypeClass = store.TypeClass
+	// Status is an alert's life-cycle state; see store.Status.
+	Status = store.Status
+	// InteractionType is what a person did; see store.InteractionType.
+	InteractionType = store.InteractionType
+	// TenantCounts is the number of rows a tenant owns per table.
+	TenantCounts = store.TenantCounts
+)
+
+// Re-exported enum values.
+const (
+	PriorityCritical  = store.PriorityCritical
+	PriorityImportant = store.PriorityImportant
+	PriorityStandard  = store.PriorityStandard
+	PriorityInfo      = store.PriorityInfo
+
+	TypeClassActionNeeded   = store.TypeClassActionNeeded
+	TypeClassPreventedIssue = store.TypeClassPreventedIssue
+	TypeClassTrendWarning   = store.TypeClassTrendWarning
+	TypeClassEscalation     = store.TypeClassEscalation
+	TypeClassInformation    = store.TypeClassInformation
+
+	StatusActive       = store.StatusActive
+	StatusAcknowledged = store.StatusAcknowledged
+	StatusSnoozed      = store.StatusSnoozed
+	StatusResolved     = store.StatusResolved
+	StatusDismissed    = store.StatusDismissed
+
+	InteractionAcknowledged = store.InteractionAcknowledged
+	InteractionResolved     = store.InteractionResolved
+	InteractionSnoozed      = store.InteractionSnoozed
+	InteractionDismissed    = store.InteractionDismissed
+)
+
+// Config configures a Service. The zero value is ready to use.
+type Config struct {
+	// Clock returns the current time. It decides the analytics windows, the
+	// default times of alerts and interactions, and how far in the future a
+	// client time may be. Defaults to time.Now.
+	Clock func() time.Time
+	// Logger receives the Service's log records. Defaults to a logger that
+	// discards everything.
+	Logger *slog.Logger
+}
+
+// Service records alerts and interactions and computes analytics over one
+// store. It is safe for concurrent use; it holds no state besides its store
+// and configuration.
+type Service struct {
+	store  store.Store
+	clock  func() time.Time
+	logger *slog.Logger
+}
+
+// New returns a Service over st.
+func New(st store.Store, cfg Config) *Service {
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Service{store: st, clock: cfg.Clock, logger: cfg.Logger}
+}
+
+// now returns the clock's time in UTC, truncated to the millisecond the
+// stores keep.
+func (s *Service) now() time.Time { return s.clock().UTC().Truncate(time.Millisecond) }
+
+// maxFuture is how far ahead of the clock a client-supplied time may be.
+const maxFuture = 5 * time.Minute

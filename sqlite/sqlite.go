@@ -1,0 +1,217 @@
+// Package sqlite is a store.Store on SQLite through modernc.org/sqlite, a
+// pure-Go driver: no cgo, nothing to install.
+//
+// A file database runs in WAL mode with a busy timeout and one writer
+// connection, so concurrent callers in a process queue for writes instead of
+// failing with "database is locked", while reads run in parallel on a pool of
+// their own. Tables carry the prefix alertanalytics_ so they can share a file
+// with an application's own tables. Times are stored as integer Unix
+// milliseconds (UTC) and ids as 16-byte blobs.
+//
+// The schema is created by an explicit call to Migrate, never by Open.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/alertanalytics/alertanalytics/store"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Store is a store.Store on a SQLite database. It is safe for concurrent use.
+type Store struct {
+	writer *sql.DB // exactly one connection: the single writer
+	reader *sql.DB // read-only queries; the writer itself for in-memory databases
+}
+
+var _ store.Store = (*Store)(nil)
+
+// busyTimeout is how long a connection waits for a lock held by another
+// process before giving up.
+const busyTimeout = 10 * time.Second
+
+// Open opens (creating if needed) the SQLite database file at path. Call
+// Migrate before first use and Close when done.
+func Open(path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("sqlite: open: empty path")
+	}
+	dsn := func(extra string) string {
+		q := url.Values{}
+		q.Add("_pragma", "busy_timeout("+strconv.Itoa(int(busyTimeout/time.Millisecond))+")")
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		if extra != "" {
+			q.Add("_txlock", extra)
+		}
+		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+	}
+	writer, err := sql.Open("sqlite", dsn("immediate"))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	writer.SetConnMaxIdleTime(0)
+	// WAL mode is persistent and must be set by one connection before the
+	// readers open, or two connections may race to switch the journal mode.
+	if err := writer.PingContext(context.Background()); err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	reader, err := sql.Open("sqlite", dsn(""))
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	readers := max(4, runtime.GOMAXPROCS(0))
+	reader.SetMaxOpenConns(readers)
+	reader.SetMaxIdleConns(readers)
+	return &Store{writer: writer, reader: reader}, nil
+}
+
+// OpenMemory opens a private in-memory database, for application tests: it
+// lives as long as the Store and is shared by nothing else. Reads and writes
+// go through one connection. Call Migrate before first use.
+func OpenMemory() (*Store, error) {
+	db, err := sql.Open("sqlite", "file::memory:")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open memory: %w", err)
+	}
+	// One connection forever: a second one would see a different, empty
+	// database, and closing the only one would drop the data.
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	return &Store{writer: db, reader: db}, nil
+}
+
+// Close closes the database connections.
+func (s *Store) Close() error {
+	err := s.writer.Close()
+	if s.reader != s.writer {
+		err = errors.Join(err, s.reader.Close())
+	}
+	return err
+}
+
+// Migrate applies the embedded migrations that the database has not seen
+// yet, each in its own transaction together with its version row. Running it
+// again, or from several processes at once, is safe: each version is applied
+// exactly once.
+func (s *Store) Migrate(ctx context.Context) error {
+	if _, err := s.writer.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS alertanalytics_schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT    NOT NULL,
+		applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	if err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "migrations/")
+		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("sqlite: migrate: bad migration name %q", base)
+		}
+		body, err := migrationFiles.ReadFile(name)
+		if err != nil {
+			return fmt.Errorf("sqlite: migrate: %w", err)
+		}
+		if err := s.applyMigration(ctx, version, base, string(body)); err != nil {
+			return fmt.Errorf("sqlite: migrate %s: %w", base, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) applyMigration(ctx context.Context, version int, name, body string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM alertanalytics_schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, body); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO alertanalytics_schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+			version, name, time.Now().UnixMilli())
+		return err
+	})
+}
+
+// inTx runs fn in a write transaction on the single writer connection,
+// committing when fn returns nil and rolling back otherwise.
+func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		return errors.Join(err, ignoreDone(tx.Rollback()))
+	}
+	return tx.Commit()
+}
+
+func ignoreDone(err error) error {
+	if errors.Is(err, sql.ErrTxDone) {
+		return nil
+	}
+	return err
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func fromNullMS(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
+}
+
+func nullMS(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return ms(*t)
+}
+
+func nullText(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return string(b)
+}
+
+func nullInt(p *int) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}

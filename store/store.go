@@ -1,0 +1,358 @@
+// Package store defines the storage contract of alertanalytics: the domain
+// types every backend reads and writes, the Store interface, and the sentinel
+// errors backends map their database errors onto.
+//
+// A Store only stores. Validation, defaults and the metric maths live in the
+// root package; a backend trusts its input and answers with aggregates computed
+// inside the database. The conformance suite in store/storetest states the
+// contract of every method; each backend runs it unchanged.
+//
+// This package imports nothing else of the module, so backends never depend on
+// the root package.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// ErrNotFound is returned when the requested row does not exist for the
+// tenant. Rows of other tenants are reported as not found too.
+var ErrNotFound = errors.New("not found")
+
+// Priority is the urgency of an alert.
+type Priority string
+
+// The priority levels, from most to least urgent.
+const (
+	PriorityCritical  Priority = "critical"
+	PriorityImportant Priority = "important"
+	PriorityStandard  Priority = "standard"
+	PriorityInfo      Priority = "info"
+)
+
+// Priorities returns every priority level, most urgent first.
+func Priorities() []Priority {
+	return []Priority{PriorityCritical, PriorityImportant, PriorityStandard, PriorityInfo}
+}
+
+// Valid reports whether p is one of the defined priority levels.
+func (p Priority) Valid() bool {
+	switch p {
+	case PriorityCritical, PriorityImportant, PriorityStandard, PriorityInfo:
+		return true
+	}
+	return false
+}
+
+// TypeClass says what kind of situation an alert describes.
+type TypeClass string
+
+// The type classes.
+const (
+	TypeClassActionNeeded   TypeClass = "action_needed"
+	TypeClassPreventedIssue TypeClass = "prevented_issue"
+	TypeClassTrendWarning   TypeClass = "trend_warning"
+	TypeClassEscalation     TypeClass = "escalation"
+	TypeClassInformation    TypeClass = "information"
+)
+
+// TypeClasses returns every type class in their canonical order.
+func TypeClasses() []TypeClass {
+	return []TypeClass{TypeClassActionNeeded, TypeClassPreventedIssue, TypeClassTrendWarning, TypeClassEscalation, TypeClassInformation}
+}
+
+// Valid reports whether c is one of the defined type classes.
+func (c TypeClass) Valid() bool {
+	switch c {
+	case TypeClassActionNeeded, TypeClassPreventedIssue, TypeClassTrendWarning, TypeClassEscalation, TypeClassInformation:
+		return true
+	}
+	return false
+}
+
+// Status is where an alert stands in its life cycle.
+type Status string
+
+// The alert statuses. Active, acknowledged and snoozed are open; resolved and
+// dismissed are closed.
+const (
+	StatusActive       Status = "active"
+	StatusAcknowledged Status = "acknowledged"
+	StatusSnoozed      Status = "snoozed"
+	StatusResolved     Status = "resolved"
+	StatusDismissed    Status = "dismissed"
+)
+
+// Statuses returns every status, open ones first.
+func Statuses() []Status {
+	return []Status{StatusActive, StatusAcknowledged, StatusSnoozed, StatusResolved, StatusDismissed}
+}
+
+// Valid reports whether s is one of the defined statuses.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusActive, StatusAcknowledged, StatusSnoozed, StatusResolved, StatusDismissed:
+		return true
+	}
+	return false
+}
+
+// Open reports whether s is an open status (active, acknowledged, snoozed).
+func (s Status) Open() bool {
+	return s == StatusActive || s == StatusAcknowledged || s == StatusSnoozed
+}
+
+// InteractionType is what a person did about an alert.
+type InteractionType string
+
+// The interaction types.
+const (
+	InteractionAcknowledged InteractionType = "acknowledged"
+	InteractionResolved     InteractionType = "resolved"
+	InteractionSnoozed      InteractionType = "snoozed"
+	InteractionDismissed    InteractionType = "dismissed"
+)
+
+// Valid reports whether t is one of the defined interaction types.
+func (t InteractionType) Valid() bool {
+	switch t {
+	case InteractionAcknowledged, InteractionResolved, InteractionSnoozed, InteractionDismissed:
+		return true
+	}
+	return false
+}
+
+// NextStatus returns the status an alert in status from moves to when an
+// interaction of type t is recorded:
+//
+//   - acknowledged: active → acknowledged;
+//   - snoozed: active or acknowledged → snoozed;
+//   - resolved: any open status → resolved;
+//   - dismissed: any open status → dismissed.
+//
+// Every other combination leaves the status where it is; in particular a
+// closed alert never moves. Backends call it inside the interaction's
+// transaction so the rule is written once.
+func NextStatus(from Status, t InteractionType) Status {
+	switch {
+	case t == InteractionAcknowledged && from == StatusActive:
+		return StatusAcknowledged
+	case t == InteractionSnoozed && (from == StatusActive || from == StatusAcknowledged):
+		return StatusSnoozed
+	case t == InteractionResolved && from.Open():
+		return StatusResolved
+	case t == InteractionDismissed && from.Open():
+		return StatusDismissed
+	}
+	return from
+}
+
+// ResponseTimeSeconds returns interactedAt − createdAt in whole seconds
+// (fractions dropped), clamped at 0.
+func ResponseTimeSeconds(createdAt, interactedAt time.Time) int64 {
+	d := interactedAt.Sub(createdAt)
+	if d <= 0 {
+		return 0
+	}
+	return int64(d / time.Second)
+}
+
+// Alert is one operational alert of a tenant. Times are UTC with millisecond
+// precision.
+type Alert struct {
+	ID             uuid.UUID  `json:"id"`
+	TenantID       uuid.UUID  `json:"tenant_id"`
+	AlertType      string     `json:"alert_type"`
+	Category       string     `json:"category"`
+	Title          string     `json:"title"`
+	Message        string     `json:"message"`
+	Service        string     `json:"service"`
+	PriorityLevel  Priority   `json:"priority_level"`
+	PriorityScore  *int       `json:"priority_score"`
+	TypeClass      TypeClass  `json:"type_class"`
+	Status         Status     `json:"status"`
+	CreatedAt      time.Time  `json:"created_at"`
+	AcknowledgedAt *time.Time `json:"acknowledged_at"`
+	ResolvedAt     *time.Time `json:"resolved_at"`
+	// BusinessImpact and OrchestratorContext are the JSON objects given at
+	// ingest, kept as they were sent; nil when none was given.
+	BusinessImpact      json.RawMessage `json:"business_impact"`
+	OrchestratorContext json.RawMessage `json:"orchestrator_context"`
+	// FinancialImpactCents is business_impact.financial_impact_eur in euro
+	// cents (0 when absent), extracted at ingest so aggregates never parse JSON.
+	FinancialImpactCents int64 `json:"-"`
+	// EstimatedSavingsCents is orchestrator_context.estimated_savings_eur in
+	// euro cents (0 when absent).
+	EstimatedSavingsCents int64 `json:"-"`
+}
+
+// Interaction is one thing a person did about an alert.
+type Interaction struct {
+	ID                  uuid.UUID       `json:"id"`
+	TenantID            uuid.UUID       `json:"tenant_id"`
+	AlertID             uuid.UUID       `json:"alert_id"`
+	UserID              uuid.UUID       `json:"user_id"`
+	Type                InteractionType `json:"interaction_type"`
+	InteractedAt        time.Time       `json:"interacted_at"`
+	ResponseTimeSeconds int64           `json:"response_time_seconds"`
+	Metadata            json.RawMessage `json:"metadata"`
+	IdempotencyKey      string          `json:"idempotency_key,omitempty"`
+	// RecordedAt is when the interaction reached the service; status changes
+	// it causes are audited at this time.
+	RecordedAt time.Time `json:"recorded_at"`
+}
+
+// InteractionResult is the outcome of one interaction handed to
+// Store.RecordInteractions.
+type InteractionResult struct {
+	// Interaction is the stored interaction: the new one, or the first one
+	// recorded with the same idempotency key.
+	Interaction Interaction
+	// Duplicate is true when the idempotency key had been used before; then
+	// nothing was written for this item.
+	Duplicate bool
+	// Err is ErrNotFound when the alert does not exist in the tenant; then
+	// nothing was written for this item. Other failures abort the whole call.
+	Err error
+}
+
+// Window is a half-open time range [From, To) over alert creation times,
+// with the UTC offsets in force inside it so a backend can assign each alert
+// to its local calendar day.
+type Window struct {
+	From, To time.Time
+	// Offsets lists the UTC offsets in force in [From, To), in time order.
+	// The first span must start at or before From. Empty means UTC.
+	Offsets []OffsetSpan
+}
+
+// OffsetSpan says that from Start on (until the next span) local time is UTC
+// plus OffsetSeconds.
+type OffsetSpan struct {
+	Start         time.Time
+	OffsetSeconds int
+}
+
+// DayGroup aggregates the window's alerts created on one local day with one
+// priority level.
+type DayGroup struct {
+	// EpochDay is the local calendar date as days since 1970-01-01:
+	// floor((created_at + offset) / 24h).
+	EpochDay int64
+	Priority Priority
+	// Count is the number of alerts; Resolved and Open count those in status
+	// resolved and in an open status.
+	Count, Resolved, Open int64
+	// TypeClass counts the alerts by type class.
+	TypeClass map[TypeClass]int64
+	// PreventedSavingsCents sums EstimatedSavingsCents over prevented_issue alerts.
+	PreventedSavingsCents int64
+	// AcknowledgedCount counts alerts with an acknowledgement;
+	// AcknowledgeSeconds sums their time to acknowledge.
+	AcknowledgedCount, AcknowledgeSeconds int64
+}
+
+// CategoryCount is the number of alerts of one category.
+type CategoryCount struct {
+	Category string
+	Count    int64
+}
+
+// Distribution summarises a list of durations in whole seconds. P50…P99 are
+// nearest-rank percentiles: the value at position ceil(p × Count / 100) of the
+// ascending list. All fields are 0 when Count is 0.
+type Distribution struct {
+	Count, SumSeconds       int64
+	P50, P75, P90, P95, P99 int64
+}
+
+// ResponseTimes holds the time-to-acknowledge and time-to-resolve
+// distributions of a window's alerts, overall and per priority level. Every
+// priority level is present in the maps.
+type ResponseTimes struct {
+	Acknowledge, Resolve                     Distribution
+	AcknowledgeByPriority, ResolveByPriority map[Priority]Distribution
+}
+
+// OpenGroup aggregates a tenant's open alerts of one type class, whenever
+// they were created.
+type OpenGroup struct {
+	TypeClass            TypeClass
+	Count                int64
+	FinancialImpactCents int64
+}
+
+// TenantCounts is the number of rows a tenant owns in each table.
+type TenantCounts struct {
+	Alerts            int64 `json:"alerts"`
+	AlertInteractions int64 `json:"alert_interactions"`
+	AuditLogs         int64 `json:"audit_logs"`
+}
+
+// DeletionReceipt records a tenant deletion. It carries no tenant payload and
+// survives the deletion.
+type DeletionReceipt struct {
+	ID          uuid.UUID
+	TenantID    uuid.UUID
+	RequestedBy string
+	Deleted     TenantCounts
+	DeletedAt   time.Time
+}
+
+// Store is what a backend implements. Every method is scoped to one tenant:
+// it never reads, counts, changes or deletes another tenant's rows, even when
+// given another tenant's alert id. Errors other than ErrNotFound are the
+// backend's, wrapped.
+type Store interface {
+	// InsertAlerts stores the alerts that do not exist yet for the tenant, in
+	// one transaction, and reports for each input whether it was created. An
+	// alert whose id exists (including earlier in the same slice) is left
+	// unchanged and reported false. Alerts arrive validated, with every field
+	// set, TenantID equal to tenantID and times in UTC milliseconds.
+	InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []Alert) (created []bool, err error)
+
+	// Alert returns one alert, or ErrNotFound.
+	Alert(ctx context.Context, tenantID, alertID uuid.UUID) (Alert, error)
+
+	// RecordInteractions stores interactions in order, in one transaction,
+	// filling in ResponseTimeSeconds from the alert's created_at. For each
+	// stored interaction it moves the alert's status with NextStatus, keeps
+	// acknowledged_at / resolved_at at the earliest acknowledged / resolved
+	// interacted_at, and writes an audit-log row when the status changed.
+	// An item whose idempotency key was used before comes back as the first
+	// interaction with Duplicate set; an item whose alert does not exist comes
+	// back with Err = ErrNotFound. Neither writes anything. Any other failure
+	// rolls back every item.
+	RecordInteractions(ctx context.Context, tenantID uuid.UUID, ins []Interaction) ([]InteractionResult, error)
+
+	// WindowGroups aggregates the alerts created in the window by local day
+	// and priority level; groups with no alerts are left out.
+	WindowGroups(ctx context.Context, tenantID uuid.UUID, w Window) ([]DayGroup, error)
+
+	// TopCategories returns the limit categories with most alerts created in
+	// [from, to), by count descending then category ascending (byte order).
+	TopCategories(ctx context.Context, tenantID uuid.UUID, from, to time.Time, limit int) ([]CategoryCount, error)
+
+	// ResponseTimes returns the time-to-acknowledge and time-to-resolve
+	// distributions of the alerts created in [from, to): for each alert with
+	// an acknowledged_at (resolved_at), that time − created_at in whole
+	// seconds, clamped at 0.
+	ResponseTimes(ctx context.Context, tenantID uuid.UUID, from, to time.Time) (ResponseTimes, error)
+
+	// OpenGroups aggregates the tenant's open alerts by type class, whenever
+	// created; type classes with none are left out.
+	OpenGroups(ctx context.Context, tenantID uuid.UUID) ([]OpenGroup, error)
+
+	// CountTenant counts the tenant's rows, as DeleteTenant would delete them.
+	CountTenant(ctx context.Context, tenantID uuid.UUID) (TenantCounts, error)
+
+	// DeleteTenant deletes every alert, interaction and audit-log row of the
+	// tenant and stores the receipt with the counts deleted, all in one
+	// transaction, and returns the counts.
+	DeleteTenant(ctx context.Context, r DeletionReceipt) (TenantCounts, error)
+}
