@@ -51,3 +51,13 @@ func (s *Service) DeleteTenant(ctx context.Context, tenantID uuid.UUID, requeste
 		"alerts", r.Deleted.Alerts, "alert_interactions", r.Deleted.AlertInteractions, "audit_logs", r.Deleted.AuditLogs)
 	return r, nil
 }
+
+// TenantDeletionReceipts returns the receipts of the tenant's deletions,
+// oldest first. They hold counts and who asked, never the tenant's data.
+func (s *Service) TenantDeletionReceipts(ctx context.Context, tenantID uuid.UUID) ([]DeletionReceipt, error) {
+	rs, err := s.store.DeletionReceipts(ctx, tenantID)
+	if err != nil {
+		return nil, fmt.Errorf("tenant deletion receipts: %w", err)
+	}
+	return rs, nil
+}

@@ -451,3 +451,31 @@ func (s *Store) DeleteTenant(ctx context.Context, r store.DeletionReceipt) (stor
 	}
 	return deleted, nil
 }
+
+// DeletionReceipts implements store.Store.
+func (s *Store) DeletionReceipts(ctx context.Context, tenantID uuid.UUID) ([]store.DeletionReceipt, error) {
+	rows, err := s.reader.QueryContext(ctx, `SELECT id, requested_by, alerts, alert_interactions, audit_logs, deleted_at
+		FROM alertanalytics_deletion_receipts WHERE tenant_id = ? ORDER BY deleted_at, id`, tenantID[:])
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: deletion receipts: %w", err)
+	}
+	defer rows.Close()
+	var out []store.DeletionReceipt
+	for rows.Next() {
+		var (
+			r  = store.DeletionReceipt{TenantID: tenantID}
+			id []byte
+			at int64
+		)
+		if err := rows.Scan(&id, &r.RequestedBy, &r.Deleted.Alerts, &r.Deleted.AlertInteractions, &r.Deleted.AuditLogs, &at); err != nil {
+			return nil, fmt.Errorf("sqlite: deletion receipts: %w", err)
+		}
+		copy(r.ID[:], id)
+		r.DeletedAt = fromMS(at)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: deletion receipts: %w", err)
+	}
+	return out, nil
+}

@@ -355,4 +355,8 @@ type Store interface {
 	// tenant and stores the receipt with the counts deleted, all in one
 	// transaction, and returns the counts.
 	DeleteTenant(ctx context.Context, r DeletionReceipt) (TenantCounts, error)
+
+	// DeletionReceipts returns the receipts stored for the tenant, oldest
+	// first.
+	DeletionReceipts(ctx context.Context, tenantID uuid.UUID) ([]DeletionReceipt, error)
 }

@@ -1,0 +1,227 @@
+package storetest
+
+import (
+	"context"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/alertanalytics/alertanalytics/store"
+)
+
+// madridSpring is the window of the local days 2026-03-29…31 in
+// Europe/Madrid. Clocks go from 02:00 (+01:00) to 03:00 (+02:00) on the
+// 29th, at 01:00 UTC, so that day lasts 23 hours.
+func madridSpring(t *testing.T) store.Window {
+	return store.Window{
+		From: at(t, "2026-03-28T23:00:00Z"), // 2026-03-29 00:00 +01:00
+		To:   at(t, "2026-03-31T22:00:00Z"), // 2026-04-01 00:00 +02:00
+		Offsets: []store.OffsetSpan{
+			{Start: at(t, "2026-03-28T23:00:00Z"), OffsetSeconds: 3600},
+			{Start: at(t, "2026-03-29T01:00:00Z"), OffsetSeconds: 7200},
+		},
+	}
+}
+
+func insertWindowFixture(t *testing.T, st store.Store) {
+	a := tenantA()
+	insert(t, st, a,
+		// One millisecond before the window: out.
+		alert(a, 1, at(t, "2026-03-28T22:59:59.999Z")),
+		// First instant of the window: 29th, 00:00 local.
+		alert(a, 2, at(t, "2026-03-28T23:00:00Z"), withPriority(store.PriorityCritical),
+			withAcknowledgedAt(at(t, "2026-03-28T23:01:05.500Z"))), // 65 s
+		// 01:59:59 local, just before the change: 29th.
+		alert(a, 3, at(t, "2026-03-29T00:59:59Z"), withPriority(store.PriorityImportant),
+			withStatus(store.StatusResolved), withTypeClass(store.TypeClassTrendWarning)),
+		// 23:59:59 local (+02:00): still the 29th.
+		alert(a, 4, at(t, "2026-03-29T21:59:59Z"), withStatus(store.StatusSnoozed),
+			withTypeClass(store.TypeClassEscalation),
+			withAcknowledgedAt(at(t, "2026-03-29T21:59:00Z"))), // before created: 0 s
+		// 00:00 local on the 30th.
+		alert(a, 5, at(t, "2026-03-29T22:00:00Z"), withPriority(store.PriorityCritical),
+			withStatus(store.StatusResolved), withTypeClass(store.TypeClassPreventedIssue),
+			func(x *store.Alert) { x.EstimatedSavingsCents = 1234 }),
+		// Savings on an alert that is not a prevented issue do not count.
+		alert(a, 8, at(t, "2026-03-30T10:00:00Z"), withPriority(store.PriorityCritical),
+			withStatus(store.StatusAcknowledged), func(x *store.Alert) { x.EstimatedSavingsCents = 999 }),
+		// Last millisecond of the window: the 31st.
+		alert(a, 6, at(t, "2026-03-31T21:59:59.999Z"), withPriority(store.PriorityInfo),
+			withStatus(store.StatusDismissed), withTypeClass(store.TypeClassPreventedIssue),
+			func(x *store.Alert) { x.EstimatedSavingsCents = 100 }),
+		// The window's end is exclusive.
+		alert(a, 7, at(t, "2026-03-31T22:00:00Z")),
+	)
+	// Tenant B has an alert inside the window; it must not be counted.
+	insert(t, st, tenantB(), alert(tenantB(), 2, at(t, "2026-03-30T12:00:00Z"), withPriority(store.PriorityCritical)))
+}
+
+func sortGroups(gs []store.DayGroup) {
+	sort.Slice(gs, func(i, j int) bool {
+		if gs[i].EpochDay != gs[j].EpochDay {
+			return gs[i].EpochDay < gs[j].EpochDay
+		}
+		return gs[i].Priority < gs[j].Priority
+	})
+}
+
+func typeClasses(action, prevented, trend, escalation, information int64) map[store.TypeClass]int64 {
+	return map[store.TypeClass]int64{
+		store.TypeClassActionNeeded: action, store.TypeClassPreventedIssue: prevented,
+		store.TypeClassTrendWarning: trend, store.TypeClassEscalation: escalation, store.TypeClassInformation: information,
+	}
+}
+
+func testWindowGroupsByLocalDay(t *testing.T, st store.Store) {
+	insertWindowFixture(t, st)
+	groups, err := st.WindowGroups(context.Background(), tenantA(), madridSpring(t))
+	require.NoError(t, err)
+	sortGroups(groups)
+	d29, d30, d31 := epochDay(2026, 3, 29), epochDay(2026, 3, 30), epochDay(2026, 3, 31)
+	require.Equal(t, []store.DayGroup{
+		{EpochDay: d29, Priority: store.PriorityCritical, Count: 1, Open: 1, TypeClass: typeClasses(1, 0, 0, 0, 0),
+			AcknowledgedCount: 1, AcknowledgeSeconds: 65},
+		{EpochDay: d29, Priority: store.PriorityImportant, Count: 1, Resolved: 1, TypeClass: typeClasses(0, 0, 1, 0, 0)},
+		{EpochDay: d29, Priority: store.PriorityStandard, Count: 1, Open: 1, TypeClass: typeClasses(0, 0, 0, 1, 0),
+			AcknowledgedCount: 1, AcknowledgeSeconds: 0},
+		{EpochDay: d30, Priority: store.PriorityCritical, Count: 2, Resolved: 1, Open: 1, TypeClass: typeClasses(1, 1, 0, 0, 0),
+			PreventedSavingsCents: 1234},
+		{EpochDay: d31, Priority: store.PriorityInfo, Count: 1, TypeClass: typeClasses(0, 1, 0, 0, 0),
+			PreventedSavingsCents: 100},
+	}, groups)
+}
+
+func testWindowGroupsUTC(t *testing.T, st store.Store) {
+	insertWindowFixture(t, st)
+	w := madridSpring(t)
+	w.Offsets = nil // UTC days over the same instants
+	groups, err := st.WindowGroups(context.Background(), tenantA(), w)
+	require.NoError(t, err)
+	perDay := map[int64]int64{}
+	for _, g := range groups {
+		perDay[g.EpochDay] += g.Count
+	}
+	// Alert 2 falls on the 28th in UTC; 3, 4 and 5 on the 29th; 8 on the
+	// 30th; 6 on the 31st.
+	require.Equal(t, map[int64]int64{
+		epochDay(2026, 3, 28): 1, epochDay(2026, 3, 29): 3, epochDay(2026, 3, 30): 1, epochDay(2026, 3, 31): 1,
+	}, perDay)
+}
+
+func cat(name string, n int64) store.CategoryCount {
+	return store.CategoryCount{Category: name, Count: n}
+}
+
+func testTopCategories(t *testing.T, st store.Store) {
+	from, to := at(t, "2026-05-01T00:00:00Z"), at(t, "2026-05-08T00:00:00Z")
+	in := from.Add(time.Hour)
+	n := 0
+	add := func(tenant uuid.UUID, category string, count int, created time.Time) {
+		for range count {
+			n++
+			insert(t, st, tenant, alert(tenant, n, created, withCategory(category)))
+		}
+	}
+	add(tenantA(), "bread", 3, in)
+	add(tenantA(), "apple", 2, in)
+	add(tenantA(), "Zeta", 2, in) // "Z" sorts before "a" in byte order
+	add(tenantA(), "dough", 2, in)
+	add(tenantA(), "cake", 1, in)
+	add(tenantA(), "cake", 5, to)              // outside the window
+	add(tenantA(), "cake", 5, from.Add(-1))    // outside the window
+	add(tenantB(), "zzz-other-tenant", 10, in) // other tenant
+	ctx := context.Background()
+	top, err := st.TopCategories(ctx, tenantA(), from, to, 3)
+	require.NoError(t, err)
+	require.Equal(t, []store.CategoryCount{cat("bread", 3), cat("Zeta", 2), cat("apple", 2)}, top)
+	top, err = st.TopCategories(ctx, tenantA(), from, to, 10)
+	require.NoError(t, err)
+	require.Equal(t, []store.CategoryCount{cat("bread", 3), cat("Zeta", 2), cat("apple", 2), cat("dough", 2), cat("cake", 1)}, top)
+	top, err = st.TopCategories(ctx, tenantA(), to, to.Add(time.Hour), 3)
+	require.NoError(t, err)
+	require.Equal(t, []store.CategoryCount{cat("cake", 5)}, top)
+}
+
+func testResponseTimePercentiles(t *testing.T, st store.Store) {
+	from, to := at(t, "2026-05-01T00:00:00Z"), at(t, "2026-05-08T00:00:00Z")
+	created := from.Add(time.Hour)
+	a := tenantA()
+	var alerts []store.Alert
+	// Critical: times to acknowledge 100, 200, …, 1000 s; the first is
+	// 100.999 s, which counts as 100 whole seconds.
+	for i := 1; i <= 10; i++ {
+		d := time.Duration(i*100) * time.Second
+		if i == 1 {
+			d += 999 * time.Millisecond
+		}
+		alerts = append(alerts, alert(a, i, created, withPriority(store.PriorityCritical), withAcknowledgedAt(created.Add(d))))
+	}
+	// Info: acknowledged before it was created: 0 s.
+	alerts = append(alerts, alert(a, 11, created, withPriority(store.PriorityInfo), withAcknowledgedAt(created.Add(-time.Minute))))
+	// Standard: times to resolve 3600, 60, 7200.5, 60 s.
+	for i, d := range []time.Duration{time.Hour, time.Minute, 2*time.Hour + 500*time.Millisecond, time.Minute} {
+		alerts = append(alerts, alert(a, 20+i, created, withResolvedAt(created.Add(d))))
+	}
+	// Not acknowledged nor resolved; outside the window; other tenant.
+	alerts = append(alerts, alert(a, 30, created))
+	alerts = append(alerts, alert(a, 31, to, withAcknowledgedAt(to.Add(time.Hour)), withResolvedAt(to.Add(time.Hour))))
+	insert(t, st, a, alerts...)
+	insert(t, st, tenantB(), alert(tenantB(), 40, created, withAcknowledgedAt(created.Add(99*time.Hour))))
+
+	rt, err := st.ResponseTimes(context.Background(), a, from, to)
+	require.NoError(t, err)
+	// Overall TTA: 0, 100, …, 1000 (n = 11). Nearest rank ceil(p·n):
+	// p50 → 6th = 500, p75 → 9th = 800, p90 → 10th = 900, p95 → 11th,
+	// p99 → 11th = 1000.
+	require.Equal(t, store.Distribution{Count: 11, SumSeconds: 5500, P50: 500, P75: 800, P90: 900, P95: 1000, P99: 1000}, rt.Acknowledge)
+	// Critical TTA: 100…1000 (n = 10): p50 → 5th = 500, p75 → 8th = 800
+	// (interpolation would give 775), p90 → 9th = 900, p95 → 10th, p99 → 10th.
+	require.Equal(t, store.Distribution{Count: 10, SumSeconds: 5500, P50: 500, P75: 800, P90: 900, P95: 1000, P99: 1000},
+		rt.AcknowledgeByPriority[store.PriorityCritical])
+	require.Equal(t, store.Distribution{Count: 1}, rt.AcknowledgeByPriority[store.PriorityInfo])
+	require.Equal(t, store.Distribution{}, rt.AcknowledgeByPriority[store.PriorityImportant])
+	require.Equal(t, store.Distribution{}, rt.AcknowledgeByPriority[store.PriorityStandard])
+	// TTR: 60, 60, 3600, 7200 (n = 4): p50 → 2nd = 60 (interpolation: 1830),
+	// p75 → 3rd = 3600, p90, p95, p99 → 4th = 7200.
+	ttr := store.Distribution{Count: 4, SumSeconds: 10920, P50: 60, P75: 3600, P90: 7200, P95: 7200, P99: 7200}
+	require.Equal(t, ttr, rt.Resolve)
+	require.Equal(t, ttr, rt.ResolveByPriority[store.PriorityStandard])
+	require.Equal(t, store.Distribution{}, rt.ResolveByPriority[store.PriorityCritical])
+	require.Len(t, rt.AcknowledgeByPriority, 4)
+	require.Len(t, rt.ResolveByPriority, 4)
+
+	// An empty window: every distribution zero, every priority present.
+	rt, err = st.ResponseTimes(context.Background(), a, to.Add(24*time.Hour), to.Add(48*time.Hour))
+	require.NoError(t, err)
+	require.Equal(t, store.Distribution{}, rt.Acknowledge)
+	require.Equal(t, store.Distribution{}, rt.Resolve)
+	require.Len(t, rt.AcknowledgeByPriority, 4)
+	require.Len(t, rt.ResolveByPriority, 4)
+}
+
+func testOpenGroups(t *testing.T, st store.Store) {
+	created := at(t, "2026-05-04T08:00:00Z")
+	cents := func(c int64) func(*store.Alert) { return func(x *store.Alert) { x.FinancialImpactCents = c } }
+	a := tenantA()
+	insert(t, st, a,
+		alert(a, 1, created, cents(1000)),
+		alert(a, 2, created, withStatus(store.StatusAcknowledged), cents(250)),
+		alert(a, 3, created, withStatus(store.StatusSnoozed), withTypeClass(store.TypeClassEscalation)),
+		alert(a, 4, created, withStatus(store.StatusResolved), cents(5000)),
+		alert(a, 5, created, withStatus(store.StatusDismissed), withTypeClass(store.TypeClassInformation), cents(7)),
+		// Open alerts count whenever they were created.
+		alert(a, 6, at(t, "2020-01-01T00:00:00Z"), withTypeClass(store.TypeClassPreventedIssue), cents(1)),
+	)
+	insert(t, st, tenantB(), alert(tenantB(), 7, created, cents(100000)))
+	groups, err := st.OpenGroups(context.Background(), a)
+	require.NoError(t, err)
+	sort.Slice(groups, func(i, j int) bool { return groups[i].TypeClass < groups[j].TypeClass })
+	require.Equal(t, []store.OpenGroup{
+		{TypeClass: store.TypeClassActionNeeded, Count: 2, FinancialImpactCents: 1250},
+		{TypeClass: store.TypeClassEscalation, Count: 1, FinancialImpactCents: 0},
+		{TypeClass: store.TypeClassPreventedIssue, Count: 1, FinancialImpactCents: 1},
+	}, groups)
+}

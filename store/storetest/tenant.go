@@ -1,0 +1,158 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/alertanalytics/alertanalytics/store"
+)
+
+// insertTenantFixture gives a tenant 3 alerts, 2 of them acknowledged (2
+// interactions, 2 audit rows), and returns its counts.
+func insertTenantFixture(t *testing.T, st store.Store, tenant uuid.UUID) store.TenantCounts {
+	created := at(t, "2026-05-04T08:00:00Z")
+	insert(t, st, tenant,
+		alert(tenant, 1, created, withPriority(store.PriorityCritical), withCategory("inventory")),
+		alert(tenant, 2, created.Add(time.Hour), withTypeClass(store.TypeClassPreventedIssue)),
+		alert(tenant, 3, created.Add(2*time.Hour), withCategory("equipment")),
+	)
+	record(t, st, tenant,
+		interaction(tenant, id(1), store.InteractionAcknowledged, created.Add(10*time.Minute)),
+		interaction(tenant, id(2), store.InteractionResolved, created.Add(90*time.Minute)),
+	)
+	return store.TenantCounts{Alerts: 3, AlertInteractions: 2, AuditLogs: 2}
+}
+
+func testDeleteTenant(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	wantA := insertTenantFixture(t, st, tenantA())
+	wantB := insertTenantFixture(t, st, tenantB())
+	require.Equal(t, wantA, counts(t, st, tenantA()))
+
+	deletedAt := at(t, "2026-05-05T12:00:00Z")
+	receipt := store.DeletionReceipt{ID: uuid.Must(uuid.NewV7()), TenantID: tenantA(), RequestedBy: "gdpr-service", DeletedAt: deletedAt}
+	deleted, err := st.DeleteTenant(ctx, receipt)
+	require.NoError(t, err)
+	require.Equal(t, wantA, deleted)
+	require.Equal(t, store.TenantCounts{}, counts(t, st, tenantA()))
+	_, err = st.Alert(ctx, tenantA(), id(1))
+	require.ErrorIs(t, err, store.ErrNotFound)
+
+	// The other tenant, with the very same alert ids, is untouched.
+	require.Equal(t, wantB, counts(t, st, tenantB()))
+	require.Equal(t, store.StatusAcknowledged, getAlert(t, st, tenantB(), id(1)).Status)
+
+	// The receipt survives; deleting again deletes nothing and adds one.
+	receipt.Deleted = wantA
+	receipts, err := st.DeletionReceipts(ctx, tenantA())
+	require.NoError(t, err)
+	require.Equal(t, []store.DeletionReceipt{receipt}, receipts)
+	again := store.DeletionReceipt{ID: uuid.Must(uuid.NewV7()), TenantID: tenantA(), RequestedBy: "admin", DeletedAt: deletedAt.Add(time.Hour)}
+	deleted, err = st.DeleteTenant(ctx, again)
+	require.NoError(t, err)
+	require.Equal(t, store.TenantCounts{}, deleted)
+	receipts, err = st.DeletionReceipts(ctx, tenantA())
+	require.NoError(t, err)
+	require.Len(t, receipts, 2)
+	require.Equal(t, "admin", receipts[1].RequestedBy)
+	receipts, err = st.DeletionReceipts(ctx, tenantB())
+	require.NoError(t, err)
+	require.Empty(t, receipts)
+}
+
+// testTenantIsolation gives two tenants the same alert ids and checks that
+// every read on one ignores the other, then that writes on one leave the
+// other's answers unchanged.
+func testTenantIsolation(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	insertTenantFixture(t, st, tenantA())
+	insertTenantFixture(t, st, tenantB())
+	// B has more: one alert in the window per priority and a category A lacks.
+	created := at(t, "2026-05-04T09:30:00Z")
+	insert(t, st, tenantB(), alert(tenantB(), 50, created, withCategory("zz-b-only"), withAcknowledgedAt(created.Add(time.Hour))))
+
+	from, to := at(t, "2026-05-04T00:00:00Z"), at(t, "2026-05-05T00:00:00Z")
+	w := store.Window{From: from, To: to}
+	snapshot := func(tenant uuid.UUID) []any {
+		groups, err := st.WindowGroups(ctx, tenant, w)
+		require.NoError(t, err)
+		sortGroups(groups)
+		top, err := st.TopCategories(ctx, tenant, from, to, 10)
+		require.NoError(t, err)
+		rt, err := st.ResponseTimes(ctx, tenant, from, to)
+		require.NoError(t, err)
+		open, err := st.OpenGroups(ctx, tenant)
+		require.NoError(t, err)
+		return []any{groups, top, rt, open, counts(t, st, tenant)}
+	}
+	a := snapshot(tenantA())
+	var total int64
+	for _, g := range a[0].([]store.DayGroup) {
+		total += g.Count
+	}
+	require.Equal(t, int64(3), total)
+	require.Equal(t, []store.CategoryCount{cat("inventory", 2), cat("equipment", 1)}, a[1])
+	require.Equal(t, int64(1), a[2].(store.ResponseTimes).Acknowledge.Count)
+
+	// Writes on B, including with A's alert ids, change nothing of A's.
+	record(t, st, tenantB(), interaction(tenantB(), id(3), store.InteractionDismissed, created))
+	insert(t, st, tenantB(), alert(tenantB(), 60, created))
+	_, err := st.DeleteTenant(ctx, store.DeletionReceipt{ID: uuid.Must(uuid.NewV7()), TenantID: tenantB(), RequestedBy: "t", DeletedAt: created})
+	require.NoError(t, err)
+	require.Equal(t, a, snapshot(tenantA()))
+}
+
+func testConcurrentInteractions(t *testing.T, st store.Store) {
+	const alerts, workers, perWorker = 10, 8, 25
+	created := at(t, "2026-05-04T08:00:00Z")
+	a := tenantA()
+	for i := range alerts {
+		insert(t, st, a, alert(a, i+1, created))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*perWorker)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perWorker {
+				typ := store.InteractionAcknowledged
+				if w == workers-1 {
+					typ = store.InteractionSnoozed // the last worker snoozes every alert
+				}
+				in := interaction(a, id(i%alerts+1), typ, created.Add(time.Duration(i+1)*time.Second))
+				in.IdempotencyKey = fmt.Sprintf("w%d-i%d", w, i)
+				res, err := st.RecordInteractions(context.Background(), a, []store.Interaction{in})
+				if err == nil && (res[0].Err != nil || res[0].Duplicate) {
+					err = fmt.Errorf("item: duplicate=%v err=%v", res[0].Duplicate, res[0].Err)
+				}
+				errs <- err
+				// Reads run alongside the writes.
+				if _, err := st.OpenGroups(context.Background(), a); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	c := counts(t, st, a)
+	require.Equal(t, int64(workers*perWorker), c.AlertInteractions)
+	// Every alert ends snoozed whatever the order: active → acknowledged →
+	// snoozed, or active → snoozed with later acknowledgements not moving
+	// it; so one or two audit rows per alert.
+	for i := range alerts {
+		require.Equal(t, store.StatusSnoozed, getAlert(t, st, a, id(i+1)).Status)
+	}
+	require.LessOrEqual(t, c.AuditLogs, int64(2*alerts))
+	require.GreaterOrEqual(t, c.AuditLogs, int64(alerts))
+}
