@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"math/big"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -116,6 +119,8 @@ func normalizeJSON(field string, raw json.RawMessage, max int) (json.RawMessage,
 
 // euroCents reads the euro amount under key in a JSON object and returns it
 // in cents, rounded half away from zero; 0 when the key is absent or null.
+// The number is read as the exact decimal it is written as, so 12.345 is
+// 1235 cents, not the 1234 a binary float would give.
 func euroCents(field, key string, obj json.RawMessage) (int64, error) {
 	if obj == nil {
 		return 0, nil
@@ -124,26 +129,35 @@ func euroCents(field, key string, obj json.RawMessage) (int64, error) {
 	if err := json.Unmarshal(obj, &m); err != nil {
 		return 0, invalid(field, "must be a JSON object")
 	}
-	raw, ok := m[key]
-	if !ok || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+	raw := bytes.TrimSpace(m[key])
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return 0, nil
 	}
 	name := field + "." + key
-	var eur float64
-	if err := json.Unmarshal(raw, &eur); err != nil {
+	if raw[0] != '-' && (raw[0] < '0' || raw[0] > '9') {
 		return 0, invalid(name, "must be a finite number")
 	}
-	if math.IsNaN(eur) || math.IsInf(eur, 0) {
+	f, err := strconv.ParseFloat(string(raw), 64)
+	switch {
+	case err != nil && !errors.Is(err, strconv.ErrRange):
 		return 0, invalid(name, "must be a finite number")
-	}
-	if eur < 0 {
+	case f < 0:
 		return 0, invalid(name, "must be ≥ 0")
-	}
-	cents := math.Round(eur * 100)
-	if cents > maxEuroCents {
+	case err != nil || f > maxEuroCents/100:
 		return 0, invalid(name, "is too large")
 	}
-	return int64(cents), nil
+	if bytes.ContainsAny(raw, "eE") {
+		// Exponent notation: a binary float is as exact as the writer meant.
+		return int64(math.Round(f * 100)), nil
+	}
+	eur, ok := new(big.Rat).SetString(string(raw))
+	if !ok {
+		return 0, invalid(name, "must be a finite number")
+	}
+	// cents = round(eur × 100) = floor((200·num + den) / (2·den)) for eur ≥ 0.
+	num := new(big.Int).Mul(eur.Num(), big.NewInt(200))
+	num.Add(num, eur.Denom())
+	return num.Quo(num, new(big.Int).Mul(eur.Denom(), big.NewInt(2))).Int64(), nil
 }
 
 // newAlert validates in and returns the alert to store, with defaults filled in.

@@ -165,6 +165,10 @@ func testResponseTimePercentiles(t *testing.T, st store.Store) {
 	for i, d := range []time.Duration{time.Hour, time.Minute, 2*time.Hour + 500*time.Millisecond, time.Minute} {
 		alerts = append(alerts, alert(a, 20+i, created, withResolvedAt(created.Add(d))))
 	}
+	// Important: times to resolve 25, 5, 15 s.
+	for i, d := range []time.Duration{25 * time.Second, 5 * time.Second, 15 * time.Second} {
+		alerts = append(alerts, alert(a, 25+i, created, withPriority(store.PriorityImportant), withResolvedAt(created.Add(d))))
+	}
 	// Not acknowledged nor resolved; outside the window; other tenant.
 	alerts = append(alerts, alert(a, 30, created))
 	alerts = append(alerts, alert(a, 31, to, withAcknowledgedAt(to.Add(time.Hour)), withResolvedAt(to.Add(time.Hour))))
@@ -184,11 +188,17 @@ func testResponseTimePercentiles(t *testing.T, st store.Store) {
 	require.Equal(t, store.Distribution{Count: 1}, rt.AcknowledgeByPriority[store.PriorityInfo])
 	require.Equal(t, store.Distribution{}, rt.AcknowledgeByPriority[store.PriorityImportant])
 	require.Equal(t, store.Distribution{}, rt.AcknowledgeByPriority[store.PriorityStandard])
-	// TTR: 60, 60, 3600, 7200 (n = 4): p50 → 2nd = 60 (interpolation: 1830),
-	// p75 → 3rd = 3600, p90, p95, p99 → 4th = 7200.
-	ttr := store.Distribution{Count: 4, SumSeconds: 10920, P50: 60, P75: 3600, P90: 7200, P95: 7200, P99: 7200}
-	require.Equal(t, ttr, rt.Resolve)
-	require.Equal(t, ttr, rt.ResolveByPriority[store.PriorityStandard])
+	// Standard TTR: 60, 60, 3600, 7200 (n = 4): p50 → 2nd = 60
+	// (interpolation: 1830), p75 → 3rd = 3600, p90, p95, p99 → 4th = 7200.
+	require.Equal(t, store.Distribution{Count: 4, SumSeconds: 10920, P50: 60, P75: 3600, P90: 7200, P95: 7200, P99: 7200},
+		rt.ResolveByPriority[store.PriorityStandard])
+	// Important TTR: 5, 15, 25 (n = 3): p50 → 2nd = 15, p75 → ceil(2.25) =
+	// 3rd = 25 (rounding 2.25 would give the 2nd).
+	require.Equal(t, store.Distribution{Count: 3, SumSeconds: 45, P50: 15, P75: 25, P90: 25, P95: 25, P99: 25},
+		rt.ResolveByPriority[store.PriorityImportant])
+	// Overall TTR: 5, 15, 25, 60, 60, 3600, 7200 (n = 7): p50 → 4th = 60,
+	// p75 → ceil(5.25) = 6th = 3600, p90 → ceil(6.3) = 7th = 7200.
+	require.Equal(t, store.Distribution{Count: 7, SumSeconds: 10965, P50: 60, P75: 3600, P90: 7200, P95: 7200, P99: 7200}, rt.Resolve)
 	require.Equal(t, store.Distribution{}, rt.ResolveByPriority[store.PriorityCritical])
 	require.Len(t, rt.AcknowledgeByPriority, 4)
 	require.Len(t, rt.ResolveByPriority, 4)

@@ -1,0 +1,41 @@
+package alertanalytics
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestPredictDailyAverage(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		counts []int64
+		want   int64
+	}{
+		{[]int64{5}, 5},                   // N = 1: that day's count
+		{[]int64{1, 2, 3}, 7},             // y = 1 + i, at i = 6
+		{[]int64{2, 2, 2, 2}, 2},          // flat
+		{[]int64{0, 0, 1}, 3},             // 1/3 + 0.5·5 = 2.83
+		{[]int64{0, 1}, 5},                // y = i, at i = 5
+		{[]int64{1, 14, 0}, 3},            // 5 − 0.5·5 = 2.5, half away from zero (not to even)
+		{[]int64{4, 2, 1}, 0},             // negative, clamped
+		{[]int64{0, 0, 0, 0, 0}, 0},       // no alerts
+		{[]int64{2, 1, 1, 1, 1, 0, 3}, 2}, // 9/7 + (1/28)·7 = 1.54
+	} {
+		require.Equal(t, tc.want, predictDailyAverage(tc.counts), "%v", tc.counts)
+	}
+}
+
+func TestRounding(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, int64(13), percent(1, 8))   // 12.5 → 13
+	require.Equal(t, int64(0), percent(0, 0))    // empty
+	require.Equal(t, int64(33), percent(1, 3))   // 33.3
+	require.Equal(t, int64(67), percent(2, 3))   // 66.7
+	require.Equal(t, int64(-3), divRound(-5, 2)) // −2.5 → −3
+	require.Equal(t, -81.3, *change(3, 16))      // −81.25 → −81.3, not −81.2
+	require.Equal(t, 333.3, *change(13, 3))
+	require.Equal(t, -3.3, *change(29, 30))
+	require.Nil(t, change(5, 0))
+	require.Equal(t, 0.0, *change(4, 4))
+}
