@@ -1,0 +1,150 @@
+// Command quickstart creates a SQLite database in a temporary folder,
+// ingests a month of bakery alerts with the staff's interactions, and prints
+// the analytics and the dashboard.
+//
+//	go run ./examples/quickstart
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+	_ "time/tzdata" // the time zone works on machines without zoneinfo
+
+	"github.com/google/uuid"
+
+	"github.com/alertanalytics/alertanalytics"
+	"github.com/alertanalytics/alertanalytics/internal/demo"
+	"github.com/alertanalytics/alertanalytics/sqlite"
+)
+
+func main() {
+	tz := flag.String("tz", "Europe/Madrid", "the bakery's IANA time zone")
+	flag.Parse()
+	if err := run(context.Background(), os.Stdout, *tz); err != nil {
+		fmt.Fprintln(os.Stderr, "quickstart:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, out io.Writer, tz string) error {
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return fmt.Errorf("-tz: %w", err)
+	}
+	dir, err := os.MkdirTemp("", "alertanalytics-quickstart-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "alerts.db")
+	st, err := sqlite.Open(path)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	svc := alertanalytics.New(st, alertanalytics.Config{})
+
+	began := time.Now()
+	alerts, interactions, err := demo.Seed(ctx, svc, time.Now(), 30, 7)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "alertanalytics quickstart: demo bakery, tenant %s\n", demo.TenantID)
+	fmt.Fprintf(out, "SQLite database %s\n", path)
+	fmt.Fprintf(out, "ingested %d alerts and %d interactions in %s\n\n", alerts, interactions, time.Since(began).Round(time.Millisecond))
+	return report(ctx, out, svc, uuid.MustParse(demo.TenantID), loc)
+}
+
+// report prints the analytics and the dashboard of the last 14 days, the
+// dashboard compared with the 14 days before.
+func report(ctx context.Context, out io.Writer, svc *alertanalytics.Service, tenant uuid.UUID, loc *time.Location) error {
+	a, err := svc.Analytics(ctx, tenant, alertanalytics.Window{Days: 14, Location: loc})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Alerts per day, last 14 days (%s)\n", loc)
+	var peak int64 = 1
+	for _, p := range a.Trends {
+		peak = max(peak, p.Count)
+	}
+	for _, p := range a.Trends {
+		day, _ := time.Parse(time.DateOnly, p.Date)
+		bar := strings.Repeat("█", int(p.Count*40/peak))
+		fmt.Fprintf(out, "  %s %s  %-40s %3d  (critical %d, important %d, standard %d, info %d)\n",
+			p.Date, day.Format("Mon"), bar, p.Count, p.Critical, p.Important, p.Standard, p.Info)
+	}
+	fmt.Fprintf(out, "\n  total %d   resolved %d (%d%%)   still open %d\n", a.TotalAlerts, a.ResolvedAlerts, a.ResolutionRate, a.ActiveAlerts)
+	fmt.Fprintf(out, "  average time to acknowledge  %d min\n", a.AverageResponseTime)
+	fmt.Fprintf(out, "  busiest day                  %s\n", a.BusiestDay)
+	fmt.Fprintf(out, "  forecast for next week       ~%d alerts a day\n", a.PredictedDailyAverage)
+	fmt.Fprintf(out, "  top categories              ")
+	for _, c := range a.TopCategories {
+		fmt.Fprintf(out, " %s %d (%d%%)", c.Category, c.Count, c.Percentage)
+	}
+	fmt.Fprintln(out)
+
+	d, err := svc.Dashboard(ctx, tenant, alertanalytics.Window{Days: 14, Location: loc})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nDashboard, last %d days\n", d.PeriodDays)
+	fmt.Fprintf(out, "  alerts %d, open now %d\n", d.TotalAlerts, d.ActiveAlerts)
+	fmt.Fprintf(out, "  money at risk in open alerts  %10.2f EUR\n", d.TotalFinancialImpactAtRiskEUR)
+	fmt.Fprintf(out, "  savings from prevented issues %10.2f EUR (%d issues, %.1f%% of alerts handled by AI)\n",
+		d.EstimatedSavingsEUR, d.PreventedIssuesCount, d.AIHandlingRate)
+	pd := d.PriorityDistribution
+	fmt.Fprintf(out, "  by priority    critical %d, important %d, standard %d, info %d\n", pd.Critical, pd.Important, pd.Standard, pd.Info)
+	tc := d.TypeClassDistribution
+	fmt.Fprintf(out, "  by type class  action needed %d, prevented %d, trend warning %d, escalation %d, information %d\n",
+		tc.ActionNeeded, tc.PreventedIssue, tc.TrendWarning, tc.Escalation, tc.Information)
+
+	fmt.Fprintf(out, "\n  response times        count     mean      p50      p90      p99\n")
+	row := func(name string, s alertanalytics.ResponseTimeStats) {
+		fmt.Fprintf(out, "  %-20s %6d %8s %8s %8s %8s\n", name, s.Count,
+			dur(s.MeanSeconds), dur(s.P50Seconds), dur(s.P90Seconds), dur(s.P99Seconds))
+	}
+	rt := d.ResponseTimes
+	row("to acknowledge", rt.TimeToAcknowledge)
+	row("  critical", rt.ByPriority.Critical.TimeToAcknowledge)
+	row("  important", rt.ByPriority.Important.TimeToAcknowledge)
+	row("  standard", rt.ByPriority.Standard.TimeToAcknowledge)
+	row("  info", rt.ByPriority.Info.TimeToAcknowledge)
+	row("to resolve", rt.TimeToResolve)
+
+	pc := d.PeriodComparison
+	fmt.Fprintf(out, "\n  compared with the %d days before   now   before   change\n", d.PeriodDays)
+	cmp := func(name string, cur, prev int64, change *float64) {
+		c := "n/a"
+		if change != nil {
+			c = fmt.Sprintf("%+.1f%%", *change)
+		}
+		fmt.Fprintf(out, "  %-33s %5d %8d %8s\n", name, cur, prev, c)
+	}
+	cmp("alerts", pc.CurrentPeriod.TotalAlerts, pc.PreviousPeriod.TotalAlerts, pc.Changes.TotalAlerts)
+	cmp("resolved", pc.CurrentPeriod.ResolvedAlerts, pc.PreviousPeriod.ResolvedAlerts, pc.Changes.ResolvedAlerts)
+	cmp("resolution rate %", pc.CurrentPeriod.ResolutionRate, pc.PreviousPeriod.ResolutionRate, pc.Changes.ResolutionRate)
+	cmp("minutes to acknowledge", pc.CurrentPeriod.AverageResponseTimeMinutes, pc.PreviousPeriod.AverageResponseTimeMinutes, pc.Changes.AverageResponseTimeMinutes)
+	return nil
+}
+
+// dur prints seconds as a short human duration.
+func dur(seconds int64) string {
+	d := time.Duration(seconds) * time.Second
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", seconds)
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", seconds/60, seconds%60)
+	default:
+		return fmt.Sprintf("%dh%02dm", seconds/3600, seconds%3600/60)
+	}
+}

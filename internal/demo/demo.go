@@ -1,0 +1,175 @@
+// Package demo generates a realistic month of bakery alerts and the
+// interactions on them, for the examples.
+package demo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/alertanalytics/alertanalytics"
+)
+
+// TenantID is the demo bakery's tenant.
+const TenantID = "b4ce7e11-0000-4000-8000-00000000da7a"
+
+// users returns the bakery staff who act on alerts: head baker, shift
+// lead, purchasing.
+func users() []uuid.UUID {
+	return []uuid.UUID{
+		uuid.MustParse("0000000a-0000-4000-8000-000000000001"),
+		uuid.MustParse("0000000a-0000-4000-8000-000000000002"),
+		uuid.MustParse("0000000a-0000-4000-8000-000000000003"),
+	}
+}
+
+type kind struct {
+	category, alertType, title string
+	service                    string
+	weights                    [4]int // critical, important, standard, info
+	typeClass                  alertanalytics.TypeClass
+	impactEUR, savingsEUR      float64 // typical amounts, 0 for none
+}
+
+func kinds() []kind {
+	return []kind{
+		{"stock", "low_stock_warning", "Flour T55 below reorder point", "inventory", [4]int{2, 5, 8, 1}, alertanalytics.TypeClassActionNeeded, 140, 0},
+		{"stock", "expiring_batch", "Butter batch expires in 2 days", "inventory", [4]int{1, 4, 6, 2}, alertanalytics.TypeClassActionNeeded, 60, 0},
+		{"stock", "supplier_delay", "Supplier delivery delayed", "procurement", [4]int{2, 4, 3, 1}, alertanalytics.TypeClassEscalation, 220, 0},
+		{"production", "production_delay", "Croissant line behind schedule", "production", [4]int{2, 6, 6, 1}, alertanalytics.TypeClassActionNeeded, 90, 0},
+		{"production", "quality_check_failed", "Baguette crust below spec", "quality", [4]int{1, 3, 4, 1}, alertanalytics.TypeClassActionNeeded, 45, 0},
+		{"forecasting", "demand_spike_predicted", "Weekend demand +35% predicted", "forecasting", [4]int{0, 3, 6, 3}, alertanalytics.TypeClassPreventedIssue, 0, 80},
+		{"forecasting", "overproduction_avoided", "Reduced rye order to avoid waste", "orchestrator", [4]int{0, 1, 5, 4}, alertanalytics.TypeClassPreventedIssue, 0, 35},
+		{"forecasting", "sales_trend_down", "Pastry sales trending down", "forecasting", [4]int{0, 1, 4, 5}, alertanalytics.TypeClassTrendWarning, 0, 0},
+		{"equipment", "oven_temperature_drift", "Oven 2 temperature drifting", "equipment", [4]int{3, 4, 2, 0}, alertanalytics.TypeClassEscalation, 300, 0},
+		{"equipment", "maintenance_due", "Mixer maintenance due", "equipment", [4]int{0, 1, 3, 4}, alertanalytics.TypeClassInformation, 0, 0},
+	}
+}
+
+func pick(r *rand.Rand, weights [4]int) alertanalytics.Priority {
+	total := weights[0] + weights[1] + weights[2] + weights[3]
+	n := r.IntN(total)
+	for i, w := range weights {
+		if n < w {
+			return []alertanalytics.Priority{alertanalytics.PriorityCritical, alertanalytics.PriorityImportant,
+				alertanalytics.PriorityStandard, alertanalytics.PriorityInfo}[i]
+		}
+		n -= w
+	}
+	return alertanalytics.PriorityStandard
+}
+
+// Seed records days of demo alerts, ending at now, and the interactions on
+// them, for the demo tenant. The data is the same for the same seed and now.
+// It returns how many alerts and interactions it recorded.
+func Seed(ctx context.Context, svc *alertanalytics.Service, now time.Time, days int, seed uint64) (alerts, interactions int, err error) {
+	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	tenant := uuid.MustParse(TenantID)
+	ks := kinds()
+	staff := users()
+	start := now.Add(-time.Duration(days) * 24 * time.Hour)
+	var inputs []alertanalytics.AlertInput
+	var plans []alertanalytics.InteractionInput
+	var planUsers []uuid.UUID
+	for day := 0; day < days; day++ {
+		dayStart := start.Add(time.Duration(day) * 24 * time.Hour)
+		// Busier on Fridays and Saturdays; slowly growing over the month.
+		n := 14 + r.IntN(10) + day/4
+		if wd := dayStart.Weekday(); wd == time.Friday || wd == time.Saturday {
+			n += 8
+		}
+		for range n {
+			// Bakeries work early: most alerts between 03:00 and 15:00.
+			created := dayStart.Add(time.Duration(3*3600+r.IntN(12*3600)) * time.Second)
+			if created.After(now) {
+				continue
+			}
+			k := ks[r.IntN(len(ks))]
+			id, err := uuid.NewV7()
+			if err != nil {
+				return 0, 0, err
+			}
+			in := alertanalytics.AlertInput{
+				ID: id, AlertType: k.alertType, Category: k.category, Title: k.title, Service: k.service,
+				PriorityLevel: pick(r, k.weights), TypeClass: k.typeClass, CreatedAt: created,
+				Message: fmt.Sprintf("%s (%s)", k.title, created.Format("Mon 15:04")),
+			}
+			if k.impactEUR > 0 {
+				in.BusinessImpact = json.RawMessage(fmt.Sprintf(`{"financial_impact_eur": %.2f}`, k.impactEUR*(0.5+r.Float64())))
+			}
+			if k.savingsEUR > 0 {
+				in.OrchestratorContext = json.RawMessage(fmt.Sprintf(`{"estimated_savings_eur": %.2f, "model": "demand-v3"}`, k.savingsEUR*(0.5+r.Float64())))
+			}
+			inputs = append(inputs, in)
+
+			// Critical alerts are acknowledged fast, info ones slowly or never.
+			ackMean := map[alertanalytics.Priority]float64{"critical": 4, "important": 15, "standard": 45, "info": 120}[in.PriorityLevel]
+			user := staff[r.IntN(len(staff))]
+			at := created
+			add := func(t alertanalytics.InteractionType, after time.Duration) bool {
+				at = at.Add(after)
+				if at.After(now) {
+					return false
+				}
+				plans = append(plans, alertanalytics.InteractionInput{AlertID: id, Type: t, InteractedAt: at})
+				planUsers = append(planUsers, user)
+				return true
+			}
+			minutes := func(mean float64) time.Duration {
+				return time.Duration(-mean*math.Log(1-r.Float64())*60) * time.Second
+			}
+			switch x := r.Float64(); {
+			case x < 0.08:
+				add(alertanalytics.InteractionDismissed, minutes(ackMean))
+			case x < 0.80:
+				if !add(alertanalytics.InteractionAcknowledged, minutes(ackMean)) {
+					break
+				}
+				if r.Float64() < 0.15 {
+					if !add(alertanalytics.InteractionSnoozed, minutes(30)) {
+						break
+					}
+				}
+				if r.Float64() < 0.85 {
+					add(alertanalytics.InteractionResolved, minutes(ackMean*4))
+				}
+			}
+		}
+	}
+	for i := 0; i < len(inputs); i += 1000 {
+		res, err := svc.RecordAlerts(ctx, tenant, inputs[i:min(i+1000, len(inputs))])
+		if err != nil {
+			return 0, 0, err
+		}
+		if len(res.Rejected) > 0 {
+			return 0, 0, fmt.Errorf("demo alert %d rejected: %w", i+res.Rejected[0].Index, res.Rejected[0].Err)
+		}
+		alerts += res.Created
+	}
+	// Interactions are recorded per user, in time order, as devices would
+	// sync them.
+	for _, user := range staff {
+		var batch []alertanalytics.InteractionInput
+		for i, p := range plans {
+			if planUsers[i] == user {
+				batch = append(batch, p)
+			}
+		}
+		sort.SliceStable(batch, func(i, j int) bool { return batch[i].InteractedAt.Before(batch[j].InteractedAt) })
+		res, err := svc.RecordInteractions(ctx, tenant, user, batch)
+		if err != nil {
+			return 0, 0, err
+		}
+		if len(res.Rejected) > 0 {
+			return 0, 0, fmt.Errorf("demo interaction rejected: %w", res.Rejected[0].Err)
+		}
+		interactions += res.Created
+	}
+	return alerts, interactions, nil
+}
