@@ -19,6 +19,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/alertanalytics/alertanalytics/store"
@@ -130,3 +131,17 @@ func (s *Service) now() time.Time { return s.clock().UTC().Truncate(time.Millise
 
 // maxFuture is how far ahead of the clock a client-supplied time may be.
 const maxFuture = 5 * time.Minute
+
+// concurrently runs the independent reads fns at the same time, so a store
+// with a connection pool answers them in parallel, and returns once all have
+// finished, with their errors joined. No goroutine outlives the call.
+func concurrently(fns ...func() error) error {
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns[1:] {
+		wg.Go(func() { errs[i+1] = fn() })
+	}
+	errs[0] = fns[0]()
+	wg.Wait()
+	return errors.Join(errs...)
+}

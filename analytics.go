@@ -309,11 +309,17 @@ func (s *Service) Analytics(ctx context.Context, tenantID uuid.UUID, w Window) (
 	if err != nil {
 		return Analytics{}, err
 	}
-	t, err := s.windowTotals(ctx, tenantID, sp)
-	if err != nil {
-		return Analytics{}, fmt.Errorf("analytics: %w", err)
-	}
-	cats, err := s.store.TopCategories(ctx, tenantID, sp.start, sp.end, topCategoriesCount)
+	var (
+		t    windowTotals
+		cats []store.CategoryCount
+	)
+	err = concurrently(
+		func() (err error) { t, err = s.windowTotals(ctx, tenantID, sp); return err },
+		func() (err error) {
+			cats, err = s.store.TopCategories(ctx, tenantID, sp.start, sp.end, topCategoriesCount)
+			return err
+		},
+	)
 	if err != nil {
 		return Analytics{}, fmt.Errorf("analytics: %w", err)
 	}

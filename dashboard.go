@@ -162,19 +162,17 @@ func (s *Service) Dashboard(ctx context.Context, tenantID uuid.UUID, w Window) (
 		return Dashboard{}, err
 	}
 	prev := sp.previous()
-	cur, err := s.windowTotals(ctx, tenantID, sp)
-	if err != nil {
-		return Dashboard{}, fmt.Errorf("dashboard: %w", err)
-	}
-	before, err := s.windowTotals(ctx, tenantID, prev)
-	if err != nil {
-		return Dashboard{}, fmt.Errorf("dashboard: %w", err)
-	}
-	rt, err := s.store.ResponseTimes(ctx, tenantID, sp.start, sp.end)
-	if err != nil {
-		return Dashboard{}, fmt.Errorf("dashboard: %w", err)
-	}
-	open, err := s.store.OpenGroups(ctx, tenantID)
+	var (
+		cur, before windowTotals
+		rt          store.ResponseTimes
+		open        []store.OpenGroup
+	)
+	err = concurrently(
+		func() (err error) { cur, err = s.windowTotals(ctx, tenantID, sp); return err },
+		func() (err error) { before, err = s.windowTotals(ctx, tenantID, prev); return err },
+		func() (err error) { rt, err = s.store.ResponseTimes(ctx, tenantID, sp.start, sp.end); return err },
+		func() (err error) { open, err = s.store.OpenGroups(ctx, tenantID); return err },
+	)
 	if err != nil {
 		return Dashboard{}, fmt.Errorf("dashboard: %w", err)
 	}

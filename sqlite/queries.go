@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -300,82 +301,84 @@ func (s *Store) TopCategories(ctx context.Context, tenantID uuid.UUID, from, to 
 	return out, nil
 }
 
-// responseTimesQuery ranks each window's durations with window functions so
-// only one row per (kind, priority) and one per kind leave the database.
-// kind 0 is time to acknowledge, 1 time to resolve; rank k of n is the
-// nearest rank ceil(p × n / 100), computed in integers.
+// responseTimesQuery ranks the durations of one kind (time to acknowledge
+// or to resolve, the column passed as %[1]s) with window functions, overall
+// and per priority, and lets out only the rows that hold an answer: the
+// first of each priority (which carries its count and sum) and those at a
+// nearest rank ceil(p × n / 100) for p = 50, 75, 90, 95, 99, computed in
+// integers.
 const responseTimesQuery = `
-WITH v AS (
-	SELECT 0 AS kind, priority_level AS p, max(0, (acknowledged_at - created_at) / 1000) AS s
-	FROM alertanalytics_alerts
-	WHERE tenant_id = ?1 AND created_at >= ?2 AND created_at < ?3 AND acknowledged_at IS NOT NULL
-	UNION ALL
-	SELECT 1, priority_level, max(0, (resolved_at - created_at) / 1000)
-	FROM alertanalytics_alerts
-	WHERE tenant_id = ?1 AND created_at >= ?2 AND created_at < ?3 AND resolved_at IS NOT NULL
-), r AS MATERIALIZED (
-	SELECT kind, p, s,
-		row_number() OVER (PARTITION BY kind ORDER BY s) AS rn_all,
-		count(*) OVER (PARTITION BY kind) AS n_all,
-		row_number() OVER (PARTITION BY kind, p ORDER BY s) AS rn_p,
-		count(*) OVER (PARTITION BY kind, p) AS n_p
-	FROM v
+SELECT p, s, rn_all, n_all, rn_p, n_p, sum_p FROM (
+	SELECT p, s,
+		row_number() OVER (ORDER BY s) AS rn_all,
+		count(*) OVER () AS n_all,
+		row_number() OVER (PARTITION BY p ORDER BY s) AS rn_p,
+		count(*) OVER (PARTITION BY p) AS n_p,
+		sum(s) OVER (PARTITION BY p) AS sum_p
+	FROM (
+		SELECT priority_level AS p, max(0, (%[1]s - created_at) / 1000) AS s
+		FROM alertanalytics_alerts
+		WHERE tenant_id = ?1 AND created_at >= ?2 AND created_at < ?3 AND %[1]s IS NOT NULL
+	)
 )
-SELECT kind, '' AS p, count(*), sum(s),
-	max(CASE WHEN rn_all = (50 * n_all + 99) / 100 THEN s END),
-	max(CASE WHEN rn_all = (75 * n_all + 99) / 100 THEN s END),
-	max(CASE WHEN rn_all = (90 * n_all + 99) / 100 THEN s END),
-	max(CASE WHEN rn_all = (95 * n_all + 99) / 100 THEN s END),
-	max(CASE WHEN rn_all = (99 * n_all + 99) / 100 THEN s END)
-FROM r GROUP BY kind
-UNION ALL
-SELECT kind, p, count(*), sum(s),
-	max(CASE WHEN rn_p = (50 * n_p + 99) / 100 THEN s END),
-	max(CASE WHEN rn_p = (75 * n_p + 99) / 100 THEN s END),
-	max(CASE WHEN rn_p = (90 * n_p + 99) / 100 THEN s END),
-	max(CASE WHEN rn_p = (95 * n_p + 99) / 100 THEN s END),
-	max(CASE WHEN rn_p = (99 * n_p + 99) / 100 THEN s END)
-FROM r GROUP BY kind, p`
+WHERE rn_p = 1
+	OR rn_all IN ((50 * n_all + 99) / 100, (75 * n_all + 99) / 100, (90 * n_all + 99) / 100, (95 * n_all + 99) / 100, (99 * n_all + 99) / 100)
+	OR rn_p IN ((50 * n_p + 99) / 100, (75 * n_p + 99) / 100, (90 * n_p + 99) / 100, (95 * n_p + 99) / 100, (99 * n_p + 99) / 100)`
 
-// ResponseTimes implements store.Store.
+// ResponseTimes implements store.Store. The two distributions are ranked
+// by two queries running side by side.
 func (s *Store) ResponseTimes(ctx context.Context, tenantID uuid.UUID, from, to time.Time) (store.ResponseTimes, error) {
-	rt := store.ResponseTimes{
-		AcknowledgeByPriority: map[store.Priority]store.Distribution{},
-		ResolveByPriority:     map[store.Priority]store.Distribution{},
+	var (
+		rt         store.ResponseTimes
+		errA, errR error
+		wg         sync.WaitGroup
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		rt.Acknowledge, rt.AcknowledgeByPriority, errA = s.distribution(ctx, "acknowledged_at", tenantID, from, to)
+	}()
+	rt.Resolve, rt.ResolveByPriority, errR = s.distribution(ctx, "resolved_at", tenantID, from, to)
+	wg.Wait()
+	if err := errors.Join(errA, errR); err != nil {
+		return store.ResponseTimes{}, fmt.Errorf("sqlite: response times: %w", err)
 	}
+	return rt, nil
+}
+
+func (s *Store) distribution(ctx context.Context, column string, tenantID uuid.UUID, from, to time.Time) (store.Distribution, map[store.Priority]store.Distribution, error) {
+	var overall store.Distribution
+	byPriority := make(map[store.Priority]store.Distribution, 4)
 	for _, p := range store.Priorities() {
-		rt.AcknowledgeByPriority[p] = store.Distribution{}
-		rt.ResolveByPriority[p] = store.Distribution{}
+		byPriority[p] = store.Distribution{}
 	}
-	rows, err := s.reader.QueryContext(ctx, responseTimesQuery, tenantID[:], ms(from), ms(to))
+	rows, err := s.reader.QueryContext(ctx, fmt.Sprintf(responseTimesQuery, column), tenantID[:], ms(from), ms(to))
 	if err != nil {
-		return rt, fmt.Errorf("sqlite: response times: %w", err)
+		return overall, nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			kind     int
-			priority string
-			d        store.Distribution
+			p                             string
+			v, rnAll, nAll, rnP, nP, sumP int64
 		)
-		if err := rows.Scan(&kind, &priority, &d.Count, &d.SumSeconds, &d.P50, &d.P75, &d.P90, &d.P95, &d.P99); err != nil {
-			return rt, fmt.Errorf("sqlite: response times: %w", err)
+		if err := rows.Scan(&p, &v, &rnAll, &nAll, &rnP, &nP, &sumP); err != nil {
+			return overall, nil, err
 		}
-		switch {
-		case kind == 0 && priority == "":
-			rt.Acknowledge = d
-		case kind == 1 && priority == "":
-			rt.Resolve = d
-		case kind == 0:
-			rt.AcknowledgeByPriority[store.Priority(priority)] = d
-		default:
-			rt.ResolveByPriority[store.Priority(priority)] = d
-		}
+		d := byPriority[store.Priority(p)]
+		d.Count, d.SumSeconds = nP, sumP
+		store.SetPercentiles(&d, rnP, v)
+		byPriority[store.Priority(p)] = d
+		overall.Count = nAll
+		store.SetPercentiles(&overall, rnAll, v)
 	}
 	if err := rows.Err(); err != nil {
-		return rt, fmt.Errorf("sqlite: response times: %w", err)
+		return overall, nil, err
 	}
-	return rt, nil
+	for _, d := range byPriority {
+		overall.SumSeconds += d.SumSeconds
+	}
+	return overall, byPriority, nil
 }
 
 // OpenGroups implements store.Store.

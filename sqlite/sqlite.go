@@ -56,6 +56,7 @@ func Open(path string) (*Store, error) {
 		q.Add("_pragma", "busy_timeout("+strconv.Itoa(int(busyTimeout/time.Millisecond))+")")
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Add("_pragma", "cache_size(-32768)") // 32 MiB of pages per connection
 		if extra != "" {
 			q.Add("_txlock", extra)
 		}

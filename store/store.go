@@ -271,6 +271,24 @@ type Distribution struct {
 	P50, P75, P90, P95, P99 int64
 }
 
+// NearestRank returns the 1-based position of the p-th percentile (0 < p ≤
+// 100) in an ascending list of n values: ceil(p × n / 100), in integers.
+func NearestRank(p, n int64) int64 { return (p*n + 99) / 100 }
+
+// SetPercentiles stores v in every percentile of d whose nearest rank in a
+// list of d.Count values is rank. Backends that rank values in SQL call it
+// for each ranked row they read.
+func SetPercentiles(d *Distribution, rank, v int64) {
+	for _, t := range []struct {
+		p   int64
+		dst *int64
+	}{{50, &d.P50}, {75, &d.P75}, {90, &d.P90}, {95, &d.P95}, {99, &d.P99}} {
+		if NearestRank(t.p, d.Count) == rank {
+			*t.dst = v
+		}
+	}
+}
+
 // ResponseTimes holds the time-to-acknowledge and time-to-resolve
 // distributions of a window's alerts, overall and per priority level. Every
 // priority level is present in the maps.
