@@ -2,8 +2,13 @@ package sqlite_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/stretchr/testify/require"
 
@@ -36,4 +41,49 @@ func TestConformanceMemory(t *testing.T) {
 		require.NoError(t, st.Migrate(context.Background()))
 		return st
 	})
+}
+
+// TestTwoStoresOneFile opens the same file twice, as two processes would,
+// migrates from both at once and writes from both at once: every write
+// lands and none fails with "database is locked".
+func TestTwoStoresOneFile(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "shared.db")
+	stores := make([]*sqlite.Store, 4)
+	for i := range stores {
+		st, err := sqlite.Open(path)
+		require.NoError(t, err)
+		t.Cleanup(func() { require.NoError(t, st.Close()) })
+		stores[i] = st
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(stores))
+	for i, st := range stores {
+		wg.Go(func() { errs[i] = st.Migrate(ctx) })
+	}
+	wg.Wait()
+	require.NoError(t, errors.Join(errs...))
+	require.NoError(t, stores[0].Migrate(ctx), "migrating again is a no-op")
+
+	tenant := uuid.New()
+	const perStore = 50
+	for i, st := range stores {
+		wg.Go(func() {
+			for j := range perStore {
+				a := store.Alert{ID: uuid.Must(uuid.NewV7()), TenantID: tenant, AlertType: "t", Category: "c",
+					PriorityLevel: store.PriorityInfo, TypeClass: store.TypeClassInformation, Status: store.StatusActive,
+					CreatedAt: time.UnixMilli(int64(i*perStore + j)).UTC()}
+				if _, err := st.InsertAlerts(ctx, tenant, []store.Alert{a}); err != nil {
+					errs[i] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	require.NoError(t, errors.Join(errs...))
+	counts, err := stores[1].CountTenant(ctx, tenant)
+	require.NoError(t, err)
+	require.Equal(t, int64(len(stores)*perStore), counts.Alerts)
 }
