@@ -1,0 +1,225 @@
+// Package postgres is a store.Store on PostgreSQL through pgx/v5.
+//
+// It works on a *pgxpool.Pool the caller opened (Connect opens one from a
+// DSN) and keeps its tables in a schema of their own, "alertanalytics" by
+// default, so it can live in an application's database. Times are stored as
+// bigint Unix milliseconds (UTC); every key and index leads with tenant_id,
+// so the tables distribute by tenant_id on Citus without change.
+//
+// The schema is created by an explicit call to Migrate, never by New.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/alertanalytics/alertanalytics/store"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// DefaultSchema is the schema the tables live in unless Config says otherwise.
+const DefaultSchema = "alertanalytics"
+
+// Config configures a Store. The zero value is ready to use.
+type Config struct {
+	// Schema is the PostgreSQL schema holding the tables: a lower-case
+	// identifier of letters, digits and underscores, at most 63 bytes,
+	// starting with a letter or underscore. Defaults to "alertanalytics".
+	Schema string
+}
+
+// db is what the Store needs of a pool; *pgxpool.Pool has it, and so do the
+// mocks of the failure-path tests.
+type db interface {
+	Begin(ctx context.Context) (pgx.Tx, error)
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Store is a store.Store on a PostgreSQL pool. It is safe for concurrent use.
+type Store struct {
+	db     db
+	schema string // validated, so safe to splice into SQL
+}
+
+var _ store.Store = (*Store)(nil)
+
+var schemaPattern = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+
+// New returns a Store over pool. It does not touch the database; call
+// Migrate before first use.
+func New(pool *pgxpool.Pool, cfg Config) (*Store, error) {
+	st, err := newStore(pool, cfg)
+	if err == nil && pool == nil {
+		err = errors.New("postgres: new: nil pool")
+	}
+	return st, err
+}
+
+func newStore(d db, cfg Config) (*Store, error) {
+	if cfg.Schema == "" {
+		cfg.Schema = DefaultSchema
+	}
+	if !schemaPattern.MatchString(cfg.Schema) {
+		return nil, fmt.Errorf("postgres: new: schema %q is not a lower-case identifier ([a-z_][a-z0-9_]*, at most 63 bytes)", cfg.Schema)
+	}
+	return &Store{db: d, schema: cfg.Schema}, nil
+}
+
+// Connect opens a pool from a DSN (a postgres:// URL or key=value string)
+// and checks that the server answers. The caller closes the pool.
+func Connect(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	return pool, nil
+}
+
+// sql returns query with {schema} replaced by the Store's schema.
+func (s *Store) sql(query string) string {
+	return strings.ReplaceAll(query, "{schema}", `"`+s.schema+`"`)
+}
+
+// lockKey is the advisory-lock key of the schema's migrations, so stores
+// on different schemas migrate independently.
+func (s *Store) lockKey() int64 {
+	h := fnv.New64a()
+	h.Write([]byte("alertanalytics migrate " + s.schema))
+	return int64(h.Sum64())
+}
+
+// Migrate creates the schema if needed and applies the embedded migrations
+// the database has not seen, each in its own transaction together with its
+// version row. Each transaction first takes a transaction-scoped advisory
+// lock on the schema, so any number of processes may migrate at once: each
+// version is applied exactly once.
+func (s *Store) Migrate(ctx context.Context) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, s.lockKey()); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, s.sql(`CREATE SCHEMA IF NOT EXISTS {schema};
+			CREATE TABLE IF NOT EXISTS {schema}.schema_migrations (
+				version    integer PRIMARY KEY,
+				name       text    NOT NULL,
+				applied_at bigint  NOT NULL)`))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	if err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "migrations/")
+		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("postgres: migrate: bad migration name %q", base)
+		}
+		body, err := migrationFiles.ReadFile(name)
+		if err != nil {
+			return fmt.Errorf("postgres: migrate: %w", err)
+		}
+		err = s.inTx(ctx, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, s.lockKey()); err != nil {
+				return err
+			}
+			var applied bool
+			if err := tx.QueryRow(ctx, s.sql(`SELECT EXISTS (SELECT 1 FROM {schema}.schema_migrations WHERE version = $1)`), version).Scan(&applied); err != nil {
+				return err
+			}
+			if applied {
+				return nil
+			}
+			if _, err := tx.Exec(ctx, s.sql(string(body))); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, s.sql(`INSERT INTO {schema}.schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`),
+				version, base, time.Now().UnixMilli())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("postgres: migrate %s: %w", base, err)
+		}
+	}
+	return nil
+}
+
+// inTx runs fn in a transaction, committing when it returns nil and rolling
+// back otherwise (and when ctx is cancelled).
+func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	tx, err := s.db.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		// Roll back on a fresh context: the caller's may be the reason
+		// fn failed.
+		rbCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if rbErr := tx.Rollback(rbCtx); rbErr != nil && !errors.Is(rbErr, pgx.ErrTxClosed) {
+			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
+		}
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func fromNullMS(v *int64) *time.Time {
+	if v == nil {
+		return nil
+	}
+	t := fromMS(*v)
+	return &t
+}
+
+func nullMS(t *time.Time) *int64 {
+	if t == nil {
+		return nil
+	}
+	v := ms(*t)
+	return &v
+}
+
+func nullText(b []byte) *string {
+	if b == nil {
+		return nil
+	}
+	s := string(b)
+	return &s
+}
+
+func nullKey(k string) *string {
+	if k == "" {
+		return nil
+	}
+	return &k
+}

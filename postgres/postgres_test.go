@@ -1,0 +1,64 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/alertanalytics/alertanalytics/internal/pgtest"
+	"github.com/alertanalytics/alertanalytics/postgres"
+	"github.com/alertanalytics/alertanalytics/store"
+	"github.com/alertanalytics/alertanalytics/store/storetest"
+)
+
+// TestConformance runs the shared suite, each test in a schema of its own.
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T) store.Store { return pgtest.NewStore(t) })
+}
+
+// TestConcurrentMigrate migrates one schema from four pools at once, as four
+// processes starting together would: each version is applied exactly once
+// and every migrator succeeds.
+func TestConcurrentMigrate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	first := pgtest.Pool(t)
+	schema := pgtest.Schema(t, first)
+	stores := make([]*postgres.Store, 4)
+	for i := range stores {
+		pool := first
+		if i > 0 {
+			pool = pgtest.Pool(t)
+		}
+		st, err := postgres.New(pool, postgres.Config{Schema: schema})
+		require.NoError(t, err)
+		stores[i] = st
+	}
+	errs := make([]error, len(stores))
+	var wg sync.WaitGroup
+	for i, st := range stores {
+		wg.Go(func() { errs[i] = st.Migrate(ctx) })
+	}
+	wg.Wait()
+	require.NoError(t, errors.Join(errs...))
+	require.NoError(t, stores[0].Migrate(ctx), "migrating again is a no-op")
+
+	var versions, applied int
+	require.NoError(t, first.QueryRow(ctx, `SELECT count(DISTINCT version), count(*) FROM "`+schema+`".schema_migrations`).Scan(&versions, &applied))
+	require.Equal(t, 1, versions)
+	require.Equal(t, versions, applied, "each version applied exactly once")
+}
+
+func TestSchemaName(t *testing.T) {
+	t.Parallel()
+	for _, bad := range []string{"Alerts", "1abc", "a-b", `a"; DROP TABLE x; --`, "a b", string(make([]byte, 64))} {
+		_, err := postgres.New(nil, postgres.Config{Schema: bad})
+		require.ErrorContains(t, err, "not a lower-case identifier", "%q", bad)
+	}
+	_, err := postgres.New(nil, postgres.Config{Schema: "tenant_analytics_2"})
+	require.ErrorContains(t, err, "nil pool")
+}

@@ -1,0 +1,500 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/alertanalytics/alertanalytics/store"
+)
+
+const alertColumns = `id, tenant_id, alert_type, category, title, message, service, priority_level,
+	priority_score, type_class, status, created_at, acknowledged_at, resolved_at,
+	business_impact, orchestrator_context, financial_impact_cents, estimated_savings_cents`
+
+// insertAlertsQuery inserts a whole batch in one statement from parallel
+// arrays; ON CONFLICT DO NOTHING skips existing ids and repeats within the
+// batch, and RETURNING names the rows that were new.
+const insertAlertsQuery = `INSERT INTO {schema}.alerts (` + alertColumns + `)
+	SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+		$8::text[], $9::integer[], $10::text[], $11::text[], $12::bigint[], $13::bigint[], $14::bigint[],
+		$15::text[], $16::text[], $17::bigint[], $18::bigint[])
+	ON CONFLICT DO NOTHING
+	RETURNING id`
+
+// InsertAlerts implements store.Store.
+func (s *Store) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []store.Alert) ([]bool, error) {
+	n := len(alerts)
+	var (
+		ids, tenants                                  = make([]uuid.UUID, n), make([]uuid.UUID, n)
+		types, categories, titles, messages, services = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		priorities, classes, statuses                 = make([]string, n), make([]string, n), make([]string, n)
+		scores                                        = make([]*int32, n)
+		created, acked, resolved                      = make([]int64, n), make([]*int64, n), make([]*int64, n)
+		impacts, contexts                             = make([]*string, n), make([]*string, n)
+		impactCents, savingsCents                     = make([]int64, n), make([]int64, n)
+	)
+	for i := range alerts {
+		a := &alerts[i]
+		ids[i], tenants[i] = a.ID, tenantID
+		types[i], categories[i], titles[i], messages[i], services[i] = a.AlertType, a.Category, a.Title, a.Message, a.Service
+		priorities[i], classes[i], statuses[i] = string(a.PriorityLevel), string(a.TypeClass), string(a.Status)
+		if a.PriorityScore != nil {
+			v := int32(*a.PriorityScore)
+			scores[i] = &v
+		}
+		created[i], acked[i], resolved[i] = ms(a.CreatedAt), nullMS(a.AcknowledgedAt), nullMS(a.ResolvedAt)
+		impacts[i], contexts[i] = nullText(a.BusinessImpact), nullText(a.OrchestratorContext)
+		impactCents[i], savingsCents[i] = a.FinancialImpactCents, a.EstimatedSavingsCents
+	}
+	createdFlags := make([]bool, n)
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, s.sql(insertAlertsQuery), ids, tenants, types, categories, titles, messages, services,
+			priorities, scores, classes, statuses, created, acked, resolved, impacts, contexts, impactCents, savingsCents)
+		if err != nil {
+			return err
+		}
+		inserted := make(map[uuid.UUID]bool, n)
+		for rows.Next() {
+			var id uuid.UUID
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			inserted[id] = true
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		// The first occurrence of a new id is the one inserted.
+		for i := range alerts {
+			if inserted[alerts[i].ID] {
+				createdFlags[i] = true
+				delete(inserted, alerts[i].ID)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: insert alerts: %w", err)
+	}
+	return createdFlags, nil
+}
+
+func scanAlert(row pgx.Row) (store.Alert, error) {
+	var (
+		a                           store.Alert
+		priority, typeClass, status string
+		score                       *int32
+		created                     int64
+		acked, resolved             *int64
+		impact, context             *string
+	)
+	err := row.Scan(&a.ID, &a.TenantID, &a.AlertType, &a.Category, &a.Title, &a.Message, &a.Service, &priority,
+		&score, &typeClass, &status, &created, &acked, &resolved, &impact, &context,
+		&a.FinancialImpactCents, &a.EstimatedSavingsCents)
+	if err != nil {
+		return a, err
+	}
+	a.PriorityLevel = store.Priority(priority)
+	a.TypeClass = store.TypeClass(typeClass)
+	a.Status = store.Status(status)
+	if score != nil {
+		v := int(*score)
+		a.PriorityScore = &v
+	}
+	a.CreatedAt = fromMS(created)
+	a.AcknowledgedAt = fromNullMS(acked)
+	a.ResolvedAt = fromNullMS(resolved)
+	if impact != nil {
+		a.BusinessImpact = []byte(*impact)
+	}
+	if context != nil {
+		a.OrchestratorContext = []byte(*context)
+	}
+	return a, nil
+}
+
+// Alert implements store.Store.
+func (s *Store) Alert(ctx context.Context, tenantID, alertID uuid.UUID) (store.Alert, error) {
+	a, err := scanAlert(s.db.QueryRow(ctx, s.sql(`SELECT `+alertColumns+` FROM {schema}.alerts
+		WHERE tenant_id = $1 AND id = $2`), tenantID, alertID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.Alert{}, fmt.Errorf("postgres: alert %s: %w", alertID, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Alert{}, fmt.Errorf("postgres: alert: %w", err)
+	}
+	return a, nil
+}
+
+const interactionColumns = `id, tenant_id, alert_id, user_id, interaction_type, interacted_at,
+	response_time_seconds, metadata, idempotency_key, recorded_at`
+
+func scanInteraction(row pgx.Row) (store.Interaction, error) {
+	var (
+		in                   store.Interaction
+		typ                  string
+		interacted, recorded int64
+		metadata, key        *string
+	)
+	err := row.Scan(&in.ID, &in.TenantID, &in.AlertID, &in.UserID, &typ, &interacted, &in.ResponseTimeSeconds, &metadata, &key, &recorded)
+	if err != nil {
+		return in, err
+	}
+	in.Type = store.InteractionType(typ)
+	in.InteractedAt = fromMS(interacted)
+	in.RecordedAt = fromMS(recorded)
+	if metadata != nil {
+		in.Metadata = []byte(*metadata)
+	}
+	if key != nil {
+		in.IdempotencyKey = *key
+	}
+	return in, nil
+}
+
+// RecordInteractions implements store.Store.
+func (s *Store) RecordInteractions(ctx context.Context, tenantID uuid.UUID, ins []store.Interaction) ([]store.InteractionResult, error) {
+	results := make([]store.InteractionResult, len(ins))
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		for i, in := range ins {
+			r, err := s.recordInteraction(ctx, tx, tenantID, in)
+			if err != nil {
+				return fmt.Errorf("item %d: %w", i, err)
+			}
+			results[i] = r
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: record interactions: %w", err)
+	}
+	return results, nil
+}
+
+func (s *Store) firstWithKey(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, key string) (store.Interaction, error) {
+	return scanInteraction(tx.QueryRow(ctx, s.sql(`SELECT `+interactionColumns+`
+		FROM {schema}.alert_interactions WHERE tenant_id = $1 AND idempotency_key = $2`), tenantID, key))
+}
+
+func (s *Store) recordInteraction(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, in store.Interaction) (store.InteractionResult, error) {
+	if in.IdempotencyKey != "" {
+		first, err := s.firstWithKey(ctx, tx, tenantID, in.IdempotencyKey)
+		if err == nil {
+			return store.InteractionResult{Interaction: first, Duplicate: true}, nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return store.InteractionResult{}, err
+		}
+	}
+	// FOR UPDATE: concurrent interactions on one alert move its status one
+	// after the other, in the order they get the row.
+	var (
+		status          string
+		created         int64
+		acked, resolved *int64
+	)
+	err := tx.QueryRow(ctx, s.sql(`SELECT status, created_at, acknowledged_at, resolved_at
+		FROM {schema}.alerts WHERE tenant_id = $1 AND id = $2 FOR UPDATE`), tenantID, in.AlertID).
+		Scan(&status, &created, &acked, &resolved)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.InteractionResult{Interaction: in, Err: fmt.Errorf("alert %s: %w", in.AlertID, store.ErrNotFound)}, nil
+	}
+	if err != nil {
+		return store.InteractionResult{}, err
+	}
+	in.TenantID = tenantID
+	in.ResponseTimeSeconds = store.ResponseTimeSeconds(fromMS(created), in.InteractedAt)
+	tag, err := tx.Exec(ctx, s.sql(`INSERT INTO {schema}.alert_interactions (`+interactionColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`),
+		in.ID, tenantID, in.AlertID, in.UserID, string(in.Type), ms(in.InteractedAt), in.ResponseTimeSeconds,
+		nullText(in.Metadata), nullKey(in.IdempotencyKey), ms(in.RecordedAt))
+	if err != nil {
+		return store.InteractionResult{}, err
+	}
+	if tag.RowsAffected() == 0 {
+		// Another transaction stored the same key after our first look.
+		first, err := s.firstWithKey(ctx, tx, tenantID, in.IdempotencyKey)
+		if err != nil {
+			return store.InteractionResult{}, err
+		}
+		return store.InteractionResult{Interaction: first, Duplicate: true}, nil
+	}
+	at := ms(in.InteractedAt)
+	switch {
+	case in.Type == store.InteractionAcknowledged && (acked == nil || at < *acked):
+		acked = &at
+	case in.Type == store.InteractionResolved && (resolved == nil || at < *resolved):
+		resolved = &at
+	}
+	from := store.Status(status)
+	to := store.NextStatus(from, in.Type)
+	if _, err := tx.Exec(ctx, s.sql(`UPDATE {schema}.alerts SET status = $3, acknowledged_at = $4, resolved_at = $5
+		WHERE tenant_id = $1 AND id = $2`), tenantID, in.AlertID, string(to), acked, resolved); err != nil {
+		return store.InteractionResult{}, err
+	}
+	if to != from {
+		if _, err := tx.Exec(ctx, s.sql(`INSERT INTO {schema}.audit_logs
+			(tenant_id, id, alert_id, user_id, from_status, to_status, changed_at, interaction_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`), tenantID, uuid.Must(uuid.NewV7()), in.AlertID, in.UserID,
+			string(from), string(to), ms(in.RecordedAt), in.ID); err != nil {
+			return store.InteractionResult{}, err
+		}
+	}
+	return store.InteractionResult{Interaction: in}, nil
+}
+
+// localDayExpr returns an SQL expression giving the local epoch day of
+// created_at under the window's offsets, with its arguments numbered from
+// $first on.
+func localDayExpr(w store.Window, first int) (string, []any) {
+	switch len(w.Offsets) {
+	case 0:
+		return "created_at / 86400000", nil
+	case 1:
+		return "(created_at + $" + strconv.Itoa(first) + ") / 86400000", []any{int64(w.Offsets[0].OffsetSeconds) * 1000}
+	}
+	var b strings.Builder
+	var args []any
+	arg := func(v int64) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(first+len(args)-1) + "::bigint"
+	}
+	b.WriteString("(created_at + CASE")
+	for i := len(w.Offsets) - 1; i >= 1; i-- {
+		b.WriteString(" WHEN created_at >= " + arg(ms(w.Offsets[i].Start)) + " THEN " + arg(int64(w.Offsets[i].OffsetSeconds)*1000))
+	}
+	b.WriteString(" ELSE " + arg(int64(w.Offsets[0].OffsetSeconds)*1000) + " END) / 86400000")
+	return b.String(), args
+}
+
+// WindowGroups implements store.Store.
+func (s *Store) WindowGroups(ctx context.Context, tenantID uuid.UUID, w store.Window) ([]store.DayGroup, error) {
+	day, dayArgs := localDayExpr(w, 4)
+	query := s.sql(`SELECT ` + day + ` AS day, priority_level, count(*),
+		count(*) FILTER (WHERE status = 'resolved'),
+		count(*) FILTER (WHERE status IN ('active', 'acknowledged', 'snoozed')),
+		count(*) FILTER (WHERE type_class = 'action_needed'),
+		count(*) FILTER (WHERE type_class = 'prevented_issue'),
+		count(*) FILTER (WHERE type_class = 'trend_warning'),
+		count(*) FILTER (WHERE type_class = 'escalation'),
+		count(*) FILTER (WHERE type_class = 'information'),
+		coalesce(sum(estimated_savings_cents) FILTER (WHERE type_class = 'prevented_issue'), 0)::bigint,
+		count(acknowledged_at),
+		coalesce(sum(greatest(0, (acknowledged_at - created_at) / 1000)), 0)::bigint
+		FROM {schema}.alerts
+		WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3
+		GROUP BY 1, 2`)
+	args := append([]any{tenantID, ms(w.From), ms(w.To)}, dayArgs...)
+	rows, err := s.db.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: window groups: %w", err)
+	}
+	defer rows.Close()
+	var groups []store.DayGroup
+	for rows.Next() {
+		var (
+			g                                   store.DayGroup
+			priority                            string
+			action, prevented, trend, esc, info int64
+		)
+		if err := rows.Scan(&g.EpochDay, &priority, &g.Count, &g.Resolved, &g.Open, &action, &prevented, &trend, &esc, &info,
+			&g.PreventedSavingsCents, &g.AcknowledgedCount, &g.AcknowledgeSeconds); err != nil {
+			return nil, fmt.Errorf("postgres: window groups: %w", err)
+		}
+		g.Priority = store.Priority(priority)
+		g.TypeClass = map[store.TypeClass]int64{
+			store.TypeClassActionNeeded: action, store.TypeClassPreventedIssue: prevented,
+			store.TypeClassTrendWarning: trend, store.TypeClassEscalation: esc, store.TypeClassInformation: info,
+		}
+		groups = append(groups, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: window groups: %w", err)
+	}
+	return groups, nil
+}
+
+// TopCategories implements store.Store. Ties sort by byte order (COLLATE "C"),
+// whatever the database's collation.
+func (s *Store) TopCategories(ctx context.Context, tenantID uuid.UUID, from, to time.Time, limit int) ([]store.CategoryCount, error) {
+	rows, err := s.db.Query(ctx, s.sql(`SELECT category, count(*) AS n FROM {schema}.alerts
+		WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3
+		GROUP BY category ORDER BY n DESC, category COLLATE "C" ASC LIMIT $4`), tenantID, ms(from), ms(to), limit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: top categories: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.CategoryCount, error) {
+		var c store.CategoryCount
+		err := row.Scan(&c.Category, &c.Count)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: top categories: %w", err)
+	}
+	return out, nil
+}
+
+// responseTimesQuery computes both distributions, overall and per
+// priority, in one pass with grouping sets; percentile_disc is the nearest
+// rank: the first value whose position reaches ceil(p × n).
+const responseTimesQuery = `
+WITH v AS (
+	SELECT 0 AS kind, priority_level AS p, greatest(0, (acknowledged_at - created_at) / 1000) AS s
+	FROM {schema}.alerts
+	WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3 AND acknowledged_at IS NOT NULL
+	UNION ALL
+	SELECT 1, priority_level, greatest(0, (resolved_at - created_at) / 1000)
+	FROM {schema}.alerts
+	WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3 AND resolved_at IS NOT NULL
+)
+SELECT kind, grouping(p) = 1, coalesce(p, ''), count(*), sum(s)::bigint,
+	percentile_disc(ARRAY[0.5, 0.75, 0.9, 0.95, 0.99]) WITHIN GROUP (ORDER BY s)
+FROM v
+GROUP BY GROUPING SETS ((kind), (kind, p))`
+
+// ResponseTimes implements store.Store.
+func (s *Store) ResponseTimes(ctx context.Context, tenantID uuid.UUID, from, to time.Time) (store.ResponseTimes, error) {
+	rt := store.ResponseTimes{
+		AcknowledgeByPriority: map[store.Priority]store.Distribution{},
+		ResolveByPriority:     map[store.Priority]store.Distribution{},
+	}
+	for _, p := range store.Priorities() {
+		rt.AcknowledgeByPriority[p] = store.Distribution{}
+		rt.ResolveByPriority[p] = store.Distribution{}
+	}
+	rows, err := s.db.Query(ctx, s.sql(responseTimesQuery), tenantID, ms(from), ms(to))
+	if err != nil {
+		return rt, fmt.Errorf("postgres: response times: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			kind     int32
+			overall  bool
+			priority string
+			d        store.Distribution
+			pct      []int64
+		)
+		if err := rows.Scan(&kind, &overall, &priority, &d.Count, &d.SumSeconds, &pct); err != nil {
+			return rt, fmt.Errorf("postgres: response times: %w", err)
+		}
+		if len(pct) != 5 {
+			return rt, fmt.Errorf("postgres: response times: %d percentiles, want 5", len(pct))
+		}
+		d.P50, d.P75, d.P90, d.P95, d.P99 = pct[0], pct[1], pct[2], pct[3], pct[4]
+		switch {
+		case kind == 0 && overall:
+			rt.Acknowledge = d
+		case kind == 1 && overall:
+			rt.Resolve = d
+		case kind == 0:
+			rt.AcknowledgeByPriority[store.Priority(priority)] = d
+		default:
+			rt.ResolveByPriority[store.Priority(priority)] = d
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return rt, fmt.Errorf("postgres: response times: %w", err)
+	}
+	return rt, nil
+}
+
+// OpenGroups implements store.Store.
+func (s *Store) OpenGroups(ctx context.Context, tenantID uuid.UUID) ([]store.OpenGroup, error) {
+	rows, err := s.db.Query(ctx, s.sql(`SELECT type_class, count(*), sum(financial_impact_cents)::bigint
+		FROM {schema}.alerts
+		WHERE tenant_id = $1 AND status IN ('active', 'acknowledged', 'snoozed')
+		GROUP BY type_class`), tenantID)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open groups: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.OpenGroup, error) {
+		var (
+			g  store.OpenGroup
+			tc string
+		)
+		err := row.Scan(&tc, &g.Count, &g.FinancialImpactCents)
+		g.TypeClass = store.TypeClass(tc)
+		return g, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open groups: %w", err)
+	}
+	return out, nil
+}
+
+const countTenantQuery = `SELECT
+	(SELECT count(*) FROM {schema}.alerts WHERE tenant_id = $1),
+	(SELECT count(*) FROM {schema}.alert_interactions WHERE tenant_id = $1),
+	(SELECT count(*) FROM {schema}.audit_logs WHERE tenant_id = $1)`
+
+// CountTenant implements store.Store.
+func (s *Store) CountTenant(ctx context.Context, tenantID uuid.UUID) (store.TenantCounts, error) {
+	var c store.TenantCounts
+	if err := s.db.QueryRow(ctx, s.sql(countTenantQuery), tenantID).Scan(&c.Alerts, &c.AlertInteractions, &c.AuditLogs); err != nil {
+		return c, fmt.Errorf("postgres: count tenant: %w", err)
+	}
+	return c, nil
+}
+
+// DeleteTenant implements store.Store.
+func (s *Store) DeleteTenant(ctx context.Context, r store.DeletionReceipt) (store.TenantCounts, error) {
+	var deleted store.TenantCounts
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		for _, d := range []struct {
+			table string
+			n     *int64
+		}{
+			{"audit_logs", &deleted.AuditLogs},
+			{"alert_interactions", &deleted.AlertInteractions},
+			{"alerts", &deleted.Alerts},
+		} {
+			tag, err := tx.Exec(ctx, s.sql(`DELETE FROM {schema}.`+d.table+` WHERE tenant_id = $1`), r.TenantID)
+			if err != nil {
+				return fmt.Errorf("delete %s: %w", d.table, err)
+			}
+			*d.n = tag.RowsAffected()
+		}
+		_, err := tx.Exec(ctx, s.sql(`INSERT INTO {schema}.deletion_receipts
+			(tenant_id, id, requested_by, alerts, alert_interactions, audit_logs, deleted_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`), r.TenantID, r.ID, r.RequestedBy,
+			deleted.Alerts, deleted.AlertInteractions, deleted.AuditLogs, ms(r.DeletedAt))
+		if err != nil {
+			return fmt.Errorf("insert receipt: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return store.TenantCounts{}, fmt.Errorf("postgres: delete tenant: %w", err)
+	}
+	return deleted, nil
+}
+
+// DeletionReceipts implements store.Store.
+func (s *Store) DeletionReceipts(ctx context.Context, tenantID uuid.UUID) ([]store.DeletionReceipt, error) {
+	rows, err := s.db.Query(ctx, s.sql(`SELECT id, requested_by, alerts, alert_interactions, audit_logs, deleted_at
+		FROM {schema}.deletion_receipts WHERE tenant_id = $1 ORDER BY deleted_at, id`), tenantID)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: deletion receipts: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.DeletionReceipt, error) {
+		r := store.DeletionReceipt{TenantID: tenantID}
+		var at int64
+		err := row.Scan(&r.ID, &r.RequestedBy, &r.Deleted.Alerts, &r.Deleted.AlertInteractions, &r.Deleted.AuditLogs, &at)
+		r.DeletedAt = fromMS(at)
+		return r, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: deletion receipts: %w", err)
+	}
+	return out, nil
+}
