@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/alertanalytics/alertanalytics"
+	"github.com/alertanalytics/alertanalytics/store"
 )
 
 // The fall-back fixture. In Europe/Madrid clocks go back from 03:00 CEST
@@ -56,10 +57,10 @@ func ts(t *testing.T, s string) time.Time {
 //	b8  10-27 09:30:00Z  = now                critical  equipment   impact 50.5 €
 //	b9  10-27 09:33:00Z  now + 3 min          info      equipment   impact 1 € (not yet in any window)
 //	b10 10-01 10:00:00Z  long before          standard  stock       trend_warning, impact 1000 €
-func fallBackService(t *testing.T) *alertanalytics.Service {
+func fallBackService(t *testing.T, st store.Store) *alertanalytics.Service {
 	t.Helper()
 	ctx := context.Background()
-	svc := newMemoryService(t, fixtureNow())
+	svc := alertanalytics.New(st, alertanalytics.Config{Clock: fixtureNow})
 	tenant := uuid.MustParse(fixtureTenant)
 	type row struct {
 		created, priority, category string
@@ -124,181 +125,193 @@ func trend(date string, count, critical, important, standard, info int64) alerta
 
 func TestAnalyticsAcrossFallBack(t *testing.T) {
 	t.Parallel()
-	svc := fallBackService(t)
-	got, err := svc.Analytics(context.Background(), uuid.MustParse(fixtureTenant), alertanalytics.Window{Days: 3, Location: madrid(t)})
-	require.NoError(t, err)
-	require.Equal(t, alertanalytics.Analytics{
-		// The 25th holds 25 hours: b2 at its first instant, b3 and b4 at the
-		// two 02:30s, b5 at its last second. b6 opens the 26th; b8 was
-		// created at exactly now and counts, b9 is in the future and does not.
-		Trends: []alertanalytics.TrendPoint{
-			trend("2026-10-25", 4, 1, 1, 1, 1),
-			trend("2026-10-26", 2, 0, 1, 1, 0),
-			trend("2026-10-27", 1, 1, 0, 0, 0),
-		},
-		// TTA of b2 (60 s) and b7 (1800 s): mean 930 s = 15.5 min → 16.
-		AverageResponseTime: 16,
-		// stock b2 b6 b7; production b3 b4; equipment and quality tie at 1,
-		// equipment first by name. 3/7 → 43, 2/7 → 29, 1/7 → 14.
-		TopCategories: []alertanalytics.CategoryShare{
-			{Category: "stock", Count: 3, Percentage: 43},
-			{Category: "production", Count: 2, Percentage: 29},
-			{Category: "equipment", Count: 1, Percentage: 14},
-		},
-		TotalAlerts:    7,
-		ResolvedAlerts: 1, // b4; b6 is dismissed
-		ActiveAlerts:   5, // b2, b7 acknowledged; b3, b5, b8 active
-		ResolutionRate: 14,
-		// Counts 4, 2, 1: slope −1.5, mean 7/3, at i = 6: 7/3 − 1.5·5 < 0 → 0.
-		PredictedDailyAverage: 0,
-		BusiestDay:            "Sunday",
-	}, got)
+	forEachBackend(t, func(t *testing.T, st store.Store) {
+		svc := fallBackService(t, st)
+		got, err := svc.Analytics(context.Background(), uuid.MustParse(fixtureTenant), alertanalytics.Window{Days: 3, Location: madrid(t)})
+		require.NoError(t, err)
+		require.Equal(t, alertanalytics.Analytics{
+			// The 25th holds 25 hours: b2 at its first instant, b3 and b4 at the
+			// two 02:30s, b5 at its last second. b6 opens the 26th; b8 was
+			// created at exactly now and counts, b9 is in the future and does not.
+			Trends: []alertanalytics.TrendPoint{
+				trend("2026-10-25", 4, 1, 1, 1, 1),
+				trend("2026-10-26", 2, 0, 1, 1, 0),
+				trend("2026-10-27", 1, 1, 0, 0, 0),
+			},
+			// TTA of b2 (60 s) and b7 (1800 s): mean 930 s = 15.5 min → 16.
+			AverageResponseTime: 16,
+			// stock b2 b6 b7; production b3 b4; equipment and quality tie at 1,
+			// equipment first by name. 3/7 → 43, 2/7 → 29, 1/7 → 14.
+			TopCategories: []alertanalytics.CategoryShare{
+				{Category: "stock", Count: 3, Percentage: 43},
+				{Category: "production", Count: 2, Percentage: 29},
+				{Category: "equipment", Count: 1, Percentage: 14},
+			},
+			TotalAlerts:    7,
+			ResolvedAlerts: 1, // b4; b6 is dismissed
+			ActiveAlerts:   5, // b2, b7 acknowledged; b3, b5, b8 active
+			ResolutionRate: 14,
+			// Counts 4, 2, 1: slope −1.5, mean 7/3, at i = 6: 7/3 − 1.5·5 < 0 → 0.
+			PredictedDailyAverage: 0,
+			BusiestDay:            "Sunday",
+		}, got)
+	})
 }
 
 func TestTrendsUTCBoundaries(t *testing.T) {
 	t.Parallel()
-	svc := fallBackService(t)
-	got, err := svc.Trends(context.Background(), uuid.MustParse(fixtureTenant), alertanalytics.Window{Days: 3})
-	require.NoError(t, err)
-	// In UTC the window starts 2026-10-25T00:00Z: b2 falls out, b6 (23:00Z)
-	// falls on the 25th.
-	require.Equal(t, []alertanalytics.TrendPoint{
-		trend("2026-10-25", 4, 0, 1, 2, 1),
-		trend("2026-10-26", 1, 0, 1, 0, 0),
-		trend("2026-10-27", 1, 1, 0, 0, 0),
-	}, got)
+	forEachBackend(t, func(t *testing.T, st store.Store) {
+		svc := fallBackService(t, st)
+		got, err := svc.Trends(context.Background(), uuid.MustParse(fixtureTenant), alertanalytics.Window{Days: 3})
+		require.NoError(t, err)
+		// In UTC the window starts 2026-10-25T00:00Z: b2 falls out, b6 (23:00Z)
+		// falls on the 25th.
+		require.Equal(t, []alertanalytics.TrendPoint{
+			trend("2026-10-25", 4, 0, 1, 2, 1),
+			trend("2026-10-26", 1, 0, 1, 0, 0),
+			trend("2026-10-27", 1, 1, 0, 0, 0),
+		}, got)
 
-	// Default window: 7 days, zero-filled.
-	got, err = svc.Trends(context.Background(), uuid.MustParse(fixtureTenant), alertanalytics.Window{})
-	require.NoError(t, err)
-	require.Len(t, got, 7)
-	require.Equal(t, trend("2026-10-21", 0, 0, 0, 0, 0), got[0])
-	require.Equal(t, trend("2026-10-24", 2, 2, 0, 0, 0), got[3])
+		// Default window: 7 days, zero-filled.
+		got, err = svc.Trends(context.Background(), uuid.MustParse(fixtureTenant), alertanalytics.Window{})
+		require.NoError(t, err)
+		require.Len(t, got, 7)
+		require.Equal(t, trend("2026-10-21", 0, 0, 0, 0, 0), got[0])
+		require.Equal(t, trend("2026-10-24", 2, 2, 0, 0, 0), got[3])
+	})
 }
 
 func TestAnalyticsOneDay(t *testing.T) {
 	t.Parallel()
-	svc := fallBackService(t)
-	got, err := svc.Analytics(context.Background(), uuid.MustParse(fixtureTenant), alertanalytics.Window{Days: 1, Location: madrid(t)})
-	require.NoError(t, err)
-	require.Equal(t, []alertanalytics.TrendPoint{trend("2026-10-27", 1, 1, 0, 0, 0)}, got.Trends)
-	require.Equal(t, int64(1), got.PredictedDailyAverage) // N = 1: that day's count
-	require.Equal(t, "Tuesday", got.BusiestDay)
-	require.Equal(t, int64(0), got.ResolutionRate)
-	require.Equal(t, int64(0), got.AverageResponseTime)
+	forEachBackend(t, func(t *testing.T, st store.Store) {
+		svc := fallBackService(t, st)
+		got, err := svc.Analytics(context.Background(), uuid.MustParse(fixtureTenant), alertanalytics.Window{Days: 1, Location: madrid(t)})
+		require.NoError(t, err)
+		require.Equal(t, []alertanalytics.TrendPoint{trend("2026-10-27", 1, 1, 0, 0, 0)}, got.Trends)
+		require.Equal(t, int64(1), got.PredictedDailyAverage) // N = 1: that day's count
+		require.Equal(t, "Tuesday", got.BusiestDay)
+		require.Equal(t, int64(0), got.ResolutionRate)
+		require.Equal(t, int64(0), got.AverageResponseTime)
+	})
 }
 
 func TestAnalyticsEmptyTenant(t *testing.T) {
 	t.Parallel()
-	svc := fallBackService(t)
-	got, err := svc.Analytics(context.Background(), uuid.New(), alertanalytics.Window{Days: 2})
-	require.NoError(t, err)
-	require.Equal(t, alertanalytics.Analytics{
-		Trends:        []alertanalytics.TrendPoint{trend("2026-10-26", 0, 0, 0, 0, 0), trend("2026-10-27", 0, 0, 0, 0, 0)},
-		TopCategories: []alertanalytics.CategoryShare{},
-	}, got)
-	d, err := svc.Dashboard(context.Background(), uuid.New(), alertanalytics.Window{})
-	require.NoError(t, err)
-	require.Equal(t, 30, d.PeriodDays)
-	require.Nil(t, d.PeriodComparison.Changes.TotalAlerts)
-	require.Equal(t, alertanalytics.ResponseTimeStats{}, d.ResponseTimes.TimeToAcknowledge)
+	forEachBackend(t, func(t *testing.T, st store.Store) {
+		svc := fallBackService(t, st)
+		got, err := svc.Analytics(context.Background(), uuid.New(), alertanalytics.Window{Days: 2})
+		require.NoError(t, err)
+		require.Equal(t, alertanalytics.Analytics{
+			Trends:        []alertanalytics.TrendPoint{trend("2026-10-26", 0, 0, 0, 0, 0), trend("2026-10-27", 0, 0, 0, 0, 0)},
+			TopCategories: []alertanalytics.CategoryShare{},
+		}, got)
+		d, err := svc.Dashboard(context.Background(), uuid.New(), alertanalytics.Window{})
+		require.NoError(t, err)
+		require.Equal(t, 30, d.PeriodDays)
+		require.Nil(t, d.PeriodComparison.Changes.TotalAlerts)
+		require.Equal(t, alertanalytics.ResponseTimeStats{}, d.ResponseTimes.TimeToAcknowledge)
+	})
 }
 
 func ptr(v float64) *float64 { return &v }
 
 func TestDashboardAcrossFallBack(t *testing.T) {
 	t.Parallel()
-	svc := fallBackService(t)
-	got, err := svc.Dashboard(context.Background(), uuid.MustParse(fixtureTenant), alertanalytics.Window{Days: 3, Location: madrid(t)})
-	require.NoError(t, err)
+	forEachBackend(t, func(t *testing.T, st store.Store) {
+		svc := fallBackService(t, st)
+		got, err := svc.Dashboard(context.Background(), uuid.MustParse(fixtureTenant), alertanalytics.Window{Days: 3, Location: madrid(t)})
+		require.NoError(t, err)
 
-	one := func(s int64) alertanalytics.ResponseTimeStats {
-		return alertanalytics.ResponseTimeStats{Count: 1, MeanSeconds: s, P50Seconds: s, P75Seconds: s, P90Seconds: s, P95Seconds: s, P99Seconds: s}
-	}
-	want := alertanalytics.Dashboard{
-		PeriodDays:  3,
-		TotalAlerts: 7,
-		// Open now, whenever created: b2, b3, b5, b7, b8, b9, b10.
-		ActiveAlerts: 7,
-		// Prevented issues b3 and b7 of 7: 28.571… → 28.6.
-		AIHandlingRate:       28.6,
-		PreventedIssuesCount: 2,
-		// 12.345 € is 1235 cents (half away from zero), plus 20 €.
-		EstimatedSavingsEUR: 32.35,
-		// Open alerts' impact: b7 100 + b8 50.5 + b9 1 + b10 1000.
-		TotalFinancialImpactAtRiskEUR: 1151.5,
-		PriorityDistribution:          alertanalytics.PriorityCounts{Critical: 2, Important: 2, Standard: 2, Info: 1},
-		TypeClassDistribution:         alertanalytics.TypeClassCounts{ActionNeeded: 5, PreventedIssue: 2},
-		ActiveByTypeClass:             alertanalytics.TypeClassCounts{ActionNeeded: 4, PreventedIssue: 2, TrendWarning: 1},
-		PeriodComparison: alertanalytics.PeriodComparison{
-			CurrentPeriod: alertanalytics.PeriodStats{
-				Start: ts(t, "2026-10-24T22:00:00Z"), End: fixtureNow().Add(time.Millisecond),
-				TotalAlerts: 7, ResolvedAlerts: 1, ResolutionRate: 14, AverageResponseTimeMinutes: 16,
+		one := func(s int64) alertanalytics.ResponseTimeStats {
+			return alertanalytics.ResponseTimeStats{Count: 1, MeanSeconds: s, P50Seconds: s, P75Seconds: s, P90Seconds: s, P95Seconds: s, P99Seconds: s}
+		}
+		want := alertanalytics.Dashboard{
+			PeriodDays:  3,
+			TotalAlerts: 7,
+			// Open now, whenever created: b2, b3, b5, b7, b8, b9, b10.
+			ActiveAlerts: 7,
+			// Prevented issues b3 and b7 of 7: 28.571… → 28.6.
+			AIHandlingRate:       28.6,
+			PreventedIssuesCount: 2,
+			// 12.345 € is 1235 cents (half away from zero), plus 20 €.
+			EstimatedSavingsEUR: 32.35,
+			// Open alerts' impact: b7 100 + b8 50.5 + b9 1 + b10 1000.
+			TotalFinancialImpactAtRiskEUR: 1151.5,
+			PriorityDistribution:          alertanalytics.PriorityCounts{Critical: 2, Important: 2, Standard: 2, Info: 1},
+			TypeClassDistribution:         alertanalytics.TypeClassCounts{ActionNeeded: 5, PreventedIssue: 2},
+			ActiveByTypeClass:             alertanalytics.TypeClassCounts{ActionNeeded: 4, PreventedIssue: 2, TrendWarning: 1},
+			PeriodComparison: alertanalytics.PeriodComparison{
+				CurrentPeriod: alertanalytics.PeriodStats{
+					Start: ts(t, "2026-10-24T22:00:00Z"), End: fixtureNow().Add(time.Millisecond),
+					TotalAlerts: 7, ResolvedAlerts: 1, ResolutionRate: 14, AverageResponseTimeMinutes: 16,
+				},
+				// 22nd–24th local: b1 only, acknowledged after 10 minutes, resolved.
+				PreviousPeriod: alertanalytics.PeriodStats{
+					Start: ts(t, "2026-10-21T22:00:00Z"), End: ts(t, "2026-10-24T22:00:00Z"),
+					TotalAlerts: 1, ResolvedAlerts: 1, ResolutionRate: 100, AverageResponseTimeMinutes: 10,
+				},
+				// (7−1)/1 → 600; (1−1)/1 → 0; (14−100)/100 → −86; (16−10)/10 → 60.
+				Changes: alertanalytics.PeriodChanges{
+					TotalAlerts: ptr(600), ResolvedAlerts: ptr(0), ResolutionRate: ptr(-86), AverageResponseTimeMinutes: ptr(60),
+				},
 			},
-			// 22nd–24th local: b1 only, acknowledged after 10 minutes, resolved.
-			PreviousPeriod: alertanalytics.PeriodStats{
-				Start: ts(t, "2026-10-21T22:00:00Z"), End: ts(t, "2026-10-24T22:00:00Z"),
-				TotalAlerts: 1, ResolvedAlerts: 1, ResolutionRate: 100, AverageResponseTimeMinutes: 10,
-			},
-			// (7−1)/1 → 600; (1−1)/1 → 0; (14−100)/100 → −86; (16−10)/10 → 60.
-			Changes: alertanalytics.PeriodChanges{
-				TotalAlerts: ptr(600), ResolvedAlerts: ptr(0), ResolutionRate: ptr(-86), AverageResponseTimeMinutes: ptr(60),
-			},
-		},
-	}
-	// TTA 60 (b2, critical) and 1800 (b7, important): mean 930; nearest rank
-	// of 2 values: p50 → 1st, p75 and up → 2nd. TTR: b4 7200 (standard).
-	want.ResponseTimes.TimeToAcknowledge = alertanalytics.ResponseTimeStats{Count: 2, MeanSeconds: 930,
-		P50Seconds: 60, P75Seconds: 1800, P90Seconds: 1800, P95Seconds: 1800, P99Seconds: 1800}
-	want.ResponseTimes.TimeToResolve = one(7200)
-	want.ResponseTimes.ByPriority.Critical.TimeToAcknowledge = one(60)
-	want.ResponseTimes.ByPriority.Important.TimeToAcknowledge = one(1800)
-	want.ResponseTimes.ByPriority.Standard.TimeToResolve = one(7200)
-	require.Equal(t, want, got)
+		}
+		// TTA 60 (b2, critical) and 1800 (b7, important): mean 930; nearest rank
+		// of 2 values: p50 → 1st, p75 and up → 2nd. TTR: b4 7200 (standard).
+		want.ResponseTimes.TimeToAcknowledge = alertanalytics.ResponseTimeStats{Count: 2, MeanSeconds: 930,
+			P50Seconds: 60, P75Seconds: 1800, P90Seconds: 1800, P95Seconds: 1800, P99Seconds: 1800}
+		want.ResponseTimes.TimeToResolve = one(7200)
+		want.ResponseTimes.ByPriority.Critical.TimeToAcknowledge = one(60)
+		want.ResponseTimes.ByPriority.Important.TimeToAcknowledge = one(1800)
+		want.ResponseTimes.ByPriority.Standard.TimeToResolve = one(7200)
+		require.Equal(t, want, got)
 
-	// The JSON keys are the wire names.
-	b, err := json.Marshal(got)
-	require.NoError(t, err)
-	for _, key := range []string{`"period_days":3`, `"ai_handling_rate":28.6`, `"estimated_savings_eur":32.35`,
-		`"total_financial_impact_at_risk_eur":1151.5`, `"changes":{"total_alerts":600,"resolved_alerts":0,"resolution_rate":-86,"average_response_time_minutes":60}`,
-		`"by_priority":{"critical":{"time_to_acknowledge":{"count":1,"mean_seconds":60,`} {
-		require.Contains(t, string(b), key)
-	}
+		// The JSON keys are the wire names.
+		b, err := json.Marshal(got)
+		require.NoError(t, err)
+		for _, key := range []string{`"period_days":3`, `"ai_handling_rate":28.6`, `"estimated_savings_eur":32.35`,
+			`"total_financial_impact_at_risk_eur":1151.5`, `"changes":{"total_alerts":600,"resolved_alerts":0,"resolution_rate":-86,"average_response_time_minutes":60}`,
+			`"by_priority":{"critical":{"time_to_acknowledge":{"count":1,"mean_seconds":60,`} {
+			require.Contains(t, string(b), key)
+		}
+	})
 }
 
 func TestDeletionPreviewAndDelete(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	svc := fallBackService(t)
-	tenant := uuid.MustParse(fixtureTenant)
-	other := uuid.MustParse("0e0e0e0e-0000-4000-8000-000000000002")
-	_, _, err := svc.RecordAlert(ctx, other, alertanalytics.AlertInput{ID: fixtureID(1), AlertType: "other"})
-	require.NoError(t, err)
+	forEachBackend(t, func(t *testing.T, st store.Store) {
+		ctx := context.Background()
+		svc := fallBackService(t, st)
+		tenant := uuid.MustParse(fixtureTenant)
+		other := uuid.MustParse("0e0e0e0e-0000-4000-8000-000000000002")
+		_, _, err := svc.RecordAlert(ctx, other, alertanalytics.AlertInput{ID: fixtureID(1), AlertType: "other"})
+		require.NoError(t, err)
 
-	// 10 alerts; 6 interactions; 6 status changes (b1 twice, b2, b4, b6, b7).
-	preview, err := svc.PreviewTenantDeletion(ctx, tenant)
-	require.NoError(t, err)
-	require.Equal(t, alertanalytics.TenantCounts{Alerts: 10, AlertInteractions: 6, AuditLogs: 6}, preview)
-	again, err := svc.PreviewTenantDeletion(ctx, tenant)
-	require.NoError(t, err)
-	require.Equal(t, preview, again, "a preview deletes nothing")
+		// 10 alerts; 6 interactions; 6 status changes (b1 twice, b2, b4, b6, b7).
+		preview, err := svc.PreviewTenantDeletion(ctx, tenant)
+		require.NoError(t, err)
+		require.Equal(t, alertanalytics.TenantCounts{Alerts: 10, AlertInteractions: 6, AuditLogs: 6}, preview)
+		again, err := svc.PreviewTenantDeletion(ctx, tenant)
+		require.NoError(t, err)
+		require.Equal(t, preview, again, "a preview deletes nothing")
 
-	_, err = svc.DeleteTenant(ctx, tenant, "")
-	require.ErrorIs(t, err, alertanalytics.ErrInvalidArgument)
-	receipt, err := svc.DeleteTenant(ctx, tenant, "gdpr-erasure")
-	require.NoError(t, err)
-	require.Equal(t, preview, receipt.Deleted)
-	require.Equal(t, fixtureNow(), receipt.DeletedAt)
-	after, err := svc.PreviewTenantDeletion(ctx, tenant)
-	require.NoError(t, err)
-	require.Equal(t, alertanalytics.TenantCounts{}, after)
-	receipts, err := svc.TenantDeletionReceipts(ctx, tenant)
-	require.NoError(t, err)
-	require.Equal(t, []alertanalytics.DeletionReceipt{receipt}, receipts)
+		_, err = svc.DeleteTenant(ctx, tenant, "")
+		require.ErrorIs(t, err, alertanalytics.ErrInvalidArgument)
+		receipt, err := svc.DeleteTenant(ctx, tenant, "gdpr-erasure")
+		require.NoError(t, err)
+		require.Equal(t, preview, receipt.Deleted)
+		require.Equal(t, fixtureNow(), receipt.DeletedAt)
+		after, err := svc.PreviewTenantDeletion(ctx, tenant)
+		require.NoError(t, err)
+		require.Equal(t, alertanalytics.TenantCounts{}, after)
+		receipts, err := svc.TenantDeletionReceipts(ctx, tenant)
+		require.NoError(t, err)
+		require.Equal(t, []alertanalytics.DeletionReceipt{receipt}, receipts)
 
-	kept, err := svc.PreviewTenantDeletion(ctx, other)
-	require.NoError(t, err)
-	require.Equal(t, alertanalytics.TenantCounts{Alerts: 1}, kept)
+		kept, err := svc.PreviewTenantDeletion(ctx, other)
+		require.NoError(t, err)
+		require.Equal(t, alertanalytics.TenantCounts{Alerts: 1}, kept)
+	})
 }
 
 func TestRecordAlertIdempotent(t *testing.T) {

@@ -14,7 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/alertanalytics/alertanalytics"
+	"github.com/alertanalytics/alertanalytics/internal/pgtest"
 	"github.com/alertanalytics/alertanalytics/sqlite"
+	"github.com/alertanalytics/alertanalytics/store"
 )
 
 // metricsVector is testdata/metrics-vector-1.json: a fixed data set across
@@ -28,13 +30,34 @@ type metricsVector struct {
 	Expected     map[string]json.RawMessage        `json:"expected"`
 }
 
-func newMemoryService(t *testing.T, now time.Time) *alertanalytics.Service {
+func newMemoryStore(t *testing.T) store.Store {
 	t.Helper()
 	st, err := sqlite.OpenMemory()
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, st.Close()) })
 	require.NoError(t, st.Migrate(context.Background()))
-	return alertanalytics.New(st, alertanalytics.Config{Clock: func() time.Time { return now }})
+	return st
+}
+
+func newMemoryService(t *testing.T, now time.Time) *alertanalytics.Service {
+	t.Helper()
+	return alertanalytics.New(newMemoryStore(t), alertanalytics.Config{Clock: func() time.Time { return now }})
+}
+
+// forEachBackend runs test once per backend, as a parallel subtest with a
+// fresh store: SQLite in memory, and PostgreSQL (see internal/pgtest for
+// when it runs).
+func forEachBackend(t *testing.T, test func(t *testing.T, st store.Store)) {
+	t.Helper()
+	for name, newStore := range map[string]func(t *testing.T) store.Store{
+		"sqlite":   newMemoryStore,
+		"postgres": func(t *testing.T) store.Store { return pgtest.NewStore(t) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			test(t, newStore(t))
+		})
+	}
 }
 
 // asJSONValue round-trips v through JSON into maps and slices, so that a
@@ -55,8 +78,12 @@ func TestMetricsVector(t *testing.T) {
 	var vec metricsVector
 	require.NoError(t, json.Unmarshal(raw, &vec))
 
+	forEachBackend(t, func(t *testing.T, st store.Store) { checkMetricsVector(t, st, vec) })
+}
+
+func checkMetricsVector(t *testing.T, st store.Store, vec metricsVector) {
 	ctx := context.Background()
-	svc := newMemoryService(t, vec.Now)
+	svc := alertanalytics.New(st, alertanalytics.Config{Clock: func() time.Time { return vec.Now }})
 	res, err := svc.RecordAlerts(ctx, vec.TenantID, vec.Alerts)
 	require.NoError(t, err)
 	require.Empty(t, res.Rejected)
