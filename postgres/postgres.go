@@ -96,6 +96,9 @@ func Connect(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
 	return pool, nil
 }
 
+// Schema returns the schema the Store's tables live in.
+func (s *Store) Schema() string { return s.schema }
+
 // sql returns query with {schema} replaced by the Store's schema.
 func (s *Store) sql(query string) string {
 	return strings.ReplaceAll(query, "{schema}", `"`+s.schema+`"`)

@@ -3,6 +3,11 @@
 // the analytics and the dashboard.
 //
 //	go run ./examples/quickstart
+//
+// With -postgres it runs the same demo on PostgreSQL instead, in a schema of
+// its own (alertanalytics_quickstart) that it drops when done:
+//
+//	go run ./examples/quickstart -postgres "postgres://user:pass@localhost:5432/db"
 package main
 
 import (
@@ -20,18 +25,28 @@ import (
 
 	"github.com/alertanalytics/alertanalytics"
 	"github.com/alertanalytics/alertanalytics/internal/demo"
+	"github.com/alertanalytics/alertanalytics/postgres"
 	"github.com/alertanalytics/alertanalytics/sqlite"
+	"github.com/alertanalytics/alertanalytics/store"
 )
 
 func main() {
 	tz := flag.String("tz", "Europe/Madrid", "the bakery's IANA time zone")
+	pgURL := flag.String("postgres", "", "run on this PostgreSQL database (URL or DSN) instead of SQLite")
 	flag.Parse()
-	if err := run(context.Background(), os.Stdout, *tz); err != nil {
+	var err error
+	if *pgURL != "" {
+		err = runPostgres(context.Background(), os.Stdout, *tz, *pgURL)
+	} else {
+		err = run(context.Background(), os.Stdout, *tz)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
 }
 
+// run runs the demo on a SQLite file in a temporary folder.
 func run(ctx context.Context, out io.Writer, tz string) error {
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
@@ -51,15 +66,51 @@ func run(ctx context.Context, out io.Writer, tz string) error {
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
-	svc := alertanalytics.New(st, alertanalytics.Config{})
+	return demoReport(ctx, out, st, "SQLite database "+path, loc)
+}
 
+// quickstartSchema is the PostgreSQL schema the demo creates and drops.
+const quickstartSchema = "alertanalytics_quickstart"
+
+// runPostgres runs the demo on PostgreSQL, in a schema it drops when done.
+func runPostgres(ctx context.Context, out io.Writer, tz, url string) error {
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return fmt.Errorf("-tz: %w", err)
+	}
+	pool, err := postgres.Connect(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	st, err := postgres.New(pool, postgres.Config{Schema: quickstartSchema})
+	if err != nil {
+		return err
+	}
+	drop := func() error {
+		_, err := pool.Exec(ctx, `DROP SCHEMA IF EXISTS `+quickstartSchema+` CASCADE`)
+		return err
+	}
+	if err := drop(); err != nil { // a previous run that was interrupted
+		return err
+	}
+	defer drop()
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	return demoReport(ctx, out, st, "PostgreSQL schema "+quickstartSchema, loc)
+}
+
+// demoReport seeds the demo bakery into st and prints the report.
+func demoReport(ctx context.Context, out io.Writer, st store.Store, where string, loc *time.Location) error {
+	svc := alertanalytics.New(st, alertanalytics.Config{})
 	began := time.Now()
 	alerts, interactions, err := demo.Seed(ctx, svc, time.Now(), 30, 7)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "alertanalytics quickstart: demo bakery, tenant %s\n", demo.TenantID)
-	fmt.Fprintf(out, "SQLite database %s\n", path)
+	fmt.Fprintf(out, "%s\n", where)
 	fmt.Fprintf(out, "ingested %d alerts and %d interactions in %s\n\n", alerts, interactions, time.Since(began).Round(time.Millisecond))
 	return report(ctx, out, svc, uuid.MustParse(demo.TenantID), loc)
 }

@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/alertanalytics/alertanalytics/internal/pgtest"
 )
 
 func TestQuickstartRuns(t *testing.T) {
@@ -17,4 +20,13 @@ func TestQuickstartRuns(t *testing.T) {
 		require.Contains(t, out.String(), want)
 	}
 	require.Error(t, run(context.Background(), &out, "Mars/Olympus_Mons"))
+}
+
+func TestQuickstartRunsOnPostgres(t *testing.T) {
+	t.Parallel()
+	pgtest.Pool(t) // skips, or fails in CI, without a database
+	var out bytes.Buffer
+	require.NoError(t, runPostgres(context.Background(), &out, "Europe/Madrid", os.Getenv(pgtest.EnvURL)))
+	require.Contains(t, out.String(), "PostgreSQL schema alertanalytics_quickstart")
+	require.Contains(t, out.String(), "Dashboard, last 14 days")
 }

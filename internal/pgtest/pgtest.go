@@ -73,3 +73,6 @@ func NewStore(t testing.TB) *postgres.Store {
 	}
 	return st
 }
+
+// SchemaOf returns the schema of a store made by NewStore.
+func SchemaOf(st any) string { return st.(*postgres.Store).Schema() }
