@@ -1,0 +1,505 @@
+package httpapi
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/alertanalytics/alertanalytics"
+)
+
+//go:embed openapi.json
+var openAPIDocument []byte
+
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	// A failed write means the client went away: nothing is left to tell it.
+	_, _ = w.Write(append(b, '\n'))
+	return nil
+}
+
+// pathUUID reads a UUID path parameter.
+func pathUUID(r *http.Request, name string) (uuid.UUID, error) {
+	id, err := uuid.Parse(r.PathValue(name))
+	if err != nil {
+		return uuid.Nil, badRequest(name, "must be a UUID")
+	}
+	return id, nil
+}
+
+// tenant reads the tenant path parameter and checks the caller may act on it.
+func tenant(r *http.Request, p Principal) (uuid.UUID, error) {
+	id, err := pathUUID(r, "tenant_id")
+	if err != nil {
+		return uuid.Nil, err
+	}
+	if !p.CanAccess(id) {
+		return uuid.Nil, forbidden("the caller may not act on this tenant")
+	}
+	return id, nil
+}
+
+// parseUUID reads an optional UUID field of a body.
+func parseUUID(field string, s *string) (uuid.UUID, error) {
+	if s == nil || *s == "" {
+		return uuid.Nil, nil
+	}
+	id, err := uuid.Parse(*s)
+	if err != nil {
+		return uuid.Nil, badRequest(field, "must be a UUID")
+	}
+	return id, nil
+}
+
+// parseTime reads an optional time field: RFC 3339, or an ISO 8601 date and
+// time without offset, taken as UTC (as the Python service accepted).
+func parseTime(field string, s *string) (time.Time, error) {
+	if s == nil || *s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999"} {
+		if t, err := time.Parse(layout, *s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, badRequest(field, "must be an RFC 3339 date and time")
+}
+
+// alertRequest is the body of an alert, as clients send it.
+type alertRequest struct {
+	ID                  *string         `json:"id"`
+	TenantID            *string         `json:"tenant_id"`
+	AlertType           string          `json:"alert_type"`
+	Category            string          `json:"category"`
+	Title               string          `json:"title"`
+	Message             string          `json:"message"`
+	Service             string          `json:"service"`
+	PriorityLevel       string          `json:"priority_level"`
+	PriorityScore       *int            `json:"priority_score"`
+	TypeClass           string          `json:"type_class"`
+	Status              string          `json:"status"`
+	CreatedAt           *string         `json:"created_at"`
+	BusinessImpact      json.RawMessage `json:"business_impact"`
+	OrchestratorContext json.RawMessage `json:"orchestrator_context"`
+}
+
+// input converts the body into a Service input. The tenant comes from the
+// path; a tenant_id in the body, accepted for old clients, must match it.
+func (a alertRequest) input(tenantID uuid.UUID) (alertanalytics.AlertInput, error) {
+	in := alertanalytics.AlertInput{
+		AlertType: a.AlertType, Category: a.Category, Title: a.Title, Message: a.Message, Service: a.Service,
+		PriorityLevel: alertanalytics.Priority(a.PriorityLevel), PriorityScore: a.PriorityScore,
+		TypeClass: alertanalytics.TypeClass(a.TypeClass), Status: alertanalytics.Status(a.Status),
+		BusinessImpact: a.BusinessImpact, OrchestratorContext: a.OrchestratorContext,
+	}
+	var err error
+	if in.ID, err = parseUUID("id", a.ID); err != nil {
+		return in, err
+	}
+	if bodyTenant, err := parseUUID("tenant_id", a.TenantID); err != nil {
+		return in, err
+	} else if bodyTenant != uuid.Nil && bodyTenant != tenantID {
+		return in, badRequest("tenant_id", "does not match the tenant in the path")
+	}
+	if in.CreatedAt, err = parseTime("created_at", a.CreatedAt); err != nil {
+		return in, err
+	}
+	return in, nil
+}
+
+func (h *handler) createAlert(w http.ResponseWriter, r *http.Request, p Principal) error {
+	tenantID, err := tenant(r, p)
+	if err != nil {
+		return err
+	}
+	var body alertRequest
+	if err := decodeJSON(r.Body, &body); err != nil {
+		return err
+	}
+	in, err := body.input(tenantID)
+	if err != nil {
+		return err
+	}
+	alert, created, err := h.svc.RecordAlert(r.Context(), tenantID, in)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	return writeJSON(w, status, alert)
+}
+
+// rejection is a batch item that was not stored.
+type rejection struct {
+	Index  int    `json:"index"`
+	Detail string `json:"detail"`
+}
+
+// decodeBatch reads {"<key>": [...]} and returns the raw items, refusing
+// more than the batch limit.
+func (h *handler) decodeBatch(r *http.Request, key string) ([]json.RawMessage, error) {
+	var body map[string]json.RawMessage
+	if err := decodeJSON(r.Body, &body); err != nil {
+		return nil, err
+	}
+	for k := range body {
+		if k != key {
+			return nil, badRequest(k, "unknown field")
+		}
+	}
+	raw, ok := body[key]
+	if !ok {
+		return nil, badRequest(key, "is required")
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil || items == nil {
+		return nil, badRequest(key, "must be a JSON array")
+	}
+	if len(items) > h.cfg.MaxBatchItems {
+		return nil, &apiError{status: http.StatusRequestEntityTooLarge,
+			detail: key + ": " + strconv.Itoa(len(items)) + " items, at most " + strconv.Itoa(h.cfg.MaxBatchItems) + " allowed",
+			fields: []fieldProblem{{key, "at most " + strconv.Itoa(h.cfg.MaxBatchItems) + " items"}}}
+	}
+	return items, nil
+}
+
+// itemDetail is the detail of a rejected batch item.
+func itemDetail(err error) string {
+	if api, ok := err.(*apiError); ok {
+		return api.detail
+	}
+	return err.Error()
+}
+
+func (h *handler) createAlerts(w http.ResponseWriter, r *http.Request, p Principal) error {
+	tenantID, err := tenant(r, p)
+	if err != nil {
+		return err
+	}
+	items, err := h.decodeBatch(r, "alerts")
+	if err != nil {
+		return err
+	}
+	rejected := []rejection{}
+	inputs := make([]alertanalytics.AlertInput, 0, len(items))
+	positions := make([]int, 0, len(items))
+	for i, raw := range items {
+		var body alertRequest
+		err := decodeJSON(bytes.NewReader(raw), &body)
+		var in alertanalytics.AlertInput
+		if err == nil {
+			in, err = body.input(tenantID)
+		}
+		if err != nil {
+			rejected = append(rejected, rejection{Index: i, Detail: itemDetail(err)})
+			continue
+		}
+		inputs = append(inputs, in)
+		positions = append(positions, i)
+	}
+	res, err := h.svc.RecordAlerts(r.Context(), tenantID, inputs)
+	if err != nil {
+		return err
+	}
+	for _, rj := range res.Rejected {
+		rejected = append(rejected, rejection{Index: positions[rj.Index], Detail: rj.Err.Error()})
+	}
+	sortRejections(rejected)
+	return writeJSON(w, http.StatusOK, map[string]any{
+		"created_count": res.Created, "existing_count": res.Existing, "rejected": rejected,
+	})
+}
+
+func sortRejections(rs []rejection) {
+	for i := 1; i < len(rs); i++ {
+		for j := i; j > 0 && rs[j].Index < rs[j-1].Index; j-- {
+			rs[j], rs[j-1] = rs[j-1], rs[j]
+		}
+	}
+}
+
+func (h *handler) getAlert(w http.ResponseWriter, r *http.Request, p Principal) error {
+	tenantID, err := tenant(r, p)
+	if err != nil {
+		return err
+	}
+	alertID, err := pathUUID(r, "alert_id")
+	if err != nil {
+		return err
+	}
+	alert, err := h.svc.Alert(r.Context(), tenantID, alertID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, alert)
+}
+
+// interactionRequest is the body of an interaction, as clients send it.
+type interactionRequest struct {
+	AlertID         *string         `json:"alert_id"`
+	InteractionType string          `json:"interaction_type"`
+	InteractedAt    *string         `json:"interacted_at"`
+	Metadata        json.RawMessage `json:"metadata"`
+	IdempotencyKey  string          `json:"idempotency_key"`
+}
+
+func (b interactionRequest) input() (alertanalytics.InteractionInput, error) {
+	in := alertanalytics.InteractionInput{
+		Type: alertanalytics.InteractionType(b.InteractionType), Metadata: b.Metadata, IdempotencyKey: b.IdempotencyKey,
+	}
+	var err error
+	if in.AlertID, err = parseUUID("alert_id", b.AlertID); err != nil {
+		return in, err
+	}
+	if in.InteractedAt, err = parseTime("interacted_at", b.InteractedAt); err != nil {
+		return in, err
+	}
+	return in, nil
+}
+
+// interactionUser is the user interactions are recorded under.
+func interactionUser(p Principal) (uuid.UUID, error) {
+	if p.UserID == uuid.Nil {
+		return uuid.Nil, forbidden("interactions are recorded under a user, and the credentials carry none")
+	}
+	return p.UserID, nil
+}
+
+type interactionResponse struct {
+	ID                  uuid.UUID `json:"id"`
+	AlertID             uuid.UUID `json:"alert_id"`
+	InteractionType     string    `json:"interaction_type"`
+	InteractedAt        time.Time `json:"interacted_at"`
+	ResponseTimeSeconds int64     `json:"response_time_seconds"`
+	Duplicate           bool      `json:"duplicate"`
+}
+
+func (h *handler) createInteraction(w http.ResponseWriter, r *http.Request, p Principal) error {
+	tenantID, err := tenant(r, p)
+	if err != nil {
+		return err
+	}
+	alertID, err := pathUUID(r, "alert_id")
+	if err != nil {
+		return err
+	}
+	user, err := interactionUser(p)
+	if err != nil {
+		return err
+	}
+	var body interactionRequest
+	if err := decodeJSON(r.Body, &body); err != nil {
+		return err
+	}
+	in, err := body.input()
+	if err != nil {
+		return err
+	}
+	res, err := h.svc.RecordInteraction(r.Context(), tenantID, alertID, user, in)
+	if err != nil {
+		return err
+	}
+	status := http.StatusCreated
+	if res.Duplicate {
+		status = http.StatusOK
+	}
+	return writeJSON(w, status, interactionResponse{
+		ID: res.ID, AlertID: res.AlertID, InteractionType: string(res.Type), InteractedAt: res.InteractedAt,
+		ResponseTimeSeconds: res.ResponseTimeSeconds, Duplicate: res.Duplicate,
+	})
+}
+
+type batchInteraction struct {
+	ID              uuid.UUID `json:"id"`
+	AlertID         uuid.UUID `json:"alert_id"`
+	InteractionType string    `json:"interaction_type"`
+	InteractedAt    time.Time `json:"interacted_at"`
+}
+
+func (h *handler) createInteractions(w http.ResponseWriter, r *http.Request, p Principal) error {
+	tenantID, err := tenant(r, p)
+	if err != nil {
+		return err
+	}
+	user, err := interactionUser(p)
+	if err != nil {
+		return err
+	}
+	items, err := h.decodeBatch(r, "interactions")
+	if err != nil {
+		return err
+	}
+	rejected := []rejection{}
+	inputs := make([]alertanalytics.InteractionInput, 0, len(items))
+	positions := make([]int, 0, len(items))
+	for i, raw := range items {
+		var body interactionRequest
+		err := decodeJSON(bytes.NewReader(raw), &body)
+		var in alertanalytics.InteractionInput
+		if err == nil {
+			in, err = body.input()
+		}
+		if err != nil {
+			rejected = append(rejected, rejection{Index: i, Detail: itemDetail(err)})
+			continue
+		}
+		inputs = append(inputs, in)
+		positions = append(positions, i)
+	}
+	res, err := h.svc.RecordInteractions(r.Context(), tenantID, user, inputs)
+	if err != nil {
+		return err
+	}
+	for _, rj := range res.Rejected {
+		rejected = append(rejected, rejection{Index: positions[rj.Index], Detail: rj.Err.Error()})
+	}
+	sortRejections(rejected)
+	out := make([]batchInteraction, 0, len(res.Interactions))
+	for _, it := range res.Interactions {
+		out = append(out, batchInteraction{ID: it.ID, AlertID: it.AlertID, InteractionType: string(it.Type), InteractedAt: it.InteractedAt})
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{
+		"created_count": res.Created, "duplicate_count": res.Duplicates, "interactions": out, "rejected": rejected,
+	})
+}
+
+// window reads the days and tz query parameters.
+func window(r *http.Request, defaultDays int) (alertanalytics.Window, error) {
+	w := alertanalytics.Window{Days: defaultDays, Location: time.UTC}
+	q := r.URL.Query()
+	if v, ok := q["days"]; ok {
+		days, err := strconv.Atoi(v[0])
+		if err != nil {
+			return w, badRequest("days", "must be an integer")
+		}
+		if days < 1 || days > alertanalytics.MaxWindowDays {
+			return w, badRequest("days", "must be between 1 and 90")
+		}
+		w.Days = days
+	}
+	if tz := q.Get("tz"); tz != "" {
+		loc, err := time.LoadLocation(tz)
+		if err != nil || tz == "Local" {
+			return w, badRequest("tz", "must be an IANA time zone name such as Europe/Madrid")
+		}
+		w.Location = loc
+	}
+	return w, nil
+}
+
+func (h *handler) analytics(w http.ResponseWriter, r *http.Request, p Principal) error {
+	tenantID, err := tenant(r, p)
+	if err != nil {
+		return err
+	}
+	win, err := window(r, alertanalytics.DefaultAnalyticsDays)
+	if err != nil {
+		return err
+	}
+	a, err := h.svc.Analytics(r.Context(), tenantID, win)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, a)
+}
+
+func (h *handler) trends(w http.ResponseWriter, r *http.Request, p Principal) error {
+	tenantID, err := tenant(r, p)
+	if err != nil {
+		return err
+	}
+	win, err := window(r, alertanalytics.DefaultAnalyticsDays)
+	if err != nil {
+		return err
+	}
+	t, err := h.svc.Trends(r.Context(), tenantID, win)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, t)
+}
+
+func (h *handler) dashboard(w http.ResponseWriter, r *http.Request, p Principal) error {
+	tenantID, err := tenant(r, p)
+	if err != nil {
+		return err
+	}
+	win, err := window(r, alertanalytics.DefaultDashboardDays)
+	if err != nil {
+		return err
+	}
+	d, err := h.svc.Dashboard(r.Context(), tenantID, win)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, d)
+}
+
+// serviceTenant checks that the caller is a service allowed on the tenant.
+func serviceTenant(r *http.Request, p Principal) (uuid.UUID, error) {
+	tenantID, err := tenant(r, p)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	if !p.Service {
+		return uuid.Nil, forbidden("only service callers may preview or delete a tenant's data")
+	}
+	return tenantID, nil
+}
+
+func (h *handler) deleteTenant(w http.ResponseWriter, r *http.Request, p Principal) error {
+	tenantID, err := serviceTenant(r, p)
+	if err != nil {
+		return err
+	}
+	receipt, err := h.svc.DeleteTenant(r.Context(), tenantID, p.requester())
+	if err != nil {
+		return err
+	}
+	d := receipt.Deleted
+	return writeJSON(w, http.StatusOK, map[string]any{
+		"message": "Tenant data deleted",
+		"summary": map[string]any{
+			"tenant_id":     tenantID,
+			"deleted":       d,
+			"total_deleted": d.Alerts + d.AlertInteractions + d.AuditLogs,
+			"deleted_at":    receipt.DeletedAt,
+		},
+	})
+}
+
+func (h *handler) deletionPreview(w http.ResponseWriter, r *http.Request, p Principal) error {
+	tenantID, err := serviceTenant(r, p)
+	if err != nil {
+		return err
+	}
+	c, err := h.svc.PreviewTenantDeletion(r.Context(), tenantID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{
+		"tenant_id":     tenantID,
+		"service":       "alert_processor",
+		"preview":       c,
+		"total_records": c.Alerts + c.AlertInteractions + c.AuditLogs,
+		"warning":       "Deleting this tenant's data cannot be undone.",
+	})
+}
+
+func (h *handler) openAPI(w http.ResponseWriter, _ *http.Request, _ Principal) error {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(openAPIDocument)
+	return nil
+}

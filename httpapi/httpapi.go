@@ -1,0 +1,224 @@
+// Package httpapi is an optional net/http adapter for an
+// alertanalytics.Service, wire-compatible with the Python/FastAPI service it
+// replaces: same routes, query parameters, JSON keys and status codes.
+//
+// New returns an http.Handler on the standard library's ServeMux. Its paths
+// are relative, so it can be mounted under any prefix:
+//
+//	h, err := httpapi.New(svc, httpapi.Config{Authenticator: auth})
+//	mux.Handle("/alerts-svc/", http.StripPrefix("/alerts-svc", h))
+//
+// Every route needs credentials: the Config's Authenticator is required and
+// there is no open mode. Errors are RFC 9457 problem documents
+// (application/problem+json) naming the fields at fault; a 500 carries a
+// generic detail and the request id, never an internal error text. Every
+// request gets a request id (X-Request-ID, echoed when the client sent a
+// sane one) and one log line.
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alertanalytics/alertanalytics"
+)
+
+// Defaults of Config.
+const (
+	DefaultMaxBodyBytes  = 1 << 20
+	DefaultMaxBatchItems = 1000
+)
+
+// Config configures the handler.
+type Config struct {
+	// Authenticator decides who a request acts for. Required.
+	Authenticator Authenticator
+	// Logger receives one line per request and the details of internal
+	// errors. Defaults to a logger that discards everything.
+	Logger *slog.Logger
+	// MaxBodyBytes caps request bodies; larger ones answer 413. Defaults to
+	// 1 MiB.
+	MaxBodyBytes int64
+	// MaxBatchItems caps the items of a batch; more answer 413. Defaults to
+	// 1,000.
+	MaxBatchItems int
+}
+
+// handler serves the API for one Service.
+type handler struct {
+	svc    *alertanalytics.Service
+	cfg    Config
+	mux    *http.ServeMux
+	logger *slog.Logger
+}
+
+// route is one operation of the API; the mux and the OpenAPI test both
+// read this table.
+type route struct {
+	method, path string
+	serve        func(h *handler, w http.ResponseWriter, r *http.Request, p Principal) error
+}
+
+func routes() []route {
+	return []route{
+		{http.MethodPost, "/api/v1/tenants/{tenant_id}/alerts", (*handler).createAlert},
+		{http.MethodPost, "/api/v1/tenants/{tenant_id}/alerts/batch", (*handler).createAlerts},
+		{http.MethodGet, "/api/v1/tenants/{tenant_id}/alerts/{alert_id}", (*handler).getAlert},
+		{http.MethodPost, "/api/v1/tenants/{tenant_id}/alerts/{alert_id}/interactions", (*handler).createInteraction},
+		{http.MethodPost, "/api/v1/tenants/{tenant_id}/alerts/interactions/batch", (*handler).createInteractions},
+		{http.MethodGet, "/api/v1/tenants/{tenant_id}/alerts/analytics", (*handler).analytics},
+		{http.MethodGet, "/api/v1/tenants/{tenant_id}/alerts/analytics/trends", (*handler).trends},
+		{http.MethodGet, "/api/v1/tenants/{tenant_id}/alerts/analytics/dashboard", (*handler).dashboard},
+		{http.MethodDelete, "/api/v1/alerts/tenant/{tenant_id}", (*handler).deleteTenant},
+		{http.MethodGet, "/api/v1/alerts/tenant/{tenant_id}/deletion-preview", (*handler).deletionPreview},
+		{http.MethodGet, "/api/v1/openapi.json", (*handler).openAPI},
+	}
+}
+
+// New returns the API handler for svc. It fails when cfg has no
+// Authenticator.
+func New(svc *alertanalytics.Service, cfg Config) (http.Handler, error) {
+	if svc == nil {
+		return nil, errors.New("httpapi: nil service")
+	}
+	if cfg.Authenticator == nil {
+		return nil, errors.New("httpapi: Config.Authenticator is required: the API has no open mode")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.MaxBatchItems <= 0 {
+		cfg.MaxBatchItems = DefaultMaxBatchItems
+	}
+	h := &handler{svc: svc, cfg: cfg, mux: http.NewServeMux(), logger: cfg.Logger}
+	for _, rt := range routes() {
+		h.mux.Handle(rt.method+" "+rt.path, h.endpoint(rt))
+	}
+	return h, nil
+}
+
+// requestIDKey keys the request id in a request's context.
+type requestIDKey struct{}
+
+// requestID returns a client's X-Request-ID when it is short and printable,
+// or a new random one.
+func requestID(r *http.Request) string {
+	if id := r.Header.Get("X-Request-ID"); id != "" && len(id) <= 128 {
+		ok := true
+		for i := 0; i < len(id); i++ {
+			if id[i] < 0x21 || id[i] > 0x7e {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return id
+		}
+	}
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// statusRecorder remembers the status and size of a response.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += int64(n)
+	return n, err
+}
+
+// ServeHTTP gives the request an id, logs it, turns panics into 500s, and
+// answers unknown paths and methods with problem documents.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	began := time.Now()
+	id := requestID(r)
+	w.Header().Set("X-Request-ID", id)
+	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+	rec := &statusRecorder{ResponseWriter: w}
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			h.logger.ErrorContext(r.Context(), "panic serving request", "request_id", id, "panic", fmt.Sprint(v))
+			if rec.status == 0 {
+				h.problem(rec, r, http.StatusInternalServerError, "", nil)
+			}
+		}
+		h.logger.InfoContext(r.Context(), "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
+			"status", rec.status, "bytes", rec.bytes, "duration", time.Since(began))
+	}()
+	if _, pattern := h.mux.Handler(r); pattern == "" {
+		h.unrouted(rec, r)
+		return
+	}
+	h.mux.ServeHTTP(rec, r)
+}
+
+// unrouted answers a request no route takes: 405 with Allow when the path
+// exists under another method, 404 otherwise.
+func (h *handler) unrouted(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := h.mux.Handler(probe); pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) == 0 {
+		h.problem(w, r, http.StatusNotFound, "no such route", nil)
+		return
+	}
+	for _, m := range allow {
+		w.Header().Add("Allow", m)
+	}
+	h.problem(w, r, http.StatusMethodNotAllowed, r.Method+" is not allowed here", nil)
+}
+
+// endpoint authenticates the request, caps its body and runs the route,
+// writing any error it returns as a problem document.
+func (h *handler) endpoint(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := h.cfg.Authenticator.Authenticate(r)
+		if err != nil {
+			if errors.Is(err, ErrUnauthenticated) {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="alertanalytics"`)
+				h.problem(w, r, http.StatusUnauthorized, "missing or invalid credentials", nil)
+				return
+			}
+			h.internalError(w, r, fmt.Errorf("authenticate: %w", err))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
+		if err := rt.serve(h, w, r, p); err != nil {
+			h.writeError(w, r, err)
+		}
+	})
+}
