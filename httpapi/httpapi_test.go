@@ -1,0 +1,562 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+	_ "time/tzdata"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/alertanalytics/alertanalytics"
+	"github.com/alertanalytics/alertanalytics/sqlite"
+)
+
+const (
+	tenantA     = "aaaaaaaa-0000-4000-8000-000000000001"
+	tenantB     = "bbbbbbbb-0000-4000-8000-000000000002"
+	userA       = "0000000a-0000-4000-8000-00000000000a"
+	userService = "0000000f-0000-4000-8000-00000000000f"
+	alertOne    = "01900000-0000-7000-8000-000000000001"
+	// Tokens and what they may do.
+	tokenService = "service-token"  // service, every tenant
+	tokenA       = "tenant-a-token" // user of tenant A only
+	tokenAB      = "tenant-ab-token"
+)
+
+func now() time.Time { return time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC) }
+
+type env struct {
+	svc     *alertanalytics.Service
+	handler http.Handler
+	logs    *bytes.Buffer
+}
+
+func setup(t *testing.T) *env {
+	t.Helper()
+	st, err := sqlite.OpenMemory()
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	require.NoError(t, st.Migrate(context.Background()))
+	svc := alertanalytics.New(st, alertanalytics.Config{Clock: now})
+	auth, err := NewStaticTokens(map[string]Principal{
+		tokenService: {UserID: uuid.MustParse(userService), Name: "gdpr-service", AllTenants: true, Service: true},
+		tokenA:       {UserID: uuid.MustParse(userA), Tenants: []uuid.UUID{uuid.MustParse(tenantA)}},
+		tokenAB:      {UserID: uuid.MustParse(userA), Tenants: []uuid.UUID{uuid.MustParse(tenantA), uuid.MustParse(tenantB)}},
+	})
+	require.NoError(t, err)
+	logs := &bytes.Buffer{}
+	h, err := New(svc, Config{Authenticator: auth, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	require.NoError(t, err)
+	return &env{svc: svc, handler: h, logs: logs}
+}
+
+func (e *env) do(t *testing.T, method, path, token, body string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	e.handler.ServeHTTP(rec, req)
+	return rec
+}
+
+func decode(t *testing.T, rec *httptest.ResponseRecorder) map[string]any {
+	t.Helper()
+	var v map[string]any
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &v), rec.Body.String())
+	return v
+}
+
+// requireProblem checks a problem document with the status and, when
+// field is not empty, the field at fault.
+func requireProblem(t *testing.T, rec *httptest.ResponseRecorder, status int, field string) map[string]any {
+	t.Helper()
+	require.Equal(t, status, rec.Code, rec.Body.String())
+	require.Equal(t, "application/problem+json", rec.Header().Get("Content-Type"))
+	p := decode(t, rec)
+	require.Equal(t, float64(status), p["status"])
+	require.Equal(t, http.StatusText(status), p["title"])
+	require.NotEmpty(t, p["detail"])
+	require.NotEmpty(t, p["request_id"])
+	if field != "" {
+		require.Equal(t, []any{map[string]any{"field": field, "detail": p["errors"].([]any)[0].(map[string]any)["detail"]}}, p["errors"], rec.Body.String())
+	}
+	return p
+}
+
+// concrete turns a route pattern into a request path with tenant A and a
+// fixed alert id.
+func concrete(pattern string) string {
+	return strings.NewReplacer("{tenant_id}", tenantA, "{alert_id}", alertOne).Replace(pattern)
+}
+
+func TestEveryRouteRefusesMissingAndBadCredentials(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	for _, rt := range routes() {
+		for _, token := range []string{"", "wrong-token", tokenService + "x"} {
+			rec := e.do(t, rt.method, concrete(rt.path), token, `{}`)
+			requireProblem(t, rec, http.StatusUnauthorized, "")
+			require.NotEmpty(t, rec.Header().Get("WWW-Authenticate"))
+		}
+		// A malformed Authorization header too.
+		req := httptest.NewRequest(rt.method, concrete(rt.path), strings.NewReader(`{}`))
+		req.Header.Set("Authorization", "Basic "+tokenService)
+		rec := httptest.NewRecorder()
+		e.handler.ServeHTTP(rec, req)
+		requireProblem(t, rec, http.StatusUnauthorized, "")
+	}
+}
+
+func TestEveryTenantRouteRefusesOtherTenants(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	for _, rt := range routes() {
+		if !strings.Contains(rt.path, "{tenant_id}") {
+			continue
+		}
+		path := strings.NewReplacer("{tenant_id}", tenantB, "{alert_id}", alertOne).Replace(rt.path)
+		requireProblem(t, e.do(t, rt.method, path, tokenA, `{}`), http.StatusForbidden, "")
+	}
+}
+
+func TestDeletionRoutesNeedAService(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	for _, path := range []string{"/api/v1/alerts/tenant/" + tenantA, "/api/v1/alerts/tenant/" + tenantA + "/deletion-preview"} {
+		method := http.MethodGet
+		if !strings.HasSuffix(path, "preview") {
+			method = http.MethodDelete
+		}
+		p := requireProblem(t, e.do(t, method, path, tokenA, ""), http.StatusForbidden, "")
+		require.Contains(t, p["detail"], "service")
+	}
+}
+
+func TestNewRequiresAnAuthenticator(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	_, err := New(e.svc, Config{})
+	require.ErrorContains(t, err, "Authenticator is required")
+	_, err = NewStaticTokens(map[string]Principal{"": {}})
+	require.Error(t, err)
+}
+
+func createAlert(t *testing.T, e *env, tenant, body string) *httptest.ResponseRecorder {
+	t.Helper()
+	return e.do(t, http.MethodPost, "/api/v1/tenants/"+tenant+"/alerts", tokenAB, body)
+}
+
+func TestAlertLifecycle(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	body := `{"id":"` + alertOne + `","alert_type":"low_stock_warning","category":"inventory","title":"Flour low",
+		"priority_level":"critical","created_at":"2026-11-02T09:00:00Z","business_impact":{"financial_impact_eur":80.25}}`
+	rec := createAlert(t, e, tenantA, body)
+	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+	require.Equal(t, "application/json", rec.Header().Get("Content-Type"))
+	created := decode(t, rec)
+	require.Equal(t, alertOne, created["id"])
+	require.Equal(t, tenantA, created["tenant_id"])
+	require.Equal(t, "active", created["status"])
+	require.Equal(t, map[string]any{"financial_impact_eur": 80.25}, created["business_impact"])
+
+	// Redelivery: 200 and the alert unchanged.
+	rec = createAlert(t, e, tenantA, strings.Replace(body, "Flour low", "Changed", 1))
+	require.Equal(t, http.StatusOK, rec.Code)
+	require.Equal(t, created, decode(t, rec))
+
+	rec = e.do(t, http.MethodGet, "/api/v1/tenants/"+tenantA+"/alerts/"+alertOne, tokenA, "")
+	require.Equal(t, http.StatusOK, rec.Code)
+	require.Equal(t, created, decode(t, rec))
+
+	// An interaction: 201; the same idempotency key again: 200, duplicate.
+	ibody := `{"interaction_type":"acknowledged","interacted_at":"2026-11-02T09:05:30Z","idempotency_key":"k-1","metadata":{"device":"tablet"}}`
+	path := "/api/v1/tenants/" + tenantA + "/alerts/" + alertOne + "/interactions"
+	rec = e.do(t, http.MethodPost, path, tokenA, ibody)
+	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+	first := decode(t, rec)
+	require.Equal(t, map[string]any{"id": first["id"], "alert_id": alertOne, "interaction_type": "acknowledged",
+		"interacted_at": "2026-11-02T09:05:30Z", "response_time_seconds": float64(330), "duplicate": false}, first)
+	rec = e.do(t, http.MethodPost, path, tokenA, strings.Replace(ibody, "acknowledged", "resolved", 1))
+	require.Equal(t, http.StatusOK, rec.Code)
+	dup := decode(t, rec)
+	require.Equal(t, true, dup["duplicate"])
+	require.Equal(t, first["id"], dup["id"])
+	require.Equal(t, "acknowledged", dup["interaction_type"])
+
+	// Unknown alert: 404.
+	requireProblem(t, e.do(t, http.MethodGet, "/api/v1/tenants/"+tenantA+"/alerts/"+uuid.NewString(), tokenA, ""), http.StatusNotFound, "")
+	requireProblem(t, e.do(t, http.MethodPost, "/api/v1/tenants/"+tenantA+"/alerts/"+uuid.NewString()+"/interactions", tokenA,
+		`{"interaction_type":"resolved"}`), http.StatusNotFound, "")
+}
+
+func TestTenantIsolationThroughHTTP(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	require.Equal(t, http.StatusCreated, createAlert(t, e, tenantB, `{"id":"`+alertOne+`","alert_type":"b_only"}`).Code)
+	// A caller allowed on both tenants, asking under A for B's alert id, finds nothing.
+	requireProblem(t, e.do(t, http.MethodGet, "/api/v1/tenants/"+tenantA+"/alerts/"+alertOne, tokenAB, ""), http.StatusNotFound, "")
+	requireProblem(t, e.do(t, http.MethodPost, "/api/v1/tenants/"+tenantA+"/alerts/"+alertOne+"/interactions", tokenAB,
+		`{"interaction_type":"resolved"}`), http.StatusNotFound, "")
+	// A's analytics do not count B's alert.
+	rec := e.do(t, http.MethodGet, "/api/v1/tenants/"+tenantA+"/alerts/analytics", tokenA, "")
+	require.Equal(t, http.StatusOK, rec.Code)
+	require.Equal(t, float64(0), decode(t, rec)["totalAlerts"])
+	// A tenant-body mismatch is refused.
+	requireProblem(t, createAlert(t, e, tenantA, `{"tenant_id":"`+tenantB+`","alert_type":"x"}`), http.StatusBadRequest, "tenant_id")
+	// Deleting A leaves B.
+	rec = e.do(t, http.MethodDelete, "/api/v1/alerts/tenant/"+tenantA, tokenService, "")
+	require.Equal(t, http.StatusOK, rec.Code)
+	rec = e.do(t, http.MethodGet, "/api/v1/alerts/tenant/"+tenantB+"/deletion-preview", tokenService, "")
+	require.Equal(t, float64(1), decode(t, rec)["total_records"])
+}
+
+func TestMountedUnderPrefix(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	mux := http.NewServeMux()
+	mux.Handle("/alert-processor/", http.StripPrefix("/alert-processor", e.handler))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/alert-processor/api/v1/tenants/"+tenantA+"/alerts/analytics/trends?days=3", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+tokenA)
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	var trend []map[string]any
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&trend))
+	require.Len(t, trend, 3)
+	require.Equal(t, "2026-11-02", trend[2]["date"])
+	// Unprefixed paths are not served by the host.
+	res2, err := http.Get(srv.URL + "/api/v1/tenants/" + tenantA + "/alerts/analytics/trends")
+	require.NoError(t, err)
+	res2.Body.Close()
+	require.Equal(t, http.StatusNotFound, res2.StatusCode)
+}
+
+func TestBadInput(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	require.Equal(t, http.StatusCreated, createAlert(t, e, tenantA, `{"id":"`+alertOne+`","alert_type":"t"}`).Code)
+	alerts := "/api/v1/tenants/" + tenantA + "/alerts"
+	interactions := alerts + "/" + alertOne + "/interactions"
+	analytics := alerts + "/analytics"
+	future := now().Add(6 * time.Minute).Format(time.RFC3339)
+	for _, tc := range []struct {
+		name, method, path, body string
+		status                   int
+		field                    string
+	}{
+		{"bad tenant uuid", "GET", "/api/v1/tenants/not-a-uuid/alerts/analytics", "", 400, "tenant_id"},
+		{"bad alert uuid", "GET", alerts + "/123", "", 400, "alert_id"},
+		{"bad body uuid", "POST", alerts, `{"id":"nope","alert_type":"t"}`, 400, "id"},
+		{"unknown priority", "POST", alerts, `{"alert_type":"t","priority_level":"urgent"}`, 400, "priority_level"},
+		{"unknown type class", "POST", alerts, `{"alert_type":"t","type_class":"x"}`, 400, "type_class"},
+		{"unknown status", "POST", alerts, `{"alert_type":"t","status":"open"}`, 400, "status"},
+		{"missing alert_type", "POST", alerts, `{}`, 400, "alert_type"},
+		{"score as string", "POST", alerts, `{"alert_type":"t","priority_score":"high"}`, 400, "priority_score"},
+		{"score out of range", "POST", alerts, `{"alert_type":"t","priority_score":101}`, 400, "priority_score"},
+		{"negative impact", "POST", alerts, `{"alert_type":"t","business_impact":{"financial_impact_eur":-1}}`, 400, "business_impact.financial_impact_eur"},
+		{"future created_at", "POST", alerts, `{"alert_type":"t","created_at":"` + future + `"}`, 400, "created_at"},
+		{"bad created_at", "POST", alerts, `{"alert_type":"t","created_at":"yesterday"}`, 400, "created_at"},
+		{"unknown field", "POST", alerts, `{"alert_type":"t","severity":"high"}`, 400, "severity"},
+		{"malformed json", "POST", alerts, `{"alert_type":`, 400, ""},
+		{"not an object", "POST", alerts, `["alert_type"]`, 400, ""},
+		{"trailing data", "POST", alerts, `{"alert_type":"t"} {}`, 400, ""},
+		{"empty body", "POST", alerts, ``, 400, ""},
+		{"unknown interaction type", "POST", interactions, `{"interaction_type":"escalated"}`, 400, "interaction_type"},
+		{"future interacted_at", "POST", interactions, `{"interaction_type":"resolved","interacted_at":"` + future + `"}`, 400, "interacted_at"},
+		{"mismatched alert_id", "POST", interactions, `{"interaction_type":"resolved","alert_id":"` + uuid.NewString() + `"}`, 400, "alert_id"},
+		{"days 0", "GET", analytics + "?days=0", "", 400, "days"},
+		{"days 91", "GET", analytics + "?days=91", "", 400, "days"},
+		{"days not a number", "GET", analytics + "/trends?days=seven", "", 400, "days"},
+		{"dashboard days 91", "GET", analytics + "/dashboard?days=91", "", 400, "days"},
+		{"unknown tz", "GET", analytics + "?tz=Mars/Olympus", "", 400, "tz"},
+		{"tz Local", "GET", analytics + "/dashboard?tz=Local", "", 400, "tz"},
+		{"batch not an array", "POST", alerts + "/batch", `{"alerts":{}}`, 400, "alerts"},
+		{"batch missing key", "POST", alerts + "/batch", `{"items":[]}`, 400, "items"},
+		{"interaction batch missing key", "POST", alerts + "/interactions/batch", `{}`, 400, "interactions"},
+		{"wrong method", "PUT", alerts, `{}`, 405, ""},
+		{"unknown route", "GET", "/api/v1/nothing", "", 404, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := e.do(t, tc.method, tc.path, tokenA, tc.body)
+			requireProblem(t, rec, tc.status, tc.field)
+			if tc.status == 405 {
+				require.Equal(t, []string{"POST"}, rec.Header().Values("Allow"))
+			}
+		})
+	}
+}
+
+func TestLimits(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	alerts := "/api/v1/tenants/" + tenantA + "/alerts"
+	big := `{"alert_type":"t","message":"` + strings.Repeat("x", 1<<20) + `"}`
+	requireProblem(t, e.do(t, http.MethodPost, alerts, tokenA, big), http.StatusRequestEntityTooLarge, "")
+
+	items := make([]string, 1001)
+	for i := range items {
+		items[i] = `{"alert_type":"t"}`
+	}
+	requireProblem(t, e.do(t, http.MethodPost, alerts+"/batch", tokenA, `{"alerts":[`+strings.Join(items, ",")+`]}`),
+		http.StatusRequestEntityTooLarge, "alerts")
+	// 1,000 is allowed.
+	rec := e.do(t, http.MethodPost, alerts+"/batch", tokenA, `{"alerts":[`+strings.Join(items[:1000], ",")+`]}`)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Equal(t, float64(1000), decode(t, rec)["created_count"])
+}
+
+func TestBatches(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	alerts := "/api/v1/tenants/" + tenantA + "/alerts"
+	rec := e.do(t, http.MethodPost, alerts+"/batch", tokenA, `{"alerts":[
+		{"id":"`+alertOne+`","alert_type":"a"},
+		{"alert_type":"b","priority_level":"urgent"},
+		{"id":"`+alertOne+`","alert_type":"again"},
+		{"alert_type":"c","colour":"red"},
+		{"id":"bad","alert_type":"d"}]}`)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	got := decode(t, rec)
+	require.Equal(t, float64(1), got["created_count"])
+	require.Equal(t, float64(1), got["existing_count"])
+	rejected := got["rejected"].([]any)
+	require.Len(t, rejected, 3)
+	for i, want := range []struct {
+		index float64
+		field string
+	}{{1, "priority_level"}, {3, "colour"}, {4, "id"}} {
+		r := rejected[i].(map[string]any)
+		require.Equal(t, want.index, r["index"])
+		require.Contains(t, r["detail"], want.field)
+	}
+
+	rec = e.do(t, http.MethodPost, alerts+"/interactions/batch", tokenA, `{"interactions":[
+		{"alert_id":"`+alertOne+`","interaction_type":"acknowledged","idempotency_key":"x"},
+		{"alert_id":"`+alertOne+`","interaction_type":"bogus"},
+		{"alert_id":"`+uuid.NewString()+`","interaction_type":"resolved"},
+		{"alert_id":"`+alertOne+`","interaction_type":"resolved","idempotency_key":"x"},
+		{"interaction_type":"resolved"}]}`)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	got = decode(t, rec)
+	require.Equal(t, float64(1), got["created_count"])
+	require.Equal(t, float64(1), got["duplicate_count"])
+	ints := got["interactions"].([]any)
+	require.Len(t, ints, 2)
+	require.Equal(t, []string{"alert_id", "id", "interacted_at", "interaction_type"}, keysOf(ints[0]))
+	var idx []float64
+	for _, r := range got["rejected"].([]any) {
+		idx = append(idx, r.(map[string]any)["index"].(float64))
+	}
+	require.Equal(t, []float64{1, 2, 4}, idx)
+}
+
+func keysOf(v any) []string {
+	m := v.(map[string]any)
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// shape replaces every leaf of a JSON value with its JSON type, so two
+// documents compare by keys and types alone.
+func shape(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range x {
+			out[k] = shape(e)
+		}
+		return out
+	case []any:
+		if len(x) == 0 {
+			return []any{}
+		}
+		return []any{shape(x[0])}
+	case float64:
+		return "number"
+	case string:
+		return "string"
+	case bool:
+		return "boolean"
+	case nil:
+		return "null"
+	}
+	return "?"
+}
+
+func TestGoldenShapes(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	require.Equal(t, http.StatusCreated, createAlert(t, e, tenantA, `{"id":"`+alertOne+`","alert_type":"t","category":"stock","created_at":"2026-11-01T10:00:00Z"}`).Code)
+	require.Equal(t, http.StatusCreated, e.do(t, http.MethodPost, "/api/v1/tenants/"+tenantA+"/alerts/"+alertOne+"/interactions", tokenA,
+		`{"interaction_type":"acknowledged","interacted_at":"2026-11-01T10:10:00Z"}`).Code)
+	get := func(path string, token string) any {
+		rec := e.do(t, http.MethodGet, path, token, "")
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		var v any
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &v))
+		return shape(v)
+	}
+	base := "/api/v1/tenants/" + tenantA + "/alerts/analytics"
+	trend := map[string]any{"date": "string", "count": "number", "critical": "number", "important": "number", "standard": "number", "info": "number"}
+	require.Equal(t, map[string]any{
+		"trends": []any{trend}, "averageResponseTime": "number",
+		"topCategories": []any{map[string]any{"category": "string", "count": "number", "percentage": "number"}},
+		"totalAlerts":   "number", "resolvedAlerts": "number", "activeAlerts": "number", "resolutionRate": "number",
+		"predictedDailyAverage": "number", "busiestDay": "string",
+	}, get(base+"?days=7&tz=Europe/Madrid", tokenA))
+	require.Equal(t, []any{trend}, get(base+"/trends", tokenA))
+
+	stats := map[string]any{"count": "number", "mean_seconds": "number", "p50_seconds": "number", "p75_seconds": "number",
+		"p90_seconds": "number", "p95_seconds": "number", "p99_seconds": "number"}
+	pair := map[string]any{"time_to_acknowledge": stats, "time_to_resolve": stats}
+	period := map[string]any{"start": "string", "end": "string", "total_alerts": "number", "resolved_alerts": "number",
+		"resolution_rate": "number", "average_response_time_minutes": "number"}
+	classes := map[string]any{"action_needed": "number", "prevented_issue": "number", "trend_warning": "number", "escalation": "number", "information": "number"}
+	require.Equal(t, map[string]any{
+		"period_days": "number", "total_alerts": "number", "active_alerts": "number", "ai_handling_rate": "number",
+		"prevented_issues_count": "number", "estimated_savings_eur": "number", "total_financial_impact_at_risk_eur": "number",
+		"priority_distribution":   map[string]any{"critical": "number", "important": "number", "standard": "number", "info": "number"},
+		"type_class_distribution": classes, "active_by_type_class": classes,
+		"period_comparison": map[string]any{"current_period": period, "previous_period": period,
+			// No alerts before the window: every change is null.
+			"changes": map[string]any{"total_alerts": "null", "resolved_alerts": "null", "resolution_rate": "null", "average_response_time_minutes": "null"}},
+		"response_times": map[string]any{"time_to_acknowledge": stats, "time_to_resolve": stats,
+			"by_priority": map[string]any{"critical": pair, "important": pair, "standard": pair, "info": pair}},
+	}, get(base+"/dashboard", tokenA))
+
+	counts := map[string]any{"alerts": "number", "alert_interactions": "number", "audit_logs": "number"}
+	require.Equal(t, map[string]any{"tenant_id": "string", "service": "string", "preview": counts, "total_records": "number", "warning": "string"},
+		get("/api/v1/alerts/tenant/"+tenantA+"/deletion-preview", tokenService))
+	rec := e.do(t, http.MethodDelete, "/api/v1/alerts/tenant/"+tenantA, tokenService, "")
+	require.Equal(t, http.StatusOK, rec.Code)
+	var del any
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &del))
+	require.Equal(t, map[string]any{"message": "string", "summary": map[string]any{"tenant_id": "string", "deleted": counts,
+		"total_deleted": "number", "deleted_at": "string"}}, shape(del))
+	require.Equal(t, float64(3), del.(map[string]any)["summary"].(map[string]any)["total_deleted"]) // 1 alert, 1 interaction, 1 audit row
+}
+
+func TestRequestIDAndLogging(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	req := httptest.NewRequest(http.MethodGet, "/api/v1/tenants/"+tenantA+"/alerts/analytics", nil)
+	req.Header.Set("Authorization", "Bearer "+tokenA)
+	req.Header.Set("X-Request-ID", "abc-123")
+	rec := httptest.NewRecorder()
+	e.handler.ServeHTTP(rec, req)
+	require.Equal(t, "abc-123", rec.Header().Get("X-Request-ID"))
+
+	rec = e.do(t, http.MethodGet, "/api/v1/nowhere", tokenA, "")
+	generated := rec.Header().Get("X-Request-ID")
+	require.Len(t, generated, 32)
+	require.Equal(t, generated, decode(t, rec)["request_id"])
+
+	lines := strings.Split(strings.TrimSpace(e.logs.String()), "\n")
+	require.Len(t, lines, 2, "one log line per request")
+	var line map[string]any
+	require.NoError(t, json.Unmarshal([]byte(lines[0]), &line))
+	require.Equal(t, "abc-123", line["request_id"])
+	require.Equal(t, float64(200), line["status"])
+}
+
+// failingAuth panics, or fails with an internal error.
+func TestInternalErrorsAndPanics(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	secret := "dial tcp 10.0.0.7:5432: connection refused"
+	for name, auth := range map[string]Authenticator{
+		"panic": AuthenticatorFunc(func(*http.Request) (Principal, error) { panic(secret) }),
+		"error": AuthenticatorFunc(func(*http.Request) (Principal, error) { return Principal{}, errors.New(secret) }),
+	} {
+		logs := &bytes.Buffer{}
+		h, err := New(e.svc, Config{Authenticator: auth, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+		require.NoError(t, err)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/tenants/"+tenantA+"/alerts/analytics", nil))
+		p := requireProblem(t, rec, http.StatusInternalServerError, "")
+		require.NotContains(t, rec.Body.String(), "10.0.0.7", name)
+		require.Contains(t, p["detail"], rec.Header().Get("X-Request-ID"))
+		require.Contains(t, logs.String(), "10.0.0.7", "the log keeps the cause")
+	}
+
+	// A store failure is a 500 with no internal text.
+	st, err := sqlite.OpenMemory()
+	require.NoError(t, err)
+	require.NoError(t, st.Close())
+	auth, _ := NewStaticTokens(map[string]Principal{tokenA: {UserID: uuid.New(), AllTenants: true}})
+	h, err := New(alertanalytics.New(st, alertanalytics.Config{Clock: now}), Config{Authenticator: auth})
+	require.NoError(t, err)
+	broken := &env{handler: h}
+	rec := broken.do(t, http.MethodGet, "/api/v1/tenants/"+tenantA+"/alerts/analytics/dashboard", tokenA, "")
+	requireProblem(t, rec, http.StatusInternalServerError, "")
+	require.NotContains(t, rec.Body.String(), "sql")
+}
+
+func TestGatewayHeaders(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	h, err := New(e.svc, Config{Authenticator: GatewayHeaders{}})
+	require.NoError(t, err)
+	call := func(headers map[string]string) int {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/alerts/tenant/"+tenantA+"/deletion-preview", nil)
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	require.Equal(t, 401, call(nil))
+	require.Equal(t, 401, call(map[string]string{"X-User-ID": "nope"}))
+	require.Equal(t, 401, call(map[string]string{"X-User-ID": userA, "X-Tenant-IDs": "bad"}))
+	require.Equal(t, 403, call(map[string]string{"X-User-ID": userA, "X-Tenant-IDs": tenantB, "X-Service": "true"}))
+	require.Equal(t, 403, call(map[string]string{"X-User-ID": userA, "X-Tenant-IDs": tenantA}))
+	require.Equal(t, 200, call(map[string]string{"X-User-ID": userA, "X-Tenant-IDs": tenantB + ", " + tenantA, "X-Service": "true"}))
+	require.Equal(t, 200, call(map[string]string{"X-User-ID": userA, "X-Tenant-IDs": "*", "X-Service": "1"}))
+}
+
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	rec := e.do(t, http.MethodGet, "/api/v1/openapi.json", tokenA, "")
+	require.Equal(t, http.StatusOK, rec.Code)
+	var doc struct {
+		OpenAPI string                                `json:"openapi"`
+		Paths   map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &doc))
+	require.Equal(t, "3.1.0", doc.OpenAPI)
+	var documented, served []string
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			documented = append(documented, strings.ToUpper(method)+" "+path)
+		}
+	}
+	for _, rt := range routes() {
+		served = append(served, rt.method+" "+rt.path)
+	}
+	sort.Strings(documented)
+	sort.Strings(served)
+	require.Equal(t, served, documented)
+}
