@@ -41,7 +41,7 @@ type env struct {
 	logs    *bytes.Buffer
 }
 
-func setup(t *testing.T) *env {
+func setup(t testing.TB) *env {
 	t.Helper()
 	st, err := sqlite.OpenMemory()
 	require.NoError(t, err)
@@ -480,7 +480,6 @@ func TestRequestIDAndLogging(t *testing.T) {
 	require.Equal(t, float64(200), line["status"])
 }
 
-// failingAuth panics, or fails with an internal error.
 func TestInternalErrorsAndPanics(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
