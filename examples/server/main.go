@@ -1,0 +1,193 @@
+// Command server serves the alertanalytics HTTP API, the long-running form
+// of the quickstart. It stores data in a SQLite file unless given a
+// PostgreSQL URL, and accepts one bearer token with service rights on every
+// tenant.
+//
+//	ALERTANALYTICS_TOKEN=secret go run ./examples/server -demo
+//
+// Flags:
+//
+//	-addr      listen address (default 127.0.0.1:8080)
+//	-sqlite    SQLite database file (default alertanalytics.db)
+//	-postgres  PostgreSQL URL; used instead of SQLite, migrated on start
+//	-token     the bearer token (or ALERTANALYTICS_TOKEN); required
+//	-user      the user id interactions are recorded under for that token
+//	-demo      seed the quickstart's demo bakery (once) and print its tenant id
+//
+// It shuts down gracefully on SIGINT and SIGTERM, and exits 2 on bad flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+	_ "time/tzdata" // tz= works on machines without zoneinfo
+
+	"github.com/google/uuid"
+
+	"github.com/alertanalytics/alertanalytics"
+	"github.com/alertanalytics/alertanalytics/httpapi"
+	"github.com/alertanalytics/alertanalytics/internal/demo"
+	"github.com/alertanalytics/alertanalytics/postgres"
+	"github.com/alertanalytics/alertanalytics/sqlite"
+	"github.com/alertanalytics/alertanalytics/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+type options struct {
+	addr, sqlitePath, postgresURL, token string
+	user                                 uuid.UUID
+	demo                                 bool
+}
+
+// parseFlags reads the command line; it reports usage errors, which exit 2.
+func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	var user string
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.StringVar(&o.sqlitePath, "sqlite", "alertanalytics.db", "SQLite database file")
+	fs.StringVar(&o.postgresURL, "postgres", "", "PostgreSQL URL; used instead of SQLite and migrated on start")
+	fs.StringVar(&o.token, "token", "", "bearer token with service rights on every tenant (default $ALERTANALYTICS_TOKEN)")
+	fs.StringVar(&user, "user", "00000000-0000-4000-8000-0000000000a1", "user id interactions are recorded under for the token")
+	fs.BoolVar(&o.demo, "demo", false, "seed the quickstart's demo bakery and print its tenant id")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if o.token == "" {
+		o.token = getenv("ALERTANALYTICS_TOKEN")
+	}
+	if o.token == "" {
+		return o, errors.New("no token: pass -token or set ALERTANALYTICS_TOKEN; the API never runs without credentials")
+	}
+	var err error
+	if o.user, err = uuid.Parse(user); err != nil || o.user == uuid.Nil {
+		return o, fmt.Errorf("-user %q is not a UUID", user)
+	}
+	if _, _, err := net.SplitHostPort(o.addr); err != nil {
+		return o, fmt.Errorf("-addr %q: %v", o.addr, err)
+	}
+	return o, nil
+}
+
+// run serves until ctx ends and returns the exit code.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	o, err := parseFlags(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "server:", err)
+		return 2
+	}
+	if err := serve(ctx, o, stdout, stderr); err != nil {
+		fmt.Fprintln(stderr, "server:", err)
+		return 1
+	}
+	return 0
+}
+
+func openStore(ctx context.Context, o options) (st store.Store, closeFn func(), err error) {
+	if o.postgresURL != "" {
+		pool, err := postgres.Connect(ctx, o.postgresURL)
+		if err != nil {
+			return nil, nil, err
+		}
+		pg, err := postgres.New(pool, postgres.Config{})
+		if err == nil {
+			err = pg.Migrate(ctx)
+		}
+		if err != nil {
+			pool.Close()
+			return nil, nil, err
+		}
+		return pg, pool.Close, nil
+	}
+	lite, err := sqlite.Open(o.sqlitePath)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := lite.Migrate(ctx); err != nil {
+		lite.Close()
+		return nil, nil, err
+	}
+	return lite, func() { lite.Close() }, nil
+}
+
+func serve(ctx context.Context, o options, stdout, stderr io.Writer) error {
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	st, closeStore, err := openStore(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	svc := alertanalytics.New(st, alertanalytics.Config{Logger: logger})
+
+	if o.demo {
+		tenant := uuid.MustParse(demo.TenantID)
+		counts, err := svc.PreviewTenantDeletion(ctx, tenant)
+		if err != nil {
+			return err
+		}
+		if counts.Alerts == 0 {
+			if _, _, err := demo.Seed(ctx, svc, time.Now(), 30, 7); err != nil {
+				return fmt.Errorf("seed demo: %w", err)
+			}
+		}
+		fmt.Fprintf(stdout, "demo tenant: %s\n", demo.TenantID)
+	}
+
+	auth, err := httpapi.NewStaticTokens(map[string]httpapi.Principal{
+		o.token: {UserID: o.user, Name: "server-token", AllTenants: true, Service: true},
+	})
+	if err != nil {
+		return err
+	}
+	api, err := httpapi.New(svc, httpapi.Config{Authenticator: auth, Logger: logger})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
+
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(stdout, "shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

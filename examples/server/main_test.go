@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/alertanalytics/alertanalytics/internal/demo"
+)
+
+func noEnv(string) string { return "" }
+
+func TestBadFlagsExit2(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"-token", "x", "-nope"},
+		{}, // no token
+		{"-token", "x", "-user", "bob"},
+		{"-token", "x", "-addr", "nocolon"},
+		{"-token", "x", "extra"},
+	} {
+		var stderr bytes.Buffer
+		require.Equal(t, 2, run(context.Background(), args, noEnv, io.Discard, &stderr), "%v", args)
+		require.NotEmpty(t, stderr.String())
+	}
+	var stderr bytes.Buffer
+	run(context.Background(), nil, noEnv, io.Discard, &stderr)
+	require.Contains(t, stderr.String(), "ALERTANALYTICS_TOKEN")
+}
+
+// syncBuffer is a bytes.Buffer safe to write from the server and read from
+// the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestServesDemoAndShutsDown(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	exit := make(chan int, 1)
+	db := filepath.Join(t.TempDir(), "server.db")
+	env := func(k string) string {
+		if k == "ALERTANALYTICS_TOKEN" {
+			return "s3cret"
+		}
+		return ""
+	}
+	go func() {
+		exit <- run(ctx, []string{"-addr", "127.0.0.1:0", "-sqlite", db, "-demo"}, env, stdout, stderr)
+	}()
+
+	var base string
+	require.Eventually(t, func() bool {
+		sc := bufio.NewScanner(strings.NewReader(stdout.String()))
+		for sc.Scan() {
+			if addr, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
+				base = addr
+				return true
+			}
+		}
+		return false
+	}, 20*time.Second, 20*time.Millisecond, "stdout: %s stderr: %s", stdout.String(), stderr.String())
+	require.Contains(t, stdout.String(), "demo tenant: "+demo.TenantID)
+
+	get := func(token string) *http.Response {
+		req, err := http.NewRequest(http.MethodGet, base+"/api/v1/tenants/"+demo.TenantID+"/alerts/analytics?days=7&tz=Europe/Madrid", nil)
+		require.NoError(t, err)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		return res
+	}
+	res := get("")
+	res.Body.Close()
+	require.Equal(t, http.StatusUnauthorized, res.StatusCode)
+	res = get("s3cret")
+	defer res.Body.Close()
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	var a map[string]any
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&a))
+	require.Greater(t, a["totalAlerts"].(float64), float64(50))
+
+	cancel()
+	select {
+	case code := <-exit:
+		require.Equal(t, 0, code, stderr.String())
+	case <-time.After(15 * time.Second):
+		t.Fatal("no graceful shutdown")
+	}
+	require.Contains(t, stdout.String(), "shutting down")
+}
