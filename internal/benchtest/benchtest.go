@@ -21,6 +21,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/alertanalytics/alertanalytics"
+	"github.com/alertanalytics/alertanalytics/internal/demo"
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
@@ -49,40 +50,12 @@ func envInt(b *testing.B, name string, def int) int {
 func now() time.Time { return time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC) }
 
 // alerts returns n alerts spread evenly over the 90 days before now, in
-// created_at order with UUIDv7 ids, as a live stream delivers them.
+// created_at order.
 func alerts(r *rand.Rand, n int) []alertanalytics.AlertInput {
-	return stream(r, n, now().Add(-90*24*time.Hour), 90*24*time.Hour/time.Duration(n))
+	return demo.Stream(r, n, now().Add(-90*24*time.Hour), 90*24*time.Hour/time.Duration(n))
 }
 
-// stream returns n alerts created from start on, step apart.
-func stream(r *rand.Rand, n int, start time.Time, step time.Duration) []alertanalytics.AlertInput {
-	priorities := []alertanalytics.Priority{"critical", "important", "standard", "standard", "info"}
-	classes := []alertanalytics.TypeClass{"action_needed", "action_needed", "prevented_issue", "trend_warning", "escalation", "information"}
-	categories := []string{"stock", "production", "forecasting", "equipment", "quality", "delivery"}
-	out := make([]alertanalytics.AlertInput, n)
-	for i := range out {
-		c := classes[r.IntN(len(classes))]
-		in := alertanalytics.AlertInput{
-			ID:            uuid.Must(uuid.NewV7()),
-			AlertType:     "bench_alert",
-			Category:      categories[r.IntN(len(categories))],
-			Title:         "Benchmark alert",
-			PriorityLevel: priorities[r.IntN(len(priorities))],
-			TypeClass:     c,
-			CreatedAt:     start.Add(time.Duration(i) * step),
-		}
-		if c == "prevented_issue" {
-			in.OrchestratorContext = []byte(`{"estimated_savings_eur": 12.5}`)
-		} else {
-			in.BusinessImpact = []byte(`{"financial_impact_eur": 40}`)
-		}
-		out[i] = in
-	}
-	return out
-}
-
-// seed fills tenant with n alerts and acknowledges half of them and
-// resolves 40% of them.
+// seed fills tenant with n alerts and the interactions of demo.Responses.
 func seed(b *testing.B, svc *alertanalytics.Service, tenant uuid.UUID, n int, r *rand.Rand) {
 	ctx := context.Background()
 	in := alerts(r, n)
@@ -92,28 +65,11 @@ func seed(b *testing.B, svc *alertanalytics.Service, tenant uuid.UUID, n int, r 
 		}
 	}
 	user := uuid.New()
-	var batch []alertanalytics.InteractionInput
-	flush := func() {
-		if _, err := svc.RecordInteractions(ctx, tenant, user, batch); err != nil {
+	responses := demo.Responses(r, in, len(in))
+	for i := 0; i < len(responses); i += 1000 {
+		if _, err := svc.RecordInteractions(ctx, tenant, user, responses[i:min(i+1000, len(responses))]); err != nil {
 			b.Fatal(err)
 		}
-		batch = batch[:0]
-	}
-	for i, a := range in {
-		if i%2 == 0 {
-			batch = append(batch, alertanalytics.InteractionInput{AlertID: a.ID, Type: "acknowledged",
-				InteractedAt: a.CreatedAt.Add(time.Duration(30+r.IntN(3600)) * time.Second)})
-		}
-		if i%5 < 2 {
-			batch = append(batch, alertanalytics.InteractionInput{AlertID: a.ID, Type: "resolved",
-				InteractedAt: a.CreatedAt.Add(time.Duration(3600+r.IntN(7200)) * time.Second)})
-		}
-		if len(batch) >= 1000 {
-			flush()
-		}
-	}
-	if len(batch) > 0 {
-		flush()
 	}
 }
 
@@ -132,7 +88,7 @@ func benchIngest(b *testing.B, be Backend) {
 	batches := make([][]alertanalytics.AlertInput, 0, b.N)
 	start, step := now().Add(-90*24*time.Hour), time.Second
 	for i := range b.N {
-		batches = append(batches, stream(r, 1000, start.Add(time.Duration(i*1000)*step), step))
+		batches = append(batches, demo.Stream(r, 1000, start.Add(time.Duration(i*1000)*step), step))
 	}
 	b.ResetTimer()
 	for i := range b.N {
