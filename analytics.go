@@ -31,13 +31,29 @@ const (
 	topCategoriesCount   = 3
 )
 
-// span is a resolved window: its UTC bounds and local dates.
+// span is a resolved window: its local days and their UTC bounds.
 type span struct {
-	days     int
-	loc      *time.Location
-	start    time.Time // local midnight of the first day, in UTC
-	end      time.Time // exclusive: now + 1 ms
-	firstDay int64     // epoch day of the first local date
+	days int
+	loc  *time.Location
+	// bounds[i] is the first instant of local day i, in UTC; bounds[days]
+	// is the window's end, exclusive: the next midnight, or now + 1 ms for
+	// the current window.
+	bounds []time.Time
+}
+
+func (sp span) start() time.Time { return sp.bounds[0] }
+func (sp span) end() time.Time   { return sp.bounds[sp.days] }
+
+// newSpan returns the days local days from the date y-m-d on, ending at end.
+func newSpan(loc *time.Location, y int, m time.Month, d, days int, end time.Time) span {
+	sp := span{days: days, loc: loc, bounds: make([]time.Time, days+1)}
+	for i := range days {
+		// time.Date resolves a midnight that a clock change skips to the
+		// first instant of that day.
+		sp.bounds[i] = time.Date(y, m, d+i, 0, 0, 0, 0, loc).UTC()
+	}
+	sp.bounds[days] = end
+	return sp
 }
 
 func (s *Service) resolveWindow(w Window, defaultDays int) (span, error) {
@@ -51,52 +67,20 @@ func (s *Service) resolveWindow(w Window, defaultDays int) (span, error) {
 		w.Location = time.UTC
 	}
 	now := s.now()
-	local := now.In(w.Location)
-	y, m, d := local.Date()
-	start := time.Date(y, m, d-(w.Days-1), 0, 0, 0, 0, w.Location)
-	sy, sm, sd := start.Date()
-	return span{
-		days:     w.Days,
-		loc:      w.Location,
-		start:    start.UTC(),
-		end:      now.Add(time.Millisecond),
-		firstDay: epochDay(sy, sm, sd),
-	}, nil
+	y, m, d := now.In(w.Location).Date()
+	return newSpan(w.Location, y, m, d-(w.Days-1), w.Days, now.Add(time.Millisecond)), nil
 }
 
 // previous returns the span of the same number of local days just before sp.
 func (sp span) previous() span {
-	y, m, d := sp.start.In(sp.loc).Date()
-	start := time.Date(y, m, d-sp.days, 0, 0, 0, 0, sp.loc)
-	py, pm, pd := start.Date()
-	return span{days: sp.days, loc: sp.loc, start: start.UTC(), end: sp.start, firstDay: epochDay(py, pm, pd)}
+	y, m, d := sp.start().In(sp.loc).Date()
+	return newSpan(sp.loc, y, m, d-sp.days, sp.days, sp.start())
 }
 
-// storeWindow returns the window in the store's terms, with the UTC offsets
-// in force inside it.
-func (sp span) storeWindow() store.Window {
-	w := store.Window{From: sp.start, To: sp.end}
-	for t := sp.start; ; {
-		local := t.In(sp.loc)
-		_, offset := local.Zone()
-		if n := len(w.Offsets); n == 0 || w.Offsets[n-1].OffsetSeconds != offset {
-			w.Offsets = append(w.Offsets, store.OffsetSpan{Start: t, OffsetSeconds: offset})
-		}
-		_, next := local.ZoneBounds()
-		if next.IsZero() || !next.Before(sp.end) {
-			return w
-		}
-		t = next.UTC()
-	}
-}
-
-// date returns the local date of day i of the span.
+// date returns the local date of day i of the span, at midnight UTC.
 func (sp span) date(i int) time.Time {
-	return time.Unix((sp.firstDay+int64(i))*86400, 0).UTC()
-}
-
-func epochDay(y int, m time.Month, d int) int64 {
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
+	y, m, d := sp.start().In(sp.loc).Date()
+	return time.Date(y, m, d+i, 0, 0, 0, 0, time.UTC)
 }
 
 // PriorityCounts counts alerts per priority level.
@@ -200,31 +184,31 @@ type windowTotals struct {
 }
 
 func (s *Service) windowTotals(ctx context.Context, tenantID uuid.UUID, sp span) (windowTotals, error) {
-	groups, err := s.store.WindowGroups(ctx, tenantID, sp.storeWindow())
+	days, err := s.store.DayTotals(ctx, tenantID, sp.bounds)
 	if err != nil {
 		return windowTotals{}, err
 	}
-	t := windowTotals{trend: make([]TrendPoint, sp.days)}
-	for i := range t.trend {
-		t.trend[i].Date = sp.date(i).Format(time.DateOnly)
+	if len(days) != sp.days {
+		return windowTotals{}, fmt.Errorf("store returned %d days, want %d", len(days), sp.days)
 	}
-	for _, g := range groups {
-		// A fall-back change at local midnight can shift an instant into
-		// the day before the window's first; such alerts count on the
-		// nearest day of the window.
-		i := min(max(g.EpochDay-sp.firstDay, 0), int64(sp.days-1))
-		t.trend[i].Count += g.Count
-		t.trend[i].add(g.Priority, g.Count)
-		t.total += g.Count
-		t.resolved += g.Resolved
-		t.open += g.Open
-		t.byPriority.add(g.Priority, g.Count)
-		for tc, n := range g.TypeClass {
+	t := windowTotals{trend: make([]TrendPoint, sp.days)}
+	for i, day := range days {
+		p := &t.trend[i]
+		p.Date = sp.date(i).Format(time.DateOnly)
+		p.Count = day.Count
+		for level, n := range day.ByPriority {
+			p.add(level, n)
+			t.byPriority.add(level, n)
+		}
+		for tc, n := range day.ByTypeClass {
 			t.byTypeClass.add(tc, n)
 		}
-		t.preventedSavingsCents += g.PreventedSavingsCents
-		t.acknowledgedCount += g.AcknowledgedCount
-		t.acknowledgeSecondsSum += g.AcknowledgeSeconds
+		t.total += day.Count
+		t.resolved += day.Resolved
+		t.open += day.Open
+		t.preventedSavingsCents += day.PreventedSavingsCents
+		t.acknowledgedCount += day.AcknowledgedCount
+		t.acknowledgeSecondsSum += day.AcknowledgeSeconds
 	}
 	return t, nil
 }
@@ -316,7 +300,7 @@ func (s *Service) Analytics(ctx context.Context, tenantID uuid.UUID, w Window) (
 	err = concurrently(
 		func() (err error) { t, err = s.windowTotals(ctx, tenantID, sp); return err },
 		func() (err error) {
-			cats, err = s.store.TopCategories(ctx, tenantID, sp.start, sp.end, topCategoriesCount)
+			cats, err = s.store.TopCategories(ctx, tenantID, sp.start(), sp.end(), topCategoriesCount)
 			return err
 		},
 	)

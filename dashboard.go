@@ -143,8 +143,8 @@ func change(cur, prev int64) *float64 {
 
 func periodStats(sp span, t windowTotals) PeriodStats {
 	return PeriodStats{
-		Start:                      sp.start,
-		End:                        sp.end,
+		Start:                      sp.start(),
+		End:                        sp.end(),
 		TotalAlerts:                t.total,
 		ResolvedAlerts:             t.resolved,
 		ResolutionRate:             t.resolutionRate(),
@@ -170,7 +170,7 @@ func (s *Service) Dashboard(ctx context.Context, tenantID uuid.UUID, w Window) (
 	err = concurrently(
 		func() (err error) { cur, err = s.windowTotals(ctx, tenantID, sp); return err },
 		func() (err error) { before, err = s.windowTotals(ctx, tenantID, prev); return err },
-		func() (err error) { rt, err = s.store.ResponseTimes(ctx, tenantID, sp.start, sp.end); return err },
+		func() (err error) { rt, err = s.store.ResponseTimes(ctx, tenantID, sp.start(), sp.end()); return err },
 		func() (err error) { open, err = s.store.OpenGroups(ctx, tenantID); return err },
 	)
 	if err != nil {

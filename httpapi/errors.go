@@ -34,6 +34,7 @@ type apiError struct {
 	fields []fieldProblem
 }
 
+// Error implements error.
 func (e *apiError) Error() string { return e.detail }
 
 func badRequest(field, detail string) error {

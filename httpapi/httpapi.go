@@ -137,6 +137,7 @@ type statusRecorder struct {
 	bytes  int64
 }
 
+// WriteHeader records the first status written.
 func (s *statusRecorder) WriteHeader(code int) {
 	if s.status == 0 {
 		s.status = code
@@ -144,6 +145,7 @@ func (s *statusRecorder) WriteHeader(code int) {
 	s.ResponseWriter.WriteHeader(code)
 }
 
+// Write records the bytes written (and an implicit 200).
 func (s *statusRecorder) Write(b []byte) (int, error) {
 	if s.status == 0 {
 		s.status = http.StatusOK

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -252,75 +250,70 @@ func (s *Store) recordInteraction(ctx context.Context, tx pgx.Tx, tenantID uuid.
 	return store.InteractionResult{Interaction: in}, nil
 }
 
-// localDayExpr returns an SQL expression giving the local epoch day of
-// created_at under the window's offsets, with its arguments numbered from
-// $first on.
-func localDayExpr(w store.Window, first int) (string, []any) {
-	switch len(w.Offsets) {
-	case 0:
-		return "created_at / 86400000", nil
-	case 1:
-		return "(created_at + $" + strconv.Itoa(first) + ") / 86400000", []any{int64(w.Offsets[0].OffsetSeconds) * 1000}
-	}
-	var b strings.Builder
-	var args []any
-	arg := func(v int64) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(first+len(args)-1) + "::bigint"
-	}
-	b.WriteString("(created_at + CASE")
-	for i := len(w.Offsets) - 1; i >= 1; i-- {
-		b.WriteString(" WHEN created_at >= " + arg(ms(w.Offsets[i].Start)) + " THEN " + arg(int64(w.Offsets[i].OffsetSeconds)*1000))
-	}
-	b.WriteString(" ELSE " + arg(int64(w.Offsets[0].OffsetSeconds)*1000) + " END) / 86400000")
-	return b.String(), args
-}
+// dayTotalsQuery aggregates the window in one pass: width_bucket puts each
+// alert in its day by the day starts in $4, and a hash aggregate groups them.
+const dayTotalsQuery = `SELECT width_bucket(created_at, $4::bigint[]) - 1 AS day, count(*),
+	count(*) FILTER (WHERE priority_level = 'critical'),
+	count(*) FILTER (WHERE priority_level = 'important'),
+	count(*) FILTER (WHERE priority_level = 'standard'),
+	count(*) FILTER (WHERE priority_level = 'info'),
+	count(*) FILTER (WHERE type_class = 'action_needed'),
+	count(*) FILTER (WHERE type_class = 'prevented_issue'),
+	count(*) FILTER (WHERE type_class = 'trend_warning'),
+	count(*) FILTER (WHERE type_class = 'escalation'),
+	count(*) FILTER (WHERE type_class = 'information'),
+	count(*) FILTER (WHERE status = 'resolved'),
+	count(*) FILTER (WHERE status IN ('active', 'acknowledged', 'snoozed')),
+	coalesce(sum(estimated_savings_cents) FILTER (WHERE type_class = 'prevented_issue'), 0)::bigint,
+	count(acknowledged_at),
+	coalesce(sum(greatest(0, (acknowledged_at - created_at) / 1000)), 0)::bigint
+	FROM {schema}.alerts
+	WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3
+	GROUP BY 1`
 
-// WindowGroups implements store.Store.
-func (s *Store) WindowGroups(ctx context.Context, tenantID uuid.UUID, w store.Window) ([]store.DayGroup, error) {
-	day, dayArgs := localDayExpr(w, 4)
-	query := s.sql(`SELECT ` + day + ` AS day, priority_level, count(*),
-		count(*) FILTER (WHERE status = 'resolved'),
-		count(*) FILTER (WHERE status IN ('active', 'acknowledged', 'snoozed')),
-		count(*) FILTER (WHERE type_class = 'action_needed'),
-		count(*) FILTER (WHERE type_class = 'prevented_issue'),
-		count(*) FILTER (WHERE type_class = 'trend_warning'),
-		count(*) FILTER (WHERE type_class = 'escalation'),
-		count(*) FILTER (WHERE type_class = 'information'),
-		coalesce(sum(estimated_savings_cents) FILTER (WHERE type_class = 'prevented_issue'), 0)::bigint,
-		count(acknowledged_at),
-		coalesce(sum(greatest(0, (acknowledged_at - created_at) / 1000)), 0)::bigint
-		FROM {schema}.alerts
-		WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3
-		GROUP BY 1, 2`)
-	args := append([]any{tenantID, ms(w.From), ms(w.To)}, dayArgs...)
-	rows, err := s.db.Query(ctx, query, args...)
+// DayTotals implements store.Store.
+func (s *Store) DayTotals(ctx context.Context, tenantID uuid.UUID, bounds []time.Time) ([]store.DayTotals, error) {
+	if len(bounds) < 2 {
+		return nil, fmt.Errorf("postgres: day totals: %d bounds, need at least 2", len(bounds))
+	}
+	starts := make([]int64, len(bounds)-1)
+	for i := range starts {
+		starts[i] = ms(bounds[i])
+	}
+	out := make([]store.DayTotals, len(starts))
+	for i := range out {
+		out[i] = store.NewDayTotals()
+	}
+	rows, err := s.db.Query(ctx, s.sql(dayTotalsQuery), tenantID, starts[0], ms(bounds[len(bounds)-1]), starts)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: window groups: %w", err)
+		return nil, fmt.Errorf("postgres: day totals: %w", err)
 	}
 	defer rows.Close()
-	var groups []store.DayGroup
 	for rows.Next() {
 		var (
-			g                                   store.DayGroup
-			priority                            string
-			action, prevented, trend, esc, info int64
+			day                                        int32
+			t                                          = store.NewDayTotals()
+			crit, imp, std, info                       int64
+			action, prevented, trend, esc, information int64
 		)
-		if err := rows.Scan(&g.EpochDay, &priority, &g.Count, &g.Resolved, &g.Open, &action, &prevented, &trend, &esc, &info,
-			&g.PreventedSavingsCents, &g.AcknowledgedCount, &g.AcknowledgeSeconds); err != nil {
-			return nil, fmt.Errorf("postgres: window groups: %w", err)
+		if err := rows.Scan(&day, &t.Count, &crit, &imp, &std, &info, &action, &prevented, &trend, &esc, &information,
+			&t.Resolved, &t.Open, &t.PreventedSavingsCents, &t.AcknowledgedCount, &t.AcknowledgeSeconds); err != nil {
+			return nil, fmt.Errorf("postgres: day totals: %w", err)
 		}
-		g.Priority = store.Priority(priority)
-		g.TypeClass = map[store.TypeClass]int64{
-			store.TypeClassActionNeeded: action, store.TypeClassPreventedIssue: prevented,
-			store.TypeClassTrendWarning: trend, store.TypeClassEscalation: esc, store.TypeClassInformation: info,
+		if day < 0 || int(day) >= len(out) {
+			return nil, fmt.Errorf("postgres: day totals: day %d outside the window", day)
 		}
-		groups = append(groups, g)
+		t.ByPriority[store.PriorityCritical], t.ByPriority[store.PriorityImportant] = crit, imp
+		t.ByPriority[store.PriorityStandard], t.ByPriority[store.PriorityInfo] = std, info
+		t.ByTypeClass[store.TypeClassActionNeeded], t.ByTypeClass[store.TypeClassPreventedIssue] = action, prevented
+		t.ByTypeClass[store.TypeClassTrendWarning], t.ByTypeClass[store.TypeClassEscalation] = trend, esc
+		t.ByTypeClass[store.TypeClassInformation] = information
+		out[day] = t
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: window groups: %w", err)
+		return nil, fmt.Errorf("postgres: day totals: %w", err)
 	}
-	return groups, nil
+	return out, nil
 }
 
 // TopCategories implements store.Store. Ties sort by byte order (COLLATE "C"),

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -215,67 +214,62 @@ func recordInteraction(ctx context.Context, tx *sql.Tx, tenantID uuid.UUID, in s
 	return store.InteractionResult{Interaction: in}, nil
 }
 
-// localDayExpr returns an SQL expression giving the local epoch day of
-// created_at under the window's offsets, and its arguments.
-func localDayExpr(w store.Window) (string, []any) {
-	switch len(w.Offsets) {
-	case 0:
-		return "created_at / 86400000", nil
-	case 1:
-		return "(created_at + ?) / 86400000", []any{int64(w.Offsets[0].OffsetSeconds) * 1000}
-	}
-	var b strings.Builder
-	var args []any
-	b.WriteString("(created_at + CASE")
-	for i := len(w.Offsets) - 1; i >= 1; i-- {
-		b.WriteString(" WHEN created_at >= ? THEN ?")
-		args = append(args, ms(w.Offsets[i].Start), int64(w.Offsets[i].OffsetSeconds)*1000)
-	}
-	b.WriteString(" ELSE ? END) / 86400000")
-	args = append(args, int64(w.Offsets[0].OffsetSeconds)*1000)
-	return b.String(), args
-}
+// dayTotalsQuery aggregates one day's range of the clustered alerts table.
+// There is no GROUP BY: SQLite would sort every row to group them, which
+// costs more than all the aggregates together, while a range per day reads
+// the rows in key order and sorts nothing.
+const dayTotalsQuery = `SELECT count(*),
+	count(*) FILTER (WHERE priority_level = 'critical'),
+	count(*) FILTER (WHERE priority_level = 'important'),
+	count(*) FILTER (WHERE priority_level = 'standard'),
+	count(*) FILTER (WHERE priority_level = 'info'),
+	count(*) FILTER (WHERE type_class = 'action_needed'),
+	count(*) FILTER (WHERE type_class = 'prevented_issue'),
+	count(*) FILTER (WHERE type_class = 'trend_warning'),
+	count(*) FILTER (WHERE type_class = 'escalation'),
+	count(*) FILTER (WHERE type_class = 'information'),
+	count(*) FILTER (WHERE status = 'resolved'),
+	count(*) FILTER (WHERE status IN ('active', 'acknowledged', 'snoozed')),
+	coalesce(sum(estimated_savings_cents) FILTER (WHERE type_class = 'prevented_issue'), 0),
+	count(acknowledged_at),
+	coalesce(sum(max(0, (acknowledged_at - created_at) / 1000)), 0)
+	FROM alertanalytics_alerts
+	WHERE tenant_id = ? AND created_at >= ? AND created_at < ?`
 
-// WindowGroups implements store.Store.
-func (s *Store) WindowGroups(ctx context.Context, tenantID uuid.UUID, w store.Window) ([]store.DayGroup, error) {
-	day, args := localDayExpr(w)
-	query := `SELECT ` + day + ` AS day, priority_level, count(*),
-		sum(status = 'resolved'), sum(status IN ('active', 'acknowledged', 'snoozed')),
-		sum(type_class = 'action_needed'), sum(type_class = 'prevented_issue'), sum(type_class = 'trend_warning'),
-		sum(type_class = 'escalation'), sum(type_class = 'information'),
-		sum(CASE WHEN type_class = 'prevented_issue' THEN estimated_savings_cents ELSE 0 END),
-		count(acknowledged_at), coalesce(sum(max(0, (acknowledged_at - created_at) / 1000)), 0)
-		FROM alertanalytics_alerts
-		WHERE tenant_id = ? AND created_at >= ? AND created_at < ?
-		GROUP BY day, priority_level`
-	args = append(args, tenantID[:], ms(w.From), ms(w.To))
-	rows, err := s.reader.QueryContext(ctx, query, args...)
+// DayTotals implements store.Store. The days are read in one read
+// transaction, so they all see the same snapshot.
+func (s *Store) DayTotals(ctx context.Context, tenantID uuid.UUID, bounds []time.Time) ([]store.DayTotals, error) {
+	if len(bounds) < 2 {
+		return nil, fmt.Errorf("sqlite: day totals: %d bounds, need at least 2", len(bounds))
+	}
+	tx, err := s.reader.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: window groups: %w", err)
+		return nil, fmt.Errorf("sqlite: day totals: %w", err)
 	}
-	defer rows.Close()
-	var groups []store.DayGroup
-	for rows.Next() {
-		var (
-			g                                   store.DayGroup
-			priority                            string
-			action, prevented, trend, esc, info int64
-		)
-		if err := rows.Scan(&g.EpochDay, &priority, &g.Count, &g.Resolved, &g.Open, &action, &prevented, &trend, &esc, &info,
-			&g.PreventedSavingsCents, &g.AcknowledgedCount, &g.AcknowledgeSeconds); err != nil {
-			return nil, fmt.Errorf("sqlite: window groups: %w", err)
+	defer tx.Rollback() // read-only: nothing to commit
+	stmt, err := tx.PrepareContext(ctx, dayTotalsQuery)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: day totals: %w", err)
+	}
+	defer stmt.Close()
+	out := make([]store.DayTotals, len(bounds)-1)
+	for i := range out {
+		t := store.NewDayTotals()
+		var crit, imp, std, info, action, prevented, trend, esc, information int64
+		err := stmt.QueryRowContext(ctx, tenantID[:], ms(bounds[i]), ms(bounds[i+1])).Scan(&t.Count,
+			&crit, &imp, &std, &info, &action, &prevented, &trend, &esc, &information,
+			&t.Resolved, &t.Open, &t.PreventedSavingsCents, &t.AcknowledgedCount, &t.AcknowledgeSeconds)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: day totals: %w", err)
 		}
-		g.Priority = store.Priority(priority)
-		g.TypeClass = map[store.TypeClass]int64{
-			store.TypeClassActionNeeded: action, store.TypeClassPreventedIssue: prevented,
-			store.TypeClassTrendWarning: trend, store.TypeClassEscalation: esc, store.TypeClassInformation: info,
-		}
-		groups = append(groups, g)
+		t.ByPriority[store.PriorityCritical], t.ByPriority[store.PriorityImportant] = crit, imp
+		t.ByPriority[store.PriorityStandard], t.ByPriority[store.PriorityInfo] = std, info
+		t.ByTypeClass[store.TypeClassActionNeeded], t.ByTypeClass[store.TypeClassPreventedIssue] = action, prevented
+		t.ByTypeClass[store.TypeClassTrendWarning], t.ByTypeClass[store.TypeClassEscalation] = trend, esc
+		t.ByTypeClass[store.TypeClassInformation] = information
+		out[i] = t
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: window groups: %w", err)
-	}
-	return groups, nil
+	return out, nil
 }
 
 // TopCategories implements store.Store.
@@ -301,43 +295,54 @@ func (s *Store) TopCategories(ctx context.Context, tenantID uuid.UUID, from, to 
 	return out, nil
 }
 
-// responseTimesQuery ranks the durations of one kind (time to acknowledge
-// or to resolve, the column passed as %[1]s) with window functions, overall
-// and per priority, and lets out only the rows that hold an answer: the
-// first of each priority (which carries its count and sum) and those at a
-// nearest rank ceil(p × n / 100) for p = 50, 75, 90, 95, 99, computed in
-// integers.
-const responseTimesQuery = `
-SELECT p, s, rn_all, n_all, rn_p, n_p, sum_p FROM (
-	SELECT p, s,
-		row_number() OVER (ORDER BY s) AS rn_all,
-		count(*) OVER () AS n_all,
-		row_number() OVER (PARTITION BY p ORDER BY s) AS rn_p,
-		count(*) OVER (PARTITION BY p) AS n_p,
-		sum(s) OVER (PARTITION BY p) AS sum_p
-	FROM (
-		SELECT priority_level AS p, max(0, (%[1]s - created_at) / 1000) AS s
-		FROM alertanalytics_alerts
-		WHERE tenant_id = ?1 AND created_at >= ?2 AND created_at < ?3 AND %[1]s IS NOT NULL
-	)
-)
-WHERE rn_p = 1
-	OR rn_all IN ((50 * n_all + 99) / 100, (75 * n_all + 99) / 100, (90 * n_all + 99) / 100, (95 * n_all + 99) / 100, (99 * n_all + 99) / 100)
-	OR rn_p IN ((50 * n_p + 99) / 100, (75 * n_p + 99) / 100, (90 * n_p + 99) / 100, (95 * n_p + 99) / 100, (99 * n_p + 99) / 100)`
+// The durations of one kind — time to acknowledge or to resolve, the
+// column passed as %[1]s — of the window's alerts.
+const durationsSource = `(
+	SELECT priority_level AS p, max(0, (%[1]s - created_at) / 1000) AS s
+	FROM alertanalytics_alerts
+	WHERE tenant_id = ?1 AND created_at >= ?2 AND created_at < ?3 AND %[1]s IS NOT NULL)`
 
-// ResponseTimes implements store.Store. The two distributions are ranked
-// by two queries running side by side.
+// durationTotalsQuery counts and sums the durations per priority.
+const durationTotalsQuery = `SELECT
+	count(*) FILTER (WHERE p = 'critical'), coalesce(sum(s) FILTER (WHERE p = 'critical'), 0),
+	count(*) FILTER (WHERE p = 'important'), coalesce(sum(s) FILTER (WHERE p = 'important'), 0),
+	count(*) FILTER (WHERE p = 'standard'), coalesce(sum(s) FILTER (WHERE p = 'standard'), 0),
+	count(*) FILTER (WHERE p = 'info'), coalesce(sum(s) FILTER (WHERE p = 'info'), 0)
+	FROM ` + durationsSource
+
+// durationRanksQuery sorts the durations once and numbers them with window
+// functions: rn is a row's rank among all of them and c_<priority> the
+// running count of its priority, so a row's rank within its priority is the
+// running count of its own. Only the rows at the wanted ranks (?4–?8 overall,
+// then five per priority in store.Priorities order) leave the database.
+const durationRanksQuery = `SELECT p, s, rn, CASE p WHEN 'critical' THEN cc WHEN 'important' THEN ci WHEN 'standard' THEN cs ELSE cn END
+FROM (
+	SELECT p, s,
+		row_number() OVER w AS rn,
+		count(*) FILTER (WHERE p = 'critical') OVER w AS cc,
+		count(*) FILTER (WHERE p = 'important') OVER w AS ci,
+		count(*) FILTER (WHERE p = 'standard') OVER w AS cs,
+		count(*) FILTER (WHERE p = 'info') OVER w AS cn
+	FROM ` + durationsSource + `
+	WINDOW w AS (ORDER BY s ROWS UNBOUNDED PRECEDING)
+)
+WHERE rn IN (?4, ?5, ?6, ?7, ?8)
+	OR (p = 'critical' AND cc IN (?9, ?10, ?11, ?12, ?13))
+	OR (p = 'important' AND ci IN (?14, ?15, ?16, ?17, ?18))
+	OR (p = 'standard' AND cs IN (?19, ?20, ?21, ?22, ?23))
+	OR (p = 'info' AND cn IN (?24, ?25, ?26, ?27, ?28))`
+
+// ResponseTimes implements store.Store. The two distributions are computed
+// side by side, each in a read transaction of its own.
 func (s *Store) ResponseTimes(ctx context.Context, tenantID uuid.UUID, from, to time.Time) (store.ResponseTimes, error) {
 	var (
 		rt         store.ResponseTimes
 		errA, errR error
 		wg         sync.WaitGroup
 	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	wg.Go(func() {
 		rt.Acknowledge, rt.AcknowledgeByPriority, errA = s.distribution(ctx, "acknowledged_at", tenantID, from, to)
-	}()
+	})
 	rt.Resolve, rt.ResolveByPriority, errR = s.distribution(ctx, "resolved_at", tenantID, from, to)
 	wg.Wait()
 	if err := errors.Join(errA, errR); err != nil {
@@ -346,39 +351,57 @@ func (s *Store) ResponseTimes(ctx context.Context, tenantID uuid.UUID, from, to 
 	return rt, nil
 }
 
+// percentiles are the nearest-rank percentiles every distribution reports.
+func percentiles() []int64 { return []int64{50, 75, 90, 95, 99} }
+
 func (s *Store) distribution(ctx context.Context, column string, tenantID uuid.UUID, from, to time.Time) (store.Distribution, map[store.Priority]store.Distribution, error) {
 	var overall store.Distribution
 	byPriority := make(map[store.Priority]store.Distribution, 4)
-	for _, p := range store.Priorities() {
-		byPriority[p] = store.Distribution{}
+	tx, err := s.reader.BeginTx(ctx, nil)
+	if err != nil {
+		return overall, nil, err
 	}
-	rows, err := s.reader.QueryContext(ctx, fmt.Sprintf(responseTimesQuery, column), tenantID[:], ms(from), ms(to))
+	defer tx.Rollback() // read-only: nothing to commit
+	args := []any{tenantID[:], ms(from), ms(to)}
+	var totals [8]int64
+	if err := tx.QueryRowContext(ctx, fmt.Sprintf(durationTotalsQuery, column), args...).Scan(
+		&totals[0], &totals[1], &totals[2], &totals[3], &totals[4], &totals[5], &totals[6], &totals[7]); err != nil {
+		return overall, nil, err
+	}
+	priorities := store.Priorities()
+	for i, p := range priorities {
+		d := store.Distribution{Count: totals[2*i], SumSeconds: totals[2*i+1]}
+		overall.Count += d.Count
+		overall.SumSeconds += d.SumSeconds
+		byPriority[p] = d
+	}
+	if overall.Count == 0 {
+		return overall, byPriority, nil
+	}
+	for _, n := range append([]int64{overall.Count}, totals[0], totals[2], totals[4], totals[6]) {
+		for _, pct := range percentiles() {
+			args = append(args, store.NearestRank(pct, n))
+		}
+	}
+	rows, err := tx.QueryContext(ctx, fmt.Sprintf(durationRanksQuery, column), args...)
 	if err != nil {
 		return overall, nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			p                             string
-			v, rnAll, nAll, rnP, nP, sumP int64
+			p              string
+			v, rank, rankP int64
 		)
-		if err := rows.Scan(&p, &v, &rnAll, &nAll, &rnP, &nP, &sumP); err != nil {
+		if err := rows.Scan(&p, &v, &rank, &rankP); err != nil {
 			return overall, nil, err
 		}
+		store.SetPercentiles(&overall, rank, v)
 		d := byPriority[store.Priority(p)]
-		d.Count, d.SumSeconds = nP, sumP
-		store.SetPercentiles(&d, rnP, v)
+		store.SetPercentiles(&d, rankP, v)
 		byPriority[store.Priority(p)] = d
-		overall.Count = nAll
-		store.SetPercentiles(&overall, rnAll, v)
 	}
-	if err := rows.Err(); err != nil {
-		return overall, nil, err
-	}
-	for _, d := range byPriority {
-		overall.SumSeconds += d.SumSeconds
-	}
-	return overall, byPriority, nil
+	return overall, byPriority, rows.Err()
 }
 
 // OpenGroups implements store.Store.

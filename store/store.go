@@ -221,40 +221,35 @@ type InteractionResult struct {
 	Err error
 }
 
-// Window is a half-open time range [From, To) over alert creation times,
-// with the UTC offsets in force inside it so a backend can assign each alert
-// to its local calendar day.
-type Window struct {
-	From, To time.Time
-	// Offsets lists the UTC offsets in force in [From, To), in time order.
-	// The first span must start at or before From. Empty means UTC.
-	Offsets []OffsetSpan
-}
-
-// OffsetSpan says that from Start on (until the next span) local time is UTC
-// plus OffsetSeconds.
-type OffsetSpan struct {
-	Start         time.Time
-	OffsetSeconds int
-}
-
-// DayGroup aggregates the window's alerts created on one local day with one
-// priority level.
-type DayGroup struct {
-	// EpochDay is the local calendar date as days since 1970-01-01:
-	// floor((created_at + offset) / 24h).
-	EpochDay int64
-	Priority Priority
-	// Count is the number of alerts; Resolved and Open count those in status
-	// resolved and in an open status.
-	Count, Resolved, Open int64
-	// TypeClass counts the alerts by type class.
-	TypeClass map[TypeClass]int64
+// DayTotals aggregates the alerts created in one day of a window.
+type DayTotals struct {
+	// Count is the number of alerts; ByPriority splits it by priority level
+	// and ByTypeClass by type class, every level and class present.
+	Count       int64
+	ByPriority  map[Priority]int64
+	ByTypeClass map[TypeClass]int64
+	// Resolved and Open count the alerts in status resolved and in an open
+	// status.
+	Resolved, Open int64
 	// PreventedSavingsCents sums EstimatedSavingsCents over prevented_issue alerts.
 	PreventedSavingsCents int64
-	// AcknowledgedCount counts alerts with an acknowledgement;
-	// AcknowledgeSeconds sums their time to acknowledge.
+	// AcknowledgedCount counts alerts with an acknowledged_at;
+	// AcknowledgeSeconds sums their time to acknowledge: acknowledged_at −
+	// created_at in whole seconds, clamped at 0.
 	AcknowledgedCount, AcknowledgeSeconds int64
+}
+
+// NewDayTotals returns empty totals with every priority level and type
+// class present.
+func NewDayTotals() DayTotals {
+	t := DayTotals{ByPriority: make(map[Priority]int64, 4), ByTypeClass: make(map[TypeClass]int64, 5)}
+	for _, p := range Priorities() {
+		t.ByPriority[p] = 0
+	}
+	for _, c := range TypeClasses() {
+		t.ByTypeClass[c] = 0
+	}
+	return t
 }
 
 // CategoryCount is the number of alerts of one category.
@@ -348,9 +343,13 @@ type Store interface {
 	// rolls back every item.
 	RecordInteractions(ctx context.Context, tenantID uuid.UUID, ins []Interaction) ([]InteractionResult, error)
 
-	// WindowGroups aggregates the alerts created in the window by local day
-	// and priority level; groups with no alerts are left out.
-	WindowGroups(ctx context.Context, tenantID uuid.UUID, w Window) ([]DayGroup, error)
+	// DayTotals aggregates the alerts created in each of the consecutive
+	// days that bounds delimits: day i holds created_at in [bounds[i],
+	// bounds[i+1]). bounds is ascending with at least two instants; the
+	// result has one entry per day, zero-filled. The days are whatever the
+	// caller says (local calendar days of any length), so backends never
+	// deal with time zones.
+	DayTotals(ctx context.Context, tenantID uuid.UUID, bounds []time.Time) ([]DayTotals, error)
 
 	// TopCategories returns the limit categories with most alerts created in
 	// [from, to), by count descending then category ascending (byte order).

@@ -12,17 +12,15 @@ import (
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
-// madridSpring is the window of the local days 2026-03-29…31 in
+// madridSpring returns the bounds of the local days 2026-03-29…31 in
 // Europe/Madrid. Clocks go from 02:00 (+01:00) to 03:00 (+02:00) on the
 // 29th, at 01:00 UTC, so that day lasts 23 hours.
-func madridSpring(t *testing.T) store.Window {
-	return store.Window{
-		From: at(t, "2026-03-28T23:00:00Z"), // 2026-03-29 00:00 +01:00
-		To:   at(t, "2026-03-31T22:00:00Z"), // 2026-04-01 00:00 +02:00
-		Offsets: []store.OffsetSpan{
-			{Start: at(t, "2026-03-28T23:00:00Z"), OffsetSeconds: 3600},
-			{Start: at(t, "2026-03-29T01:00:00Z"), OffsetSeconds: 7200},
-		},
+func madridSpring(t *testing.T) []time.Time {
+	return []time.Time{
+		at(t, "2026-03-28T23:00:00Z"), // 2026-03-29 00:00 +01:00
+		at(t, "2026-03-29T22:00:00Z"), // 2026-03-30 00:00 +02:00
+		at(t, "2026-03-30T22:00:00Z"), // 2026-03-31 00:00 +02:00
+		at(t, "2026-03-31T22:00:00Z"), // 2026-04-01 00:00 +02:00, exclusive
 	}
 }
 
@@ -59,56 +57,56 @@ func insertWindowFixture(t *testing.T, st store.Store) {
 	insert(t, st, tenantB(), alert(tenantB(), 2, at(t, "2026-03-30T12:00:00Z"), withPriority(store.PriorityCritical)))
 }
 
-func sortGroups(gs []store.DayGroup) {
-	sort.Slice(gs, func(i, j int) bool {
-		if gs[i].EpochDay != gs[j].EpochDay {
-			return gs[i].EpochDay < gs[j].EpochDay
-		}
-		return gs[i].Priority < gs[j].Priority
+// totals builds the expected totals of one day.
+func totals(count int64, priorities [4]int64, classes [5]int64, resolved, open, savings, acked, ackSeconds int64) store.DayTotals {
+	t := store.NewDayTotals()
+	t.Count, t.Resolved, t.Open = count, resolved, open
+	for i, p := range store.Priorities() {
+		t.ByPriority[p] = priorities[i]
+	}
+	for i, c := range store.TypeClasses() {
+		t.ByTypeClass[c] = classes[i]
+	}
+	t.PreventedSavingsCents, t.AcknowledgedCount, t.AcknowledgeSeconds = savings, acked, ackSeconds
+	return t
+}
+
+func testDayTotalsByLocalDay(t *testing.T, st store.Store) {
+	insertWindowFixture(t, st)
+	days, err := st.DayTotals(context.Background(), tenantA(), madridSpring(t))
+	require.NoError(t, err)
+	require.Equal(t, []store.DayTotals{
+		// 29th (23 hours): alerts 2 (critical, active, acknowledged after
+		// 65.5 s → 65), 3 (important, resolved, trend warning) and 4
+		// (standard, snoozed, escalation, acknowledged before creation → 0).
+		totals(3, [4]int64{1, 1, 1, 0}, [5]int64{1, 0, 1, 1, 0}, 1, 2, 0, 2, 65),
+		// 30th: alerts 5 (critical, resolved, prevented, 12.34 €) and 8
+		// (critical, acknowledged, action needed, savings that do not count).
+		totals(2, [4]int64{2, 0, 0, 0}, [5]int64{1, 1, 0, 0, 0}, 1, 1, 1234, 0, 0),
+		// 31st: alert 6 (info, dismissed, prevented, 1 €) at the last millisecond.
+		totals(1, [4]int64{0, 0, 0, 1}, [5]int64{0, 1, 0, 0, 0}, 0, 0, 100, 0, 0),
+	}, days)
+}
+
+func testDayTotalsUTC(t *testing.T, st store.Store) {
+	insertWindowFixture(t, st)
+	days, err := st.DayTotals(context.Background(), tenantA(), []time.Time{
+		at(t, "2026-03-28T00:00:00Z"), at(t, "2026-03-29T00:00:00Z"), at(t, "2026-03-30T00:00:00Z"),
+		at(t, "2026-03-31T00:00:00Z"), at(t, "2026-04-01T00:00:00Z"),
 	})
-}
-
-func typeClasses(action, prevented, trend, escalation, information int64) map[store.TypeClass]int64 {
-	return map[store.TypeClass]int64{
-		store.TypeClassActionNeeded: action, store.TypeClassPreventedIssue: prevented,
-		store.TypeClassTrendWarning: trend, store.TypeClassEscalation: escalation, store.TypeClassInformation: information,
-	}
-}
-
-func testWindowGroupsByLocalDay(t *testing.T, st store.Store) {
-	insertWindowFixture(t, st)
-	groups, err := st.WindowGroups(context.Background(), tenantA(), madridSpring(t))
 	require.NoError(t, err)
-	sortGroups(groups)
-	d29, d30, d31 := epochDay(2026, 3, 29), epochDay(2026, 3, 30), epochDay(2026, 3, 31)
-	require.Equal(t, []store.DayGroup{
-		{EpochDay: d29, Priority: store.PriorityCritical, Count: 1, Open: 1, TypeClass: typeClasses(1, 0, 0, 0, 0),
-			AcknowledgedCount: 1, AcknowledgeSeconds: 65},
-		{EpochDay: d29, Priority: store.PriorityImportant, Count: 1, Resolved: 1, TypeClass: typeClasses(0, 0, 1, 0, 0)},
-		{EpochDay: d29, Priority: store.PriorityStandard, Count: 1, Open: 1, TypeClass: typeClasses(0, 0, 0, 1, 0),
-			AcknowledgedCount: 1, AcknowledgeSeconds: 0},
-		{EpochDay: d30, Priority: store.PriorityCritical, Count: 2, Resolved: 1, Open: 1, TypeClass: typeClasses(1, 1, 0, 0, 0),
-			PreventedSavingsCents: 1234},
-		{EpochDay: d31, Priority: store.PriorityInfo, Count: 1, TypeClass: typeClasses(0, 1, 0, 0, 0),
-			PreventedSavingsCents: 100},
-	}, groups)
-}
-
-func testWindowGroupsUTC(t *testing.T, st store.Store) {
-	insertWindowFixture(t, st)
-	w := madridSpring(t)
-	w.Offsets = nil // UTC days over the same instants
-	groups, err := st.WindowGroups(context.Background(), tenantA(), w)
-	require.NoError(t, err)
-	perDay := map[int64]int64{}
-	for _, g := range groups {
-		perDay[g.EpochDay] += g.Count
+	var counts []int64
+	for _, d := range days {
+		counts = append(counts, d.Count)
 	}
-	// Alert 2 falls on the 28th in UTC; 3, 4 and 5 on the 29th; 8 on the
-	// 30th; 6 on the 31st.
-	require.Equal(t, map[int64]int64{
-		epochDay(2026, 3, 28): 1, epochDay(2026, 3, 29): 3, epochDay(2026, 3, 30): 1, epochDay(2026, 3, 31): 1,
-	}, perDay)
+	// UTC days: 1 and 2 on the 28th; 3, 4 and 5 on the 29th; 8 on the 30th;
+	// 6 and 7 on the 31st. Tenant B's alert on the 30th does not count.
+	require.Equal(t, []int64{2, 3, 1, 2}, counts)
+
+	// One day, empty: zero-filled with every level and class present.
+	days, err = st.DayTotals(context.Background(), tenantA(), []time.Time{at(t, "2026-01-01T00:00:00Z"), at(t, "2026-01-02T00:00:00Z")})
+	require.NoError(t, err)
+	require.Equal(t, []store.DayTotals{store.NewDayTotals()}, days)
 }
 
 func cat(name string, n int64) store.CategoryCount {

@@ -41,8 +41,8 @@ func Run(t *testing.T, newStore NewStore) {
 		{"InteractionRoundTrip", testInteractionRoundTrip},
 		{"IdempotencyKey", testIdempotencyKey},
 		{"InteractionOnUnknownAlert", testInteractionOnUnknownAlert},
-		{"WindowGroupsByLocalDay", testWindowGroupsByLocalDay},
-		{"WindowGroupsUTC", testWindowGroupsUTC},
+		{"DayTotalsByLocalDay", testDayTotalsByLocalDay},
+		{"DayTotalsUTC", testDayTotalsUTC},
 		{"TopCategories", testTopCategories},
 		{"ResponseTimePercentiles", testResponseTimePercentiles},
 		{"OpenGroups", testOpenGroups},
@@ -168,8 +168,4 @@ func getAlert(t *testing.T, st store.Store, tenant, alertID uuid.UUID) store.Ale
 	a, err := st.Alert(context.Background(), tenant, alertID)
 	require.NoError(t, err)
 	return a
-}
-
-func epochDay(y int, m time.Month, d int) int64 {
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
 }
