@@ -134,6 +134,9 @@ func euroCents(field, key string, obj json.RawMessage) (int64, error) {
 		return 0, nil
 	}
 	name := field + "." + key
+	if cents, ok := plainCents(raw); ok {
+		return cents, nil
+	}
 	if raw[0] != '-' && (raw[0] < '0' || raw[0] > '9') {
 		return 0, invalid(name, "must be a finite number")
 	}
@@ -158,6 +161,34 @@ func euroCents(field, key string, obj json.RawMessage) (int64, error) {
 	num := new(big.Int).Mul(eur.Num(), big.NewInt(200))
 	num.Add(num, eur.Denom())
 	return num.Quo(num, new(big.Int).Mul(eur.Denom(), big.NewInt(2))).Int64(), nil
+}
+
+// plainCents converts the common case — digits with at most two decimals,
+// no sign or exponent, like 40 or 80.25 — without allocating. It reports
+// false for anything else, which takes the general path.
+func plainCents(raw []byte) (int64, bool) {
+	var units, cents int64
+	i, digits := 0, 0
+	for ; i < len(raw) && raw[i] >= '0' && raw[i] <= '9'; i++ {
+		units = units*10 + int64(raw[i]-'0')
+		digits++
+	}
+	if digits == 0 || digits > 13 || (digits > 1 && raw[0] == '0') {
+		return 0, false
+	}
+	if i == len(raw) {
+		return units * 100, true
+	}
+	if raw[i] != '.' || len(raw)-i-1 < 1 || len(raw)-i-1 > 2 {
+		return 0, false
+	}
+	for j, scale := i+1, int64(10); j < len(raw); j, scale = j+1, scale/10 {
+		if raw[j] < '0' || raw[j] > '9' {
+			return 0, false
+		}
+		cents += int64(raw[j]-'0') * scale
+	}
+	return units*100 + cents, true
 }
 
 // newAlert validates in and returns the alert to store, with defaults filled in.

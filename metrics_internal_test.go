@@ -39,3 +39,19 @@ func TestRounding(t *testing.T) {
 	require.Nil(t, change(5, 0))
 	require.Equal(t, 0.0, *change(4, 4))
 }
+
+func TestEuroCents(t *testing.T) {
+	t.Parallel()
+	for raw, want := range map[string]int64{
+		`40`: 4000, `80.25`: 8025, `0.5`: 50, `0`: 0, `0.07`: 7, `12.345`: 1235, `12.344`: 1234, `0.005`: 1,
+		`1e2`: 10000, `2.5E-1`: 25, `1234567890123`: 123456789012300, `null`: 0, `-0`: 0,
+	} {
+		got, err := euroCents("business_impact", "financial_impact_eur", []byte(`{"financial_impact_eur": `+raw+`}`))
+		require.NoError(t, err, raw)
+		require.Equal(t, want, got, raw)
+	}
+	for _, raw := range []string{`-1`, `-0.01`, `"12"`, `true`, `[]`, `1e400`, `99999999999999999`} {
+		_, err := euroCents("business_impact", "financial_impact_eur", []byte(`{"financial_impact_eur": `+raw+`}`))
+		require.ErrorIs(t, err, ErrInvalidArgument, raw)
+	}
+}
