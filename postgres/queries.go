@@ -20,9 +20,15 @@ const alertColumns = `id, tenant_id, alert_type, category, title, message, servi
 // arrays; ON CONFLICT DO NOTHING skips existing ids and repeats within the
 // batch, and RETURNING names the rows that were new.
 const insertAlertsQuery = `INSERT INTO {schema}.alerts (` + alertColumns + `)
-	SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-		$8::text[], $9::integer[], $10::text[], $11::text[], $12::bigint[], $13::bigint[], $14::bigint[],
+	SELECT id, $1::uuid, alert_type, category, title, message, service, priority_level, priority_score,
+		type_class, status, created_at, acknowledged_at, resolved_at, business_impact, orchestrator_context,
+		financial_impact_cents, estimated_savings_cents
+	FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+		$9::integer[], $10::text[], $11::text[], $12::bigint[], $13::bigint[], $14::bigint[],
 		$15::text[], $16::text[], $17::bigint[], $18::bigint[])
+		AS u(id, alert_type, category, title, message, service, priority_level, priority_score, type_class,
+			status, created_at, acknowledged_at, resolved_at, business_impact, orchestrator_context,
+			financial_impact_cents, estimated_savings_cents)
 	ON CONFLICT DO NOTHING
 	RETURNING id`
 
@@ -30,7 +36,9 @@ const insertAlertsQuery = `INSERT INTO {schema}.alerts (` + alertColumns + `)
 func (s *Store) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []store.Alert) ([]bool, error) {
 	n := len(alerts)
 	var (
-		ids, tenants                                  = make([]uuid.UUID, n), make([]uuid.UUID, n)
+		// [16]byte, not uuid.UUID: pgx encodes it directly, while a
+		// uuid.UUID would go through its driver.Valuer as text.
+		ids                                           = make([][16]byte, n)
 		types, categories, titles, messages, services = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		priorities, classes, statuses                 = make([]string, n), make([]string, n), make([]string, n)
 		scores                                        = make([]*int32, n)
@@ -40,7 +48,7 @@ func (s *Store) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []s
 	)
 	for i := range alerts {
 		a := &alerts[i]
-		ids[i], tenants[i] = a.ID, tenantID
+		ids[i] = a.ID
 		types[i], categories[i], titles[i], messages[i], services[i] = a.AlertType, a.Category, a.Title, a.Message, a.Service
 		priorities[i], classes[i], statuses[i] = string(a.PriorityLevel), string(a.TypeClass), string(a.Status)
 		if a.PriorityScore != nil {
@@ -53,14 +61,14 @@ func (s *Store) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []s
 	}
 	createdFlags := make([]bool, n)
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, s.sql(insertAlertsQuery), ids, tenants, types, categories, titles, messages, services,
+		rows, err := tx.Query(ctx, s.sql(insertAlertsQuery), [16]byte(tenantID), ids, types, categories, titles, messages, services,
 			priorities, scores, classes, statuses, created, acked, resolved, impacts, contexts, impactCents, savingsCents)
 		if err != nil {
 			return err
 		}
 		inserted := make(map[uuid.UUID]bool, n)
 		for rows.Next() {
-			var id uuid.UUID
+			var id [16]byte
 			if err := rows.Scan(&id); err != nil {
 				rows.Close()
 				return err
