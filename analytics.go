@@ -173,7 +173,7 @@ type Analytics struct {
 	BusiestDay string `json:"busiestDay"`
 }
 
-// windowTotals folds the store's day groups of a span.
+// windowTotals folds the store's day totals of a span.
 type windowTotals struct {
 	trend                                    []TrendPoint
 	total, resolved, open                    int64
