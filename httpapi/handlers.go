@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	_ "embed"
 	"encoding/json"
 	"net/http"
@@ -399,52 +400,24 @@ func window(r *http.Request, defaultDays int) (alertanalytics.Window, error) {
 	return w, nil
 }
 
-func (h *handler) analytics(w http.ResponseWriter, r *http.Request, p Principal) error {
-	tenantID, err := tenant(r, p)
-	if err != nil {
-		return err
+// windowRoute serves a read over a window of the tenant's days, taken from
+// the days (defaultDays when absent) and tz query parameters.
+func windowRoute[T any](defaultDays int, read func(*alertanalytics.Service, context.Context, uuid.UUID, alertanalytics.Window) (T, error)) func(*handler, http.ResponseWriter, *http.Request, Principal) error {
+	return func(h *handler, w http.ResponseWriter, r *http.Request, p Principal) error {
+		tenantID, err := tenant(r, p)
+		if err != nil {
+			return err
+		}
+		win, err := window(r, defaultDays)
+		if err != nil {
+			return err
+		}
+		v, err := read(h.svc, r.Context(), tenantID, win)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, v)
 	}
-	win, err := window(r, alertanalytics.DefaultAnalyticsDays)
-	if err != nil {
-		return err
-	}
-	a, err := h.svc.Analytics(r.Context(), tenantID, win)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, a)
-}
-
-func (h *handler) trends(w http.ResponseWriter, r *http.Request, p Principal) error {
-	tenantID, err := tenant(r, p)
-	if err != nil {
-		return err
-	}
-	win, err := window(r, alertanalytics.DefaultAnalyticsDays)
-	if err != nil {
-		return err
-	}
-	t, err := h.svc.Trends(r.Context(), tenantID, win)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, t)
-}
-
-func (h *handler) dashboard(w http.ResponseWriter, r *http.Request, p Principal) error {
-	tenantID, err := tenant(r, p)
-	if err != nil {
-		return err
-	}
-	win, err := window(r, alertanalytics.DefaultDashboardDays)
-	if err != nil {
-		return err
-	}
-	d, err := h.svc.Dashboard(r.Context(), tenantID, win)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, d)
 }
 
 // serviceTenant checks that the caller is a service allowed on the tenant.

@@ -234,24 +234,17 @@ func (s *Store) recordInteraction(ctx context.Context, tx pgx.Tx, tenantID uuid.
 		}
 		return store.InteractionResult{Interaction: first, Duplicate: true}, nil
 	}
-	at := ms(in.InteractedAt)
-	switch {
-	case in.Type == store.InteractionAcknowledged && (acked == nil || at < *acked):
-		acked = &at
-	case in.Type == store.InteractionResolved && (resolved == nil || at < *resolved):
-		resolved = &at
-	}
-	from := store.Status(status)
-	to := store.NextStatus(from, in.Type)
+	from := store.AlertState{Status: store.Status(status), AcknowledgedAt: fromNullMS(acked), ResolvedAt: fromNullMS(resolved)}
+	to := from.Apply(in.Type, in.InteractedAt)
 	if _, err := tx.Exec(ctx, s.sql(`UPDATE {schema}.alerts SET status = $3, acknowledged_at = $4, resolved_at = $5
-		WHERE tenant_id = $1 AND id = $2`), tenantID, in.AlertID, string(to), acked, resolved); err != nil {
+		WHERE tenant_id = $1 AND id = $2`), tenantID, in.AlertID, string(to.Status), nullMS(to.AcknowledgedAt), nullMS(to.ResolvedAt)); err != nil {
 		return store.InteractionResult{}, err
 	}
-	if to != from {
+	if to.Status != from.Status {
 		if _, err := tx.Exec(ctx, s.sql(`INSERT INTO {schema}.audit_logs
 			(tenant_id, id, alert_id, user_id, from_status, to_status, changed_at, interaction_id)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`), tenantID, uuid.Must(uuid.NewV7()), in.AlertID, in.UserID,
-			string(from), string(to), ms(in.RecordedAt), in.ID); err != nil {
+			string(from.Status), string(to.Status), ms(in.RecordedAt), in.ID); err != nil {
 			return store.InteractionResult{}, err
 		}
 	}

@@ -189,25 +189,19 @@ func recordInteraction(ctx context.Context, tx *sql.Tx, tenantID uuid.UUID, in s
 		ms(in.InteractedAt), in.ResponseTimeSeconds, nullText(in.Metadata), key, ms(in.RecordedAt)); err != nil {
 		return store.InteractionResult{}, err
 	}
-	at := ms(in.InteractedAt)
-	switch {
-	case in.Type == store.InteractionAcknowledged && (!acked.Valid || at < acked.Int64):
-		acked = sql.NullInt64{Int64: at, Valid: true}
-	case in.Type == store.InteractionResolved && (!resolved.Valid || at < resolved.Int64):
-		resolved = sql.NullInt64{Int64: at, Valid: true}
-	}
-	from := store.Status(status)
-	to := store.NextStatus(from, in.Type)
+	from := store.AlertState{Status: store.Status(status), AcknowledgedAt: fromNullMS(acked), ResolvedAt: fromNullMS(resolved)}
+	to := from.Apply(in.Type, in.InteractedAt)
 	if _, err := tx.ExecContext(ctx, `UPDATE alertanalytics_alerts SET status = ?, acknowledged_at = ?, resolved_at = ?
-		WHERE tenant_id = ? AND created_at = ? AND id = ?`, string(to), acked, resolved, tenantID[:], created, in.AlertID[:]); err != nil {
+		WHERE tenant_id = ? AND created_at = ? AND id = ?`, string(to.Status), nullMS(to.AcknowledgedAt), nullMS(to.ResolvedAt),
+		tenantID[:], created, in.AlertID[:]); err != nil {
 		return store.InteractionResult{}, err
 	}
-	if to != from {
+	if to.Status != from.Status {
 		auditID := uuid.Must(uuid.NewV7())
 		if _, err := tx.ExecContext(ctx, `INSERT INTO alertanalytics_audit_logs
 			(tenant_id, id, alert_id, user_id, from_status, to_status, changed_at, interaction_id)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, tenantID[:], auditID[:], in.AlertID[:], in.UserID[:],
-			string(from), string(to), ms(in.RecordedAt), in.ID[:]); err != nil {
+			string(from.Status), string(to.Status), ms(in.RecordedAt), in.ID[:]); err != nil {
 			return store.InteractionResult{}, err
 		}
 	}

@@ -152,6 +152,28 @@ func NextStatus(from Status, t InteractionType) Status {
 	return from
 }
 
+// AlertState is the part of an alert that interactions change.
+type AlertState struct {
+	Status                     Status
+	AcknowledgedAt, ResolvedAt *time.Time
+}
+
+// Apply returns the state after an interaction of type t at time at: the
+// status moves as NextStatus says, and acknowledged_at / resolved_at stay at
+// the earliest acknowledged / resolved interaction, whatever the status.
+// Backends call it inside the interaction's transaction.
+func (s AlertState) Apply(t InteractionType, at time.Time) AlertState {
+	next := s
+	next.Status = NextStatus(s.Status, t)
+	switch {
+	case t == InteractionAcknowledged && (s.AcknowledgedAt == nil || at.Before(*s.AcknowledgedAt)):
+		next.AcknowledgedAt = &at
+	case t == InteractionResolved && (s.ResolvedAt == nil || at.Before(*s.ResolvedAt)):
+		next.ResolvedAt = &at
+	}
+	return next
+}
+
 // ResponseTimeSeconds returns interactedAt − createdAt in whole seconds
 // (fractions dropped), clamped at 0.
 func ResponseTimeSeconds(createdAt, interactedAt time.Time) int64 {
