@@ -59,6 +59,7 @@ func TestMockBatchFailureRollsBack(t *testing.T) {
 	tenant, first, second := uuid.New(), uuid.New(), uuid.New()
 
 	mock.ExpectBegin()
+	mock.ExpectExec(q(`ORDER BY id FOR UPDATE`)).WithArgs(tenant, pgxmock.AnyArg()).WillReturnResult(pgxmock.NewResult("SELECT", 2))
 	// The first item is written in full…
 	expectAlertRow(mock, tenant, first)
 	mock.ExpectExec(q(`INSERT INTO "alertanalytics".alert_interactions`)).WithArgs(anyArgs(10)...).WillReturnResult(pgxmock.NewResult("INSERT", 1))

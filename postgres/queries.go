@@ -170,6 +170,9 @@ func scanInteraction(row pgx.Row) (store.Interaction, error) {
 func (s *Store) RecordInteractions(ctx context.Context, tenantID uuid.UUID, ins []store.Interaction) ([]store.InteractionResult, error) {
 	results := make([]store.InteractionResult, len(ins))
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := s.lockAlerts(ctx, tx, tenantID, ins); err != nil {
+			return fmt.Errorf("lock alerts: %w", err)
+		}
 		for i, in := range ins {
 			r, err := s.recordInteraction(ctx, tx, tenantID, in)
 			if err != nil {
@@ -183,6 +186,26 @@ func (s *Store) RecordInteractions(ctx context.Context, tenantID uuid.UUID, ins 
 		return nil, fmt.Errorf("postgres: record interactions: %w", err)
 	}
 	return results, nil
+}
+
+// lockAlerts locks the alerts of a batch that names more than one, in id
+// order, before any is touched: concurrent batches then take their locks in
+// the same order and never wait on each other in a cycle (a deadlock).
+func (s *Store) lockAlerts(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, ins []store.Interaction) error {
+	seen := make(map[uuid.UUID]bool, len(ins))
+	ids := make([][16]byte, 0, len(ins))
+	for _, in := range ins {
+		if !seen[in.AlertID] {
+			seen[in.AlertID] = true
+			ids = append(ids, in.AlertID)
+		}
+	}
+	if len(ids) < 2 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, s.sql(`SELECT 1 FROM {schema}.alerts WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE`),
+		tenantID, ids)
+	return err
 }
 
 func (s *Store) firstWithKey(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, key string) (store.Interaction, error) {

@@ -49,6 +49,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"DeleteTenant", testDeleteTenant},
 		{"TenantIsolation", testTenantIsolation},
 		{"ConcurrentInteractions", testConcurrentInteractions},
+		{"ConcurrentBatches", testConcurrentBatches},
 		{"CancelledContextWritesNothing", testCancelledContextWritesNothing},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -154,3 +154,42 @@ func testConcurrentInteractions(t *testing.T, st store.Store) {
 	require.LessOrEqual(t, c.AuditLogs, int64(2*alerts))
 	require.GreaterOrEqual(t, c.AuditLogs, int64(alerts))
 }
+
+// testConcurrentBatches records batches that touch the same alerts in
+// different orders from many goroutines at once: none may fail (a backend
+// that locks alerts in arrival order would deadlock here) and nothing is lost.
+func testConcurrentBatches(t *testing.T, st store.Store) {
+	const alerts, workers, rounds = 6, 6, 5
+	created := at(t, "2026-05-04T08:00:00Z")
+	a := tenantA()
+	for i := range alerts {
+		insert(t, st, a, alert(a, i+1, created))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*rounds)
+	for w := range workers {
+		wg.Go(func() {
+			for r := range rounds {
+				batch := make([]store.Interaction, 0, alerts)
+				for i := range alerts {
+					// Worker w starts at a different alert and walks either way.
+					n := (w + i) % alerts
+					if w%2 == 1 {
+						n = (w - i + alerts) % alerts
+					}
+					batch = append(batch, interaction(a, id(n+1), store.InteractionAcknowledged, created.Add(time.Duration(r+1)*time.Second)))
+				}
+				_, err := st.RecordInteractions(context.Background(), a, batch)
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	c := counts(t, st, a)
+	require.Equal(t, int64(alerts*workers*rounds), c.AlertInteractions)
+	require.Equal(t, int64(alerts), c.AuditLogs, "each alert moved once: active → acknowledged")
+}
