@@ -1,9 +1,11 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -46,8 +48,16 @@ func (s *Store) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []s
 		impacts, contexts                             = make([]*string, n), make([]*string, n)
 		impactCents, savingsCents                     = make([]int64, n), make([]int64, n)
 	)
-	for i := range alerts {
-		a := &alerts[i]
+	// Rows go in in id order, so concurrent batches that share ids take the
+	// unique-index locks in the same order and cannot deadlock. The sort is
+	// stable: of repeated ids the first in the batch is still the one stored.
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(x, y int) int { return bytes.Compare(alerts[x].ID[:], alerts[y].ID[:]) })
+	for i, j := range order {
+		a := &alerts[j]
 		ids[i] = a.ID
 		types[i], categories[i], titles[i], messages[i], services[i] = a.AlertType, a.Category, a.Title, a.Message, a.Service
 		priorities[i], classes[i], statuses[i] = string(a.PriorityLevel), string(a.TypeClass), string(a.Status)

@@ -50,6 +50,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"TenantIsolation", testTenantIsolation},
 		{"ConcurrentInteractions", testConcurrentInteractions},
 		{"ConcurrentBatches", testConcurrentBatches},
+		{"ConcurrentOverlappingIngest", testConcurrentOverlappingIngest},
 		{"CancelledContextWritesNothing", testCancelledContextWritesNothing},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -193,3 +193,43 @@ func testConcurrentBatches(t *testing.T, st store.Store) {
 	require.Equal(t, int64(alerts*workers*rounds), c.AlertInteractions)
 	require.Equal(t, int64(alerts), c.AuditLogs, "each alert moved once: active → acknowledged")
 }
+
+// testConcurrentOverlappingIngest delivers the same alerts in batches of
+// opposite orders from many goroutines at once, as a redelivering queue
+// may: every call succeeds, each alert is reported new exactly once, and
+// each is stored once.
+func testConcurrentOverlappingIngest(t *testing.T, st store.Store) {
+	const alerts, workers = 200, 6
+	created := at(t, "2026-05-04T08:00:00Z")
+	a := tenantA()
+	var wg sync.WaitGroup
+	newCount := make([]int, workers)
+	errs := make([]error, workers)
+	for w := range workers {
+		wg.Go(func() {
+			batch := make([]store.Alert, 0, alerts)
+			for i := range alerts {
+				n := i
+				if w%2 == 1 {
+					n = alerts - 1 - i
+				}
+				batch = append(batch, alert(a, n+1, created.Add(time.Duration(n)*time.Second)))
+			}
+			created, err := st.InsertAlerts(context.Background(), a, batch)
+			errs[w] = err
+			for _, c := range created {
+				if c {
+					newCount[w]++
+				}
+			}
+		})
+	}
+	wg.Wait()
+	total := 0
+	for w := range workers {
+		require.NoError(t, errs[w])
+		total += newCount[w]
+	}
+	require.Equal(t, alerts, total, "each alert reported new exactly once")
+	require.Equal(t, int64(alerts), counts(t, st, a).Alerts)
+}
