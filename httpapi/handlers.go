@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -184,6 +185,38 @@ func itemDetail(err error) string {
 	return err.Error()
 }
 
+// decodeItems decodes each batch item into a body B and converts it to a
+// Service input. Items that fail are rejected with their index; the others
+// come back with their positions in the batch.
+func decodeItems[B, I any](items []json.RawMessage, convert func(B) (I, error)) (inputs []I, positions []int, rejected []rejection) {
+	rejected = []rejection{}
+	for i, raw := range items {
+		var body B
+		err := decodeJSON(bytes.NewReader(raw), &body)
+		var in I
+		if err == nil {
+			in, err = convert(body)
+		}
+		if err != nil {
+			rejected = append(rejected, rejection{Index: i, Detail: itemDetail(err)})
+			continue
+		}
+		inputs = append(inputs, in)
+		positions = append(positions, i)
+	}
+	return inputs, positions, rejected
+}
+
+// allRejections adds the items the Service rejected (indexed within the
+// inputs it was given) to those rejected while decoding, in batch order.
+func allRejections(decoding []rejection, positions []int, service []alertanalytics.Rejection) []rejection {
+	for _, rj := range service {
+		decoding = append(decoding, rejection{Index: positions[rj.Index], Detail: rj.Err.Error()})
+	}
+	slices.SortFunc(decoding, func(a, b rejection) int { return a.Index - b.Index })
+	return decoding
+}
+
 func (h *handler) createAlerts(w http.ResponseWriter, r *http.Request, p Principal) error {
 	tenantID, err := tenant(r, p)
 	if err != nil {
@@ -193,42 +226,17 @@ func (h *handler) createAlerts(w http.ResponseWriter, r *http.Request, p Princip
 	if err != nil {
 		return err
 	}
-	rejected := []rejection{}
-	inputs := make([]alertanalytics.AlertInput, 0, len(items))
-	positions := make([]int, 0, len(items))
-	for i, raw := range items {
-		var body alertRequest
-		err := decodeJSON(bytes.NewReader(raw), &body)
-		var in alertanalytics.AlertInput
-		if err == nil {
-			in, err = body.input(tenantID)
-		}
-		if err != nil {
-			rejected = append(rejected, rejection{Index: i, Detail: itemDetail(err)})
-			continue
-		}
-		inputs = append(inputs, in)
-		positions = append(positions, i)
-	}
+	inputs, positions, rejected := decodeItems(items, func(b alertRequest) (alertanalytics.AlertInput, error) {
+		return b.input(tenantID)
+	})
 	res, err := h.svc.RecordAlerts(r.Context(), tenantID, inputs)
 	if err != nil {
 		return err
 	}
-	for _, rj := range res.Rejected {
-		rejected = append(rejected, rejection{Index: positions[rj.Index], Detail: rj.Err.Error()})
-	}
-	sortRejections(rejected)
+	rejected = allRejections(rejected, positions, res.Rejected)
 	return writeJSON(w, http.StatusOK, map[string]any{
 		"created_count": res.Created, "existing_count": res.Existing, "rejected": rejected,
 	})
-}
-
-func sortRejections(rs []rejection) {
-	for i := 1; i < len(rs); i++ {
-		for j := i; j > 0 && rs[j].Index < rs[j-1].Index; j-- {
-			rs[j], rs[j-1] = rs[j-1], rs[j]
-		}
-	}
 }
 
 func (h *handler) getAlert(w http.ResponseWriter, r *http.Request, p Principal) error {
@@ -342,31 +350,12 @@ func (h *handler) createInteractions(w http.ResponseWriter, r *http.Request, p P
 	if err != nil {
 		return err
 	}
-	rejected := []rejection{}
-	inputs := make([]alertanalytics.InteractionInput, 0, len(items))
-	positions := make([]int, 0, len(items))
-	for i, raw := range items {
-		var body interactionRequest
-		err := decodeJSON(bytes.NewReader(raw), &body)
-		var in alertanalytics.InteractionInput
-		if err == nil {
-			in, err = body.input()
-		}
-		if err != nil {
-			rejected = append(rejected, rejection{Index: i, Detail: itemDetail(err)})
-			continue
-		}
-		inputs = append(inputs, in)
-		positions = append(positions, i)
-	}
+	inputs, positions, rejected := decodeItems(items, interactionRequest.input)
 	res, err := h.svc.RecordInteractions(r.Context(), tenantID, user, inputs)
 	if err != nil {
 		return err
 	}
-	for _, rj := range res.Rejected {
-		rejected = append(rejected, rejection{Index: positions[rj.Index], Detail: rj.Err.Error()})
-	}
-	sortRejections(rejected)
+	rejected = allRejections(rejected, positions, res.Rejected)
 	out := make([]batchInteraction, 0, len(res.Interactions))
 	for _, it := range res.Interactions {
 		out = append(out, batchInteraction{ID: it.ID, AlertID: it.AlertID, InteractionType: string(it.Type), InteractedAt: it.InteractedAt})
