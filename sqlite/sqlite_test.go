@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -86,4 +87,19 @@ func TestTwoStoresOneFile(t *testing.T) {
 	counts, err := stores[1].CountTenant(ctx, tenant)
 	require.NoError(t, err)
 	require.Equal(t, int64(len(stores)*perStore), counts.Alerts)
+}
+
+// TestOpenPathsWithURIMeta opens a file whose path holds characters that
+// mean something in a file: URI, and finds the file where it was asked for.
+func TestOpenPathsWithURIMeta(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "a dir#1")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	path := filepath.Join(dir, "alerts?v=2%.db")
+	st, err := sqlite.Open(path)
+	require.NoError(t, err)
+	require.NoError(t, st.Migrate(context.Background()))
+	require.NoError(t, st.Close())
+	_, err = os.Stat(path)
+	require.NoError(t, err)
 }
