@@ -559,3 +559,21 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	sort.Strings(served)
 	require.Equal(t, served, documented)
 }
+
+func TestInteractionsNeedAUser(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	require.Equal(t, http.StatusCreated, createAlert(t, e, tenantA, `{"id":"`+alertOne+`","alert_type":"t"}`).Code)
+	auth, err := NewStaticTokens(map[string]Principal{"robot": {AllTenants: true, Service: true}})
+	require.NoError(t, err)
+	h, err := New(e.svc, Config{Authenticator: auth})
+	require.NoError(t, err)
+	robot := &env{handler: h}
+	p := requireProblem(t, robot.do(t, http.MethodPost, "/api/v1/tenants/"+tenantA+"/alerts/"+alertOne+"/interactions", "robot",
+		`{"interaction_type":"resolved"}`), http.StatusForbidden, "")
+	require.Contains(t, p["detail"], "user")
+	requireProblem(t, robot.do(t, http.MethodPost, "/api/v1/tenants/"+tenantA+"/alerts/interactions/batch", "robot",
+		`{"interactions":[]}`), http.StatusForbidden, "")
+	// Reads need no user.
+	require.Equal(t, http.StatusOK, robot.do(t, http.MethodGet, "/api/v1/tenants/"+tenantA+"/alerts/"+alertOne, "robot", "").Code)
+}
