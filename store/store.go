@@ -356,9 +356,9 @@ type Store interface {
 
 	// RecordInteractions stores interactions in order, in one transaction,
 	// filling in ResponseTimeSeconds from the alert's created_at. For each
-	// stored interaction it moves the alert's status with NextStatus, keeps
-	// acknowledged_at / resolved_at at the earliest acknowledged / resolved
-	// interacted_at, and writes an audit-log row when the status changed.
+	// stored interaction it updates the alert as AlertState.Apply says
+	// (status move; earliest acknowledged_at / resolved_at), and writes an
+	// audit-log row when the status changed.
 	// An item whose idempotency key was used before comes back as the first
 	// interaction with Duplicate set; an item whose alert does not exist comes
 	// back with Err = ErrNotFound. Neither writes anything. Any other failure
