@@ -48,8 +48,8 @@ func interactionFor(alertID uuid.UUID) store.Interaction {
 // expectAlertRow expects the locking read of an alert, scoped to its tenant.
 func expectAlertRow(mock pgxmock.PgxPoolIface, tenant, alert uuid.UUID) {
 	mock.ExpectQuery(q(`SELECT status, created_at, acknowledged_at, resolved_at`)).WithArgs(tenant, alert).
-		WillReturnRows(pgxmock.NewRows([]string{"status", "created_at", "acknowledged_at", "resolved_at"}).
-			AddRow("active", int64(1777881600000), nil, nil))
+		WillReturnRows(pgxmock.NewRows([]string{"status", "created_at", "acknowledged_at", "resolved_at", "type_class", "financial_impact_cents"}).
+			AddRow("active", int64(1777881600000), nil, nil, "action_needed", int64(0)))
 }
 
 func TestMockBatchFailureRollsBack(t *testing.T) {
@@ -116,6 +116,7 @@ func TestMockReceiptFailureRollsBack(t *testing.T) {
 	mock.ExpectExec(q(`DELETE FROM "alertanalytics".audit_logs`)).WithArgs(tenant).WillReturnResult(pgxmock.NewResult("DELETE", 1))
 	mock.ExpectExec(q(`DELETE FROM "alertanalytics".alert_interactions`)).WithArgs(tenant).WillReturnResult(pgxmock.NewResult("DELETE", 1))
 	mock.ExpectExec(q(`DELETE FROM "alertanalytics".alerts`)).WithArgs(tenant).WillReturnResult(pgxmock.NewResult("DELETE", 1))
+	mock.ExpectExec(q(`DELETE FROM "alertanalytics".open_totals`)).WithArgs(tenant).WillReturnResult(pgxmock.NewResult("DELETE", 3))
 	mock.ExpectExec(q(`INSERT INTO "alertanalytics".deletion_receipts`)).WithArgs(anyArgs(7)...).WillReturnError(boom)
 	mock.ExpectRollback()
 	_, err := st.DeleteTenant(context.Background(), store.DeletionReceipt{ID: uuid.New(), TenantID: tenant, RequestedBy: "t"})
@@ -150,7 +151,7 @@ func TestMockNoRowsIsNotFound(t *testing.T) {
 	// Inside a batch an unknown alert is that item's ErrNotFound; the rest commits.
 	mock.ExpectBegin()
 	mock.ExpectQuery(q(`SELECT status, created_at`)).WithArgs(tenant, alert).
-		WillReturnRows(pgxmock.NewRows([]string{"status", "created_at", "acknowledged_at", "resolved_at"}))
+		WillReturnRows(pgxmock.NewRows([]string{"status", "created_at", "acknowledged_at", "resolved_at", "type_class", "financial_impact_cents"}))
 	mock.ExpectCommit()
 	res, err := st.RecordInteractions(context.Background(), tenant, []store.Interaction{interactionFor(alert)})
 	require.NoError(t, err)

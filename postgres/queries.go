@@ -89,18 +89,37 @@ func (s *Store) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []s
 			return err
 		}
 		// The first occurrence of a new id is the one inserted.
+		open := store.OpenChanges{}
 		for i := range alerts {
-			if inserted[alerts[i].ID] {
+			if a := &alerts[i]; inserted[a.ID] {
 				createdFlags[i] = true
-				delete(inserted, alerts[i].ID)
+				delete(inserted, a.ID)
+				if a.Status.Open() {
+					open.Add(a.TypeClass, 1, a.FinancialImpactCents)
+				}
 			}
 		}
-		return nil
+		return s.applyOpenChanges(ctx, tx, tenantID, open)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres: insert alerts: %w", err)
 	}
 	return createdFlags, nil
+}
+
+// applyOpenChanges adds a transaction's changes to the open-alert totals,
+// in type-class order so concurrent writers lock the rows in the same order.
+func (s *Store) applyOpenChanges(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, changes store.OpenChanges) error {
+	for _, g := range changes.Sorted() {
+		if _, err := tx.Exec(ctx, s.sql(`INSERT INTO {schema}.open_totals (tenant_id, type_class, alerts, financial_impact_cents)
+			VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, type_class) DO UPDATE SET
+			alerts = open_totals.alerts + excluded.alerts,
+			financial_impact_cents = open_totals.financial_impact_cents + excluded.financial_impact_cents`),
+			tenantID, string(g.TypeClass), g.Count, g.FinancialImpactCents); err != nil {
+			return fmt.Errorf("open totals: %w", err)
+		}
+	}
+	return nil
 }
 
 func scanAlert(row pgx.Row) (store.Alert, error) {
@@ -183,14 +202,15 @@ func (s *Store) RecordInteractions(ctx context.Context, tenantID uuid.UUID, ins 
 		if err := s.lockAlerts(ctx, tx, tenantID, ins); err != nil {
 			return fmt.Errorf("lock alerts: %w", err)
 		}
+		open := store.OpenChanges{}
 		for i, in := range ins {
-			r, err := s.recordInteraction(ctx, tx, tenantID, in)
+			r, err := s.recordInteraction(ctx, tx, tenantID, in, open)
 			if err != nil {
 				return fmt.Errorf("item %d: %w", i, err)
 			}
 			results[i] = r
 		}
-		return nil
+		return s.applyOpenChanges(ctx, tx, tenantID, open)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres: record interactions: %w", err)
@@ -223,7 +243,9 @@ func (s *Store) firstWithKey(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 		FROM {schema}.alert_interactions WHERE tenant_id = $1 AND idempotency_key = $2`), tenantID, key))
 }
 
-func (s *Store) recordInteraction(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, in store.Interaction) (store.InteractionResult, error) {
+// recordInteraction stores one interaction and moves its alert; an alert it
+// closes is taken off the open totals through open.
+func (s *Store) recordInteraction(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, in store.Interaction, open store.OpenChanges) (store.InteractionResult, error) {
 	if in.IdempotencyKey != "" {
 		first, err := s.firstWithKey(ctx, tx, tenantID, in.IdempotencyKey)
 		if err == nil {
@@ -236,13 +258,13 @@ func (s *Store) recordInteraction(ctx context.Context, tx pgx.Tx, tenantID uuid.
 	// FOR UPDATE: concurrent interactions on one alert move its status one
 	// after the other, in the order they get the row.
 	var (
-		status          string
-		created         int64
-		acked, resolved *int64
+		status, typeClass string
+		created, cents    int64
+		acked, resolved   *int64
 	)
-	err := tx.QueryRow(ctx, s.sql(`SELECT status, created_at, acknowledged_at, resolved_at
+	err := tx.QueryRow(ctx, s.sql(`SELECT status, created_at, acknowledged_at, resolved_at, type_class, financial_impact_cents
 		FROM {schema}.alerts WHERE tenant_id = $1 AND id = $2 FOR UPDATE`), tenantID, in.AlertID).
-		Scan(&status, &created, &acked, &resolved)
+		Scan(&status, &created, &acked, &resolved, &typeClass, &cents)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.InteractionResult{Interaction: in, Err: fmt.Errorf("alert %s: %w", in.AlertID, store.ErrNotFound)}, nil
 	}
@@ -272,6 +294,9 @@ func (s *Store) recordInteraction(ctx context.Context, tx pgx.Tx, tenantID uuid.
 	if _, err := tx.Exec(ctx, s.sql(`UPDATE {schema}.alerts SET status = $3, acknowledged_at = $4, resolved_at = $5
 		WHERE tenant_id = $1 AND id = $2`), tenantID, in.AlertID, string(to.Status), nullMS(to.AcknowledgedAt), nullMS(to.ResolvedAt)); err != nil {
 		return store.InteractionResult{}, err
+	}
+	if from.Status.Open() && !to.Status.Open() {
+		open.Add(store.TypeClass(typeClass), -1, -cents)
 	}
 	if to.Status != from.Status {
 		if _, err := tx.Exec(ctx, s.sql(`INSERT INTO {schema}.audit_logs
@@ -435,12 +460,11 @@ func (s *Store) ResponseTimes(ctx context.Context, tenantID uuid.UUID, from, to 
 	return rt, nil
 }
 
-// OpenGroups implements store.Store.
+// OpenGroups implements store.Store. It reads the open-alert totals the
+// writes keep, not the alerts.
 func (s *Store) OpenGroups(ctx context.Context, tenantID uuid.UUID) ([]store.OpenGroup, error) {
-	rows, err := s.db.Query(ctx, s.sql(`SELECT type_class, count(*), sum(financial_impact_cents)::bigint
-		FROM {schema}.alerts
-		WHERE tenant_id = $1 AND status IN ('active', 'acknowledged', 'snoozed')
-		GROUP BY type_class`), tenantID)
+	rows, err := s.db.Query(ctx, s.sql(`SELECT type_class, alerts, financial_impact_cents
+		FROM {schema}.open_totals WHERE tenant_id = $1 AND alerts > 0`), tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open groups: %w", err)
 	}
@@ -490,6 +514,9 @@ func (s *Store) DeleteTenant(ctx context.Context, r store.DeletionReceipt) (stor
 				return fmt.Errorf("delete %s: %w", d.table, err)
 			}
 			*d.n = tag.RowsAffected()
+		}
+		if _, err := tx.Exec(ctx, s.sql(`DELETE FROM {schema}.open_totals WHERE tenant_id = $1`), r.TenantID); err != nil {
+			return fmt.Errorf("delete open_totals: %w", err)
 		}
 		_, err := tx.Exec(ctx, s.sql(`INSERT INTO {schema}.deletion_receipts
 			(tenant_id, id, requested_by, alerts, alert_interactions, audit_logs, deleted_at)

@@ -20,6 +20,7 @@ const alertColumns = `id, tenant_id, alert_type, category, title, message, servi
 // InsertAlerts implements store.Store.
 func (s *Store) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []store.Alert) ([]bool, error) {
 	created := make([]bool, len(alerts))
+	open := store.OpenChanges{}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO alertanalytics_alerts (`+alertColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
@@ -41,13 +42,29 @@ func (s *Store) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []s
 				return err
 			}
 			created[i] = n == 1
+			if created[i] && a.Status.Open() {
+				open.Add(a.TypeClass, 1, a.FinancialImpactCents)
+			}
 		}
-		return nil
+		return applyOpenChanges(ctx, tx, tenantID, open)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: insert alerts: %w", err)
 	}
 	return created, nil
+}
+
+// applyOpenChanges adds a transaction's changes to the open-alert totals.
+func applyOpenChanges(ctx context.Context, tx *sql.Tx, tenantID uuid.UUID, changes store.OpenChanges) error {
+	for _, g := range changes.Sorted() {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO alertanalytics_open_totals (tenant_id, type_class, alerts, financial_impact_cents)
+			VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, type_class) DO UPDATE SET
+			alerts = alerts + excluded.alerts, financial_impact_cents = financial_impact_cents + excluded.financial_impact_cents`,
+			tenantID[:], string(g.TypeClass), g.Count, g.FinancialImpactCents); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 type rowScanner interface{ Scan(dest ...any) error }
@@ -137,14 +154,15 @@ func scanInteraction(row rowScanner) (store.Interaction, error) {
 func (s *Store) RecordInteractions(ctx context.Context, tenantID uuid.UUID, ins []store.Interaction) ([]store.InteractionResult, error) {
 	results := make([]store.InteractionResult, len(ins))
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		open := store.OpenChanges{}
 		for i, in := range ins {
-			r, err := recordInteraction(ctx, tx, tenantID, in)
+			r, err := recordInteraction(ctx, tx, tenantID, in, open)
 			if err != nil {
 				return err
 			}
 			results[i] = r
 		}
-		return nil
+		return applyOpenChanges(ctx, tx, tenantID, open)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: record interactions: %w", err)
@@ -152,7 +170,9 @@ func (s *Store) RecordInteractions(ctx context.Context, tenantID uuid.UUID, ins 
 	return results, nil
 }
 
-func recordInteraction(ctx context.Context, tx *sql.Tx, tenantID uuid.UUID, in store.Interaction) (store.InteractionResult, error) {
+// recordInteraction stores one interaction and moves its alert; an alert it
+// closes is taken off the open totals through open.
+func recordInteraction(ctx context.Context, tx *sql.Tx, tenantID uuid.UUID, in store.Interaction, open store.OpenChanges) (store.InteractionResult, error) {
 	if in.IdempotencyKey != "" {
 		first, err := scanInteraction(tx.QueryRowContext(ctx, `SELECT `+interactionColumns+`
 			FROM alertanalytics_alert_interactions WHERE tenant_id = ? AND idempotency_key = ?`,
@@ -165,13 +185,13 @@ func recordInteraction(ctx context.Context, tx *sql.Tx, tenantID uuid.UUID, in s
 		}
 	}
 	var (
-		status          string
-		created         int64
-		acked, resolved sql.NullInt64
+		status, typeClass string
+		created, cents    int64
+		acked, resolved   sql.NullInt64
 	)
-	err := tx.QueryRowContext(ctx, `SELECT status, created_at, acknowledged_at, resolved_at
+	err := tx.QueryRowContext(ctx, `SELECT status, created_at, acknowledged_at, resolved_at, type_class, financial_impact_cents
 		FROM alertanalytics_alerts WHERE tenant_id = ? AND id = ?`, tenantID[:], in.AlertID[:]).
-		Scan(&status, &created, &acked, &resolved)
+		Scan(&status, &created, &acked, &resolved, &typeClass, &cents)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.InteractionResult{Interaction: in, Err: fmt.Errorf("alert %s: %w", in.AlertID, store.ErrNotFound)}, nil
 	}
@@ -195,6 +215,9 @@ func recordInteraction(ctx context.Context, tx *sql.Tx, tenantID uuid.UUID, in s
 		WHERE tenant_id = ? AND created_at = ? AND id = ?`, string(to.Status), nullMS(to.AcknowledgedAt), nullMS(to.ResolvedAt),
 		tenantID[:], created, in.AlertID[:]); err != nil {
 		return store.InteractionResult{}, err
+	}
+	if from.Status.Open() && !to.Status.Open() {
+		open.Add(store.TypeClass(typeClass), -1, -cents)
 	}
 	if to.Status != from.Status {
 		auditID := uuid.Must(uuid.NewV7())
@@ -398,12 +421,11 @@ func (s *Store) distribution(ctx context.Context, column string, tenantID uuid.U
 	return overall, byPriority, rows.Err()
 }
 
-// OpenGroups implements store.Store.
+// OpenGroups implements store.Store. It reads the open-alert totals the
+// writes keep, not the alerts.
 func (s *Store) OpenGroups(ctx context.Context, tenantID uuid.UUID) ([]store.OpenGroup, error) {
-	rows, err := s.reader.QueryContext(ctx, `SELECT type_class, count(*), sum(financial_impact_cents)
-		FROM alertanalytics_alerts
-		WHERE tenant_id = ? AND status IN ('active', 'acknowledged', 'snoozed')
-		GROUP BY type_class`, tenantID[:])
+	rows, err := s.reader.QueryContext(ctx, `SELECT type_class, alerts, financial_impact_cents
+		FROM alertanalytics_open_totals WHERE tenant_id = ? AND alerts > 0`, tenantID[:])
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open groups: %w", err)
 	}
@@ -459,6 +481,9 @@ func (s *Store) DeleteTenant(ctx context.Context, r store.DeletionReceipt) (stor
 			if *d.n, err = res.RowsAffected(); err != nil {
 				return err
 			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM alertanalytics_open_totals WHERE tenant_id = ?`, r.TenantID[:]); err != nil {
+			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO alertanalytics_deletion_receipts
 			(tenant_id, id, requested_by, alerts, alert_interactions, audit_logs, deleted_at)

@@ -322,6 +322,35 @@ type OpenGroup struct {
 	FinancialImpactCents int64
 }
 
+// OpenChanges accumulates how one write changes a tenant's open-alert
+// totals per type class. Backends that keep the totals in a table of their
+// own (so OpenGroups reads a handful of rows, not every open alert) collect
+// the changes of a transaction here and apply them at its end.
+type OpenChanges map[TypeClass]OpenGroup
+
+// Add records alerts more (or fewer, when negative) open alerts of type
+// class tc carrying cents of financial impact.
+func (c OpenChanges) Add(tc TypeClass, alerts, cents int64) {
+	g := c[tc]
+	g.TypeClass = tc
+	g.Count += alerts
+	g.FinancialImpactCents += cents
+	c[tc] = g
+}
+
+// Sorted returns the non-zero changes in type-class order: the order
+// backends apply them in, so concurrent writers take their locks in the
+// same order.
+func (c OpenChanges) Sorted() []OpenGroup {
+	out := make([]OpenGroup, 0, len(c))
+	for _, tc := range TypeClasses() {
+		if g, ok := c[tc]; ok && (g.Count != 0 || g.FinancialImpactCents != 0) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
 // TenantCounts is the number of rows a tenant owns in each table.
 type TenantCounts struct {
 	Alerts            int64 `json:"alerts"`

@@ -27,11 +27,6 @@ CREATE TABLE {schema}.alerts (
 CREATE INDEX alerts_window ON {schema}.alerts (tenant_id, created_at)
     INCLUDE (priority_level, type_class, status, acknowledged_at, resolved_at, estimated_savings_cents, category);
 
--- Open alerts, whenever created, for the dashboard's open-alert figures.
-CREATE INDEX alerts_open ON {schema}.alerts (tenant_id, status, type_class)
-    INCLUDE (financial_impact_cents)
-    WHERE status IN ('active', 'acknowledged', 'snoozed');
-
 CREATE TABLE {schema}.alert_interactions (
     tenant_id             uuid    NOT NULL,
     id                    uuid    NOT NULL,

@@ -25,13 +25,6 @@ CREATE TABLE alertanalytics_alerts (
 
 CREATE UNIQUE INDEX alertanalytics_alerts_id ON alertanalytics_alerts (tenant_id, id);
 
--- Open alerts, whenever created: covers the dashboard's open-alert figures
--- so they never touch the table, and yields them in type-class order so the
--- GROUP BY needs no sort.
-CREATE INDEX alertanalytics_alerts_open
-    ON alertanalytics_alerts (tenant_id, type_class, status, financial_impact_cents)
-    WHERE status IN ('active', 'acknowledged', 'snoozed');
-
 CREATE TABLE alertanalytics_alert_interactions (
     tenant_id             BLOB    NOT NULL,
     id                    BLOB    NOT NULL,

@@ -224,12 +224,41 @@ func testOpenGroups(t *testing.T, st store.Store) {
 		alert(a, 6, at(t, "2020-01-01T00:00:00Z"), withTypeClass(store.TypeClassPreventedIssue), cents(1)),
 	)
 	insert(t, st, tenantB(), alert(tenantB(), 7, created, cents(100000)))
-	groups, err := st.OpenGroups(context.Background(), a)
-	require.NoError(t, err)
-	sort.Slice(groups, func(i, j int) bool { return groups[i].TypeClass < groups[j].TypeClass })
+	openGroups := func() []store.OpenGroup {
+		groups, err := st.OpenGroups(context.Background(), a)
+		require.NoError(t, err)
+		sort.Slice(groups, func(i, j int) bool { return groups[i].TypeClass < groups[j].TypeClass })
+		return groups
+	}
 	require.Equal(t, []store.OpenGroup{
 		{TypeClass: store.TypeClassActionNeeded, Count: 2, FinancialImpactCents: 1250},
 		{TypeClass: store.TypeClassEscalation, Count: 1, FinancialImpactCents: 0},
 		{TypeClass: store.TypeClassPreventedIssue, Count: 1, FinancialImpactCents: 1},
-	}, groups)
+	}, openGroups())
+
+	// A redelivered open alert is not counted twice.
+	created2, err := st.InsertAlerts(context.Background(), a, []store.Alert{alert(a, 1, created, cents(1000))})
+	require.NoError(t, err)
+	require.Equal(t, []bool{false}, created2)
+	// Acknowledging keeps an alert open; resolving or dismissing closes it,
+	// once: a second closing interaction on a closed alert changes nothing.
+	record(t, st, a,
+		interaction(a, id(1), store.InteractionAcknowledged, created.Add(time.Minute)),
+		interaction(a, id(1), store.InteractionResolved, created.Add(2*time.Minute)),
+		interaction(a, id(1), store.InteractionDismissed, created.Add(3*time.Minute)),
+		interaction(a, id(3), store.InteractionDismissed, created.Add(time.Minute)),
+		interaction(a, id(4), store.InteractionResolved, created.Add(time.Minute)), // already resolved
+	)
+	require.Equal(t, []store.OpenGroup{
+		{TypeClass: store.TypeClassActionNeeded, Count: 1, FinancialImpactCents: 250},
+		{TypeClass: store.TypeClassPreventedIssue, Count: 1, FinancialImpactCents: 1},
+	}, openGroups())
+
+	// After deleting the tenant nothing is open; tenant B is untouched.
+	_, err = st.DeleteTenant(context.Background(), store.DeletionReceipt{ID: uuid.Must(uuid.NewV7()), TenantID: a, RequestedBy: "t", DeletedAt: created})
+	require.NoError(t, err)
+	require.Empty(t, openGroups())
+	other, err := st.OpenGroups(context.Background(), tenantB())
+	require.NoError(t, err)
+	require.Equal(t, []store.OpenGroup{{TypeClass: store.TypeClassActionNeeded, Count: 1, FinancialImpactCents: 100000}}, other)
 }
