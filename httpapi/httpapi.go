@@ -187,8 +187,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // unrouted answers a request no route takes: 405 with Allow when the path
-// exists under another method, 404 otherwise.
+// exists under another method, 404 otherwise — but only to a caller with
+// valid credentials, so the API's shape is not probed anonymously.
 func (h *handler) unrouted(w http.ResponseWriter, r *http.Request) {
+	if _, ok := h.authenticate(w, r); !ok {
+		return
+	}
 	var allow []string
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
 		probe := r.Clone(r.Context())
@@ -207,18 +211,28 @@ func (h *handler) unrouted(w http.ResponseWriter, r *http.Request) {
 	h.problem(w, r, http.StatusMethodNotAllowed, r.Method+" is not allowed here", nil)
 }
 
+// authenticate returns the request's principal, or answers 401 (or 500
+// when the Authenticator fails) and reports false.
+func (h *handler) authenticate(w http.ResponseWriter, r *http.Request) (Principal, bool) {
+	p, err := h.cfg.Authenticator.Authenticate(r)
+	if err == nil {
+		return p, true
+	}
+	if errors.Is(err, ErrUnauthenticated) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="alertanalytics"`)
+		h.problem(w, r, http.StatusUnauthorized, "missing or invalid credentials", nil)
+	} else {
+		h.internalError(w, r, fmt.Errorf("authenticate: %w", err))
+	}
+	return Principal{}, false
+}
+
 // endpoint authenticates the request, caps its body and runs the route,
 // writing any error it returns as a problem document.
 func (h *handler) endpoint(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := h.cfg.Authenticator.Authenticate(r)
-		if err != nil {
-			if errors.Is(err, ErrUnauthenticated) {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="alertanalytics"`)
-				h.problem(w, r, http.StatusUnauthorized, "missing or invalid credentials", nil)
-				return
-			}
-			h.internalError(w, r, fmt.Errorf("authenticate: %w", err))
+		p, ok := h.authenticate(w, r)
+		if !ok {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)

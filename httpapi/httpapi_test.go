@@ -117,6 +117,9 @@ func TestEveryRouteRefusesMissingAndBadCredentials(t *testing.T) {
 		e.handler.ServeHTTP(rec, req)
 		requireProblem(t, rec, http.StatusUnauthorized, "")
 	}
+	// Unknown paths and methods answer 401 too until the caller is known.
+	requireProblem(t, e.do(t, http.MethodGet, "/api/v1/nothing", "", ""), http.StatusUnauthorized, "")
+	requireProblem(t, e.do(t, http.MethodPut, "/api/v1/tenants/"+tenantA+"/alerts", "", "{}"), http.StatusUnauthorized, "")
 }
 
 func TestEveryTenantRouteRefusesOtherTenants(t *testing.T) {
