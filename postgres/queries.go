@@ -350,23 +350,20 @@ func (s *Store) DayTotals(ctx context.Context, tenantID uuid.UUID, bounds []time
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			day                                        int32
-			t                                          = store.NewDayTotals()
-			crit, imp, std, info                       int64
-			action, prevented, trend, esc, information int64
+			day         int32
+			t           = store.NewDayTotals()
+			byPriority  [4]int64
+			byTypeClass [5]int64
 		)
-		if err := rows.Scan(&day, &t.Count, &crit, &imp, &std, &info, &action, &prevented, &trend, &esc, &information,
+		if err := rows.Scan(&day, &t.Count, &byPriority[0], &byPriority[1], &byPriority[2], &byPriority[3],
+			&byTypeClass[0], &byTypeClass[1], &byTypeClass[2], &byTypeClass[3], &byTypeClass[4],
 			&t.Resolved, &t.Open, &t.PreventedSavingsCents, &t.AcknowledgedCount, &t.AcknowledgeSeconds); err != nil {
 			return nil, fmt.Errorf("postgres: day totals: %w", err)
 		}
 		if day < 0 || int(day) >= len(out) {
 			return nil, fmt.Errorf("postgres: day totals: day %d outside the window", day)
 		}
-		t.ByPriority[store.PriorityCritical], t.ByPriority[store.PriorityImportant] = crit, imp
-		t.ByPriority[store.PriorityStandard], t.ByPriority[store.PriorityInfo] = std, info
-		t.ByTypeClass[store.TypeClassActionNeeded], t.ByTypeClass[store.TypeClassPreventedIssue] = action, prevented
-		t.ByTypeClass[store.TypeClassTrendWarning], t.ByTypeClass[store.TypeClassEscalation] = trend, esc
-		t.ByTypeClass[store.TypeClassInformation] = information
+		t.SetCounts(byPriority, byTypeClass)
 		out[day] = t
 	}
 	if err := rows.Err(); err != nil {

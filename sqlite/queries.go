@@ -272,18 +272,18 @@ func (s *Store) DayTotals(ctx context.Context, tenantID uuid.UUID, bounds []time
 	out := make([]store.DayTotals, len(bounds)-1)
 	for i := range out {
 		t := store.NewDayTotals()
-		var crit, imp, std, info, action, prevented, trend, esc, information int64
+		var (
+			byPriority  [4]int64
+			byTypeClass [5]int64
+		)
 		err := stmt.QueryRowContext(ctx, tenantID[:], ms(bounds[i]), ms(bounds[i+1])).Scan(&t.Count,
-			&crit, &imp, &std, &info, &action, &prevented, &trend, &esc, &information,
+			&byPriority[0], &byPriority[1], &byPriority[2], &byPriority[3],
+			&byTypeClass[0], &byTypeClass[1], &byTypeClass[2], &byTypeClass[3], &byTypeClass[4],
 			&t.Resolved, &t.Open, &t.PreventedSavingsCents, &t.AcknowledgedCount, &t.AcknowledgeSeconds)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: day totals: %w", err)
 		}
-		t.ByPriority[store.PriorityCritical], t.ByPriority[store.PriorityImportant] = crit, imp
-		t.ByPriority[store.PriorityStandard], t.ByPriority[store.PriorityInfo] = std, info
-		t.ByTypeClass[store.TypeClassActionNeeded], t.ByTypeClass[store.TypeClassPreventedIssue] = action, prevented
-		t.ByTypeClass[store.TypeClassTrendWarning], t.ByTypeClass[store.TypeClassEscalation] = trend, esc
-		t.ByTypeClass[store.TypeClassInformation] = information
+		t.SetCounts(byPriority, byTypeClass)
 		out[i] = t
 	}
 	return out, nil
@@ -368,9 +368,6 @@ func (s *Store) ResponseTimes(ctx context.Context, tenantID uuid.UUID, from, to 
 	return rt, nil
 }
 
-// percentiles are the nearest-rank percentiles every distribution reports.
-func percentiles() []int64 { return []int64{50, 75, 90, 95, 99} }
-
 func (s *Store) distribution(ctx context.Context, column string, tenantID uuid.UUID, from, to time.Time) (store.Distribution, map[store.Priority]store.Distribution, error) {
 	var overall store.Distribution
 	byPriority := make(map[store.Priority]store.Distribution, 4)
@@ -396,7 +393,7 @@ func (s *Store) distribution(ctx context.Context, column string, tenantID uuid.U
 		return overall, byPriority, nil
 	}
 	for _, n := range append([]int64{overall.Count}, totals[0], totals[2], totals[4], totals[6]) {
-		for _, pct := range percentiles() {
+		for _, pct := range store.Percentiles() {
 			args = append(args, store.NearestRank(pct, n))
 		}
 	}

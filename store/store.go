@@ -261,6 +261,17 @@ type DayTotals struct {
 	AcknowledgedCount, AcknowledgeSeconds int64
 }
 
+// SetCounts sets the per-priority and per-type-class counts, given in the
+// order of Priorities and TypeClasses, the order backends select them in.
+func (t *DayTotals) SetCounts(byPriority [4]int64, byTypeClass [5]int64) {
+	for i, p := range Priorities() {
+		t.ByPriority[p] = byPriority[i]
+	}
+	for i, c := range TypeClasses() {
+		t.ByTypeClass[c] = byTypeClass[i]
+	}
+}
+
 // NewDayTotals returns empty totals with every priority level and type
 // class present.
 func NewDayTotals() DayTotals {
@@ -292,16 +303,17 @@ type Distribution struct {
 // 100) in an ascending list of n values: ceil(p × n / 100), in integers.
 func NearestRank(p, n int64) int64 { return (p*n + 99) / 100 }
 
+// Percentiles returns the percentiles every Distribution reports, in the
+// order of its fields P50…P99.
+func Percentiles() []int64 { return []int64{50, 75, 90, 95, 99} }
+
 // SetPercentiles stores v in every percentile of d whose nearest rank in a
 // list of d.Count values is rank. Backends that rank values in SQL call it
 // for each ranked row they read.
 func SetPercentiles(d *Distribution, rank, v int64) {
-	for _, t := range []struct {
-		p   int64
-		dst *int64
-	}{{50, &d.P50}, {75, &d.P75}, {90, &d.P90}, {95, &d.P95}, {99, &d.P99}} {
-		if NearestRank(t.p, d.Count) == rank {
-			*t.dst = v
+	for i, dst := range []*int64{&d.P50, &d.P75, &d.P90, &d.P95, &d.P99} {
+		if NearestRank(Percentiles()[i], d.Count) == rank {
+			*dst = v
 		}
 	}
 }
