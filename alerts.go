@@ -303,6 +303,23 @@ type Rejection struct {
 	Err error
 }
 
+// validItems validates each item of a batch with check: failures become
+// rejections with their index, the rest come back with their positions.
+func validItems[I, O any](ins []I, check func(I) (O, error)) (valid []O, positions []int, rejected []Rejection) {
+	valid = make([]O, 0, len(ins))
+	positions = make([]int, 0, len(ins))
+	for i, in := range ins {
+		out, err := check(in)
+		if err != nil {
+			rejected = append(rejected, Rejection{Index: i, Err: err})
+			continue
+		}
+		valid = append(valid, out)
+		positions = append(positions, i)
+	}
+	return valid, positions, rejected
+}
+
 // AlertBatchResult is the outcome of RecordAlerts.
 type AlertBatchResult struct {
 	// Created and Existing count the valid alerts that were new and that the
@@ -325,17 +342,8 @@ func (s *Service) RecordAlerts(ctx context.Context, tenantID uuid.UUID, ins []Al
 	}
 	now := s.now()
 	res := AlertBatchResult{IDs: make([]uuid.UUID, len(ins))}
-	valid := make([]store.Alert, 0, len(ins))
-	positions := make([]int, 0, len(ins))
-	for i, in := range ins {
-		a, err := newAlert(tenantID, in, now)
-		if err != nil {
-			res.Rejected = append(res.Rejected, Rejection{Index: i, Err: err})
-			continue
-		}
-		valid = append(valid, a)
-		positions = append(positions, i)
-	}
+	valid, positions, rejected := validItems(ins, func(in AlertInput) (store.Alert, error) { return newAlert(tenantID, in, now) })
+	res.Rejected = rejected
 	if len(valid) > 0 {
 		created, err := s.store.InsertAlerts(ctx, tenantID, valid)
 		if err != nil {

@@ -126,17 +126,10 @@ type InteractionBatchResult struct {
 func (s *Service) RecordInteractions(ctx context.Context, tenantID, userID uuid.UUID, ins []InteractionInput) (InteractionBatchResult, error) {
 	now := s.now()
 	var res InteractionBatchResult
-	valid := make([]store.Interaction, 0, len(ins))
-	positions := make([]int, 0, len(ins))
-	for i, in := range ins {
-		it, err := newInteraction(tenantID, userID, in, now)
-		if err != nil {
-			res.Rejected = append(res.Rejected, Rejection{Index: i, Err: err})
-			continue
-		}
-		valid = append(valid, it)
-		positions = append(positions, i)
-	}
+	valid, positions, rejected := validItems(ins, func(in InteractionInput) (store.Interaction, error) {
+		return newInteraction(tenantID, userID, in, now)
+	})
+	res.Rejected = rejected
 	if len(valid) == 0 {
 		return res, nil
 	}
