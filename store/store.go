@@ -311,8 +311,9 @@ func Percentiles() []int64 { return []int64{50, 75, 90, 95, 99} }
 // list of d.Count values is rank. Backends that rank values in SQL call it
 // for each ranked row they read.
 func SetPercentiles(d *Distribution, rank, v int64) {
+	pcts := Percentiles()
 	for i, dst := range []*int64{&d.P50, &d.P75, &d.P90, &d.P95, &d.P99} {
-		if NearestRank(Percentiles()[i], d.Count) == rank {
+		if NearestRank(pcts[i], d.Count) == rank {
 			*dst = v
 		}
 	}
