@@ -10,78 +10,8 @@ import (
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
-// Window selects the local calendar days an analytics call covers: from
-// local midnight Days−1 days before today, in Location, up to now. Alerts
-// count in the window when their created_at falls in it (created_at ≤ now;
-// alerts stamped slightly in the future wait until their time comes). A local
-// day is 23 or 25 hours long across a daylight-saving change.
-type Window struct {
-	// Days is the number of local days, 1–90. Zero means the method's
-	// default: 7 for Analytics and Trends, 30 for Dashboard.
-	Days int
-	// Location is the tenant's time zone. Defaults to UTC.
-	Location *time.Location
-}
-
-// Window bounds and defaults.
-const (
-	MaxWindowDays        = 90
-	DefaultAnalyticsDays = 7
-	DefaultDashboardDays = 30
-	topCategoriesCount   = 3
-)
-
-// span is a resolved window: its local days and their UTC bounds.
-type span struct {
-	days int
-	loc  *time.Location
-	// bounds[i] is the first instant of local day i, in UTC; bounds[days]
-	// is the window's end, exclusive: the next midnight, or now + 1 ms for
-	// the current window.
-	bounds []time.Time
-}
-
-func (sp span) start() time.Time { return sp.bounds[0] }
-func (sp span) end() time.Time   { return sp.bounds[sp.days] }
-
-// newSpan returns the days local days from the date y-m-d on, ending at end.
-func newSpan(loc *time.Location, y int, m time.Month, d, days int, end time.Time) span {
-	sp := span{days: days, loc: loc, bounds: make([]time.Time, days+1)}
-	for i := range days {
-		// time.Date resolves a midnight that a clock change skips to the
-		// first instant of that day.
-		sp.bounds[i] = time.Date(y, m, d+i, 0, 0, 0, 0, loc).UTC()
-	}
-	sp.bounds[days] = end
-	return sp
-}
-
-func (s *Service) resolveWindow(w Window, defaultDays int) (span, error) {
-	if w.Days == 0 {
-		w.Days = defaultDays
-	}
-	if w.Days < 1 || w.Days > MaxWindowDays {
-		return span{}, invalid("days", fmt.Sprintf("must be between 1 and %d", MaxWindowDays))
-	}
-	if w.Location == nil {
-		w.Location = time.UTC
-	}
-	now := s.now()
-	y, m, d := now.In(w.Location).Date()
-	return newSpan(w.Location, y, m, d-(w.Days-1), w.Days, now.Add(time.Millisecond)), nil
-}
-
-// previous returns the span of the same number of local days just before sp.
-func (sp span) previous() span {
-	y, m, d := sp.start().In(sp.loc).Date()
-	return newSpan(sp.loc, y, m, d-sp.days, sp.days, sp.start())
-}
-
-// date returns the local date of day i of the span, at midnight UTC.
-func (sp span) date(i int) time.Time {
-	y, m, d := sp.start().In(sp.loc).Date()
-	return time.Date(y, m, d+i, 0, 0, 0, 0, time.UTC)
-}
+// topCategoriesCount is how many categories Analytics lists.
+const topCategoriesCount = 3
 
 // PriorityCounts counts alerts per priority level.
 type PriorityCounts struct {
@@ -239,32 +169,38 @@ func divRound(n, d int64) int64 {
 	return (2*n + d) / (2 * d)
 }
 
-// predictDailyAverage evaluates the least-squares line through (i, counts[i])
-// at i = N+3, clamped at 0 and rounded half away from zero. In exact integer
-// arithmetic, with S = Σ counts, A = Σ i·counts[i]:
+// predictDailyAverage forecasts the daily count of the next 7 days from a
+// window's trend: the least-squares line through (i, count_i) of the
+// complete days i = 0…N−2 (today, i = N−1, is still running and left out),
+// evaluated at i = N+3, the middle of the next 7 days, clamped at 0 and
+// rounded half away from zero. With one complete day it is that day's count;
+// with none, today's count so far.
 //
-//	slope = 12·(A − (N−1)·S/2) / (N·(N²−1)),  mean = S/N,
-//	f(N+3) = mean + slope·(N+3 − (N−1)/2)
-//	       = (S·(N²−1) + 3·(2A − (N−1)·S)·(N+7)) / (N·(N²−1)).
-func predictDailyAverage(counts []int64) int64 {
-	n := int64(len(counts))
-	if n == 0 {
+// In exact integer arithmetic over the M = N−1 complete days, with
+// S = Σ count_i and A = Σ i·count_i:
+//
+//	slope = 12·(A − (M−1)·S/2) / (M·(M²−1)),  mean = S/M,
+//	f(M+4) = mean + slope·(M+4 − (M−1)/2)
+//	       = (S·(M²−1) + 3·(2A − (M−1)·S)·(M+9)) / (M·(M²−1)).
+func predictDailyAverage(trend []int64) int64 {
+	switch len(trend) {
+	case 0:
 		return 0
+	case 1, 2:
+		return trend[0]
 	}
-	if n == 1 {
-		return counts[0]
-	}
+	complete := trend[:len(trend)-1]
+	m := int64(len(complete))
 	var sum, weighted int64
-	for i, c := range counts {
+	for i, c := range complete {
 		sum += c
 		weighted += int64(i) * c
 	}
-	num := sum*(n*n-1) + 3*(2*weighted-(n-1)*sum)*(n+7)
-	den := n * (n*n - 1)
+	num := sum*(m*m-1) + 3*(2*weighted-(m-1)*sum)*(m+9)
 	if num <= 0 {
 		return 0
 	}
-	return divRound(num, den)
+	return divRound(num, m*(m*m-1))
 }
 
 // busiestDay returns the weekday with most alerts, ties to the earlier day

@@ -40,15 +40,18 @@ type Dashboard struct {
 	ResponseTimes     ResponseTimeReport `json:"response_times"`
 }
 
-// PeriodComparison sets the window against the same number of local days
-// just before it.
+// PeriodComparison sets the window (current: from the start of the local day
+// N−1 days before today to now) against the same stretch of time N local days
+// earlier (previous: from the start of the local day 2N−1 days before today
+// to now's local wall-clock time on the date N days before today), so a
+// running day meets the same part of its counterpart.
 type PeriodComparison struct {
 	CurrentPeriod  PeriodStats   `json:"current_period"`
 	PreviousPeriod PeriodStats   `json:"previous_period"`
 	Changes        PeriodChanges `json:"changes"`
 }
 
-// PeriodStats summarises one period [Start, End).
+// PeriodStats summarises one period [Start, End], both ends included.
 type PeriodStats struct {
 	Start                      time.Time `json:"start"`
 	End                        time.Time `json:"end"`
@@ -144,7 +147,7 @@ func change(cur, prev int64) *float64 {
 func periodStats(sp span, t windowTotals) PeriodStats {
 	return PeriodStats{
 		Start:                      sp.start(),
-		End:                        sp.end(),
+		End:                        sp.last(),
 		TotalAlerts:                t.total,
 		ResolvedAlerts:             t.resolved,
 		ResolutionRate:             t.resolutionRate(),

@@ -9,20 +9,24 @@ import (
 func TestPredictDailyAverage(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		counts []int64
-		want   int64
+		trend []int64 // the window's days, today last
+		want  int64
 	}{
-		{[]int64{5}, 5},                   // N = 1: that day's count
-		{[]int64{1, 2, 3}, 7},             // y = 1 + i, at i = 6
-		{[]int64{2, 2, 2, 2}, 2},          // flat
-		{[]int64{0, 0, 1}, 3},             // 1/3 + 0.5·5 = 2.83
-		{[]int64{0, 1}, 5},                // y = i, at i = 5
-		{[]int64{1, 14, 0}, 3},            // 5 − 0.5·5 = 2.5, half away from zero (not to even)
-		{[]int64{4, 2, 1}, 0},             // negative, clamped
-		{[]int64{0, 0, 0, 0, 0}, 0},       // no alerts
-		{[]int64{2, 1, 1, 1, 1, 0, 3}, 2}, // 9/7 + (1/28)·7 = 1.54
+		{[]int64{5}, 5},    // N = 1: no complete day, today's count so far
+		{[]int64{7, 3}, 7}, // N = 2: the one complete day
+		// Daily counts 35, 33, 27, 24, 21, 29 and 7 so far today: the line
+		// through the six complete days at i = 10 is 2810/210 = 13.38.
+		// Fitting today's 7 as well answers 1.
+		{[]int64{35, 33, 27, 24, 21, 29, 7}, 13},
+		{[]int64{21, 29, 7}, 69},     // y = 21 + 8i at i = 6
+		{[]int64{1, 2, 3, 0}, 8},     // y = 1 + i at i = 7
+		{[]int64{2, 2, 2, 2, 0}, 2},  // flat; today ignored
+		{[]int64{4, 1, 1, 4, 0}, 3},  // 2.5: half away from zero, not to even
+		{[]int64{4, 2, 1, 9}, 0},     // falling line, clamped at 0
+		{[]int64{0, 0, 0, 0, 0}, 0},  // no alerts
+		{[]int64{0, 0, 0, 1, 50}, 2}, // 0.25 + 0.3·6.5 = 2.2
 	} {
-		require.Equal(t, tc.want, predictDailyAverage(tc.counts), "%v", tc.counts)
+		require.Equal(t, tc.want, predictDailyAverage(tc.trend), "%v", tc.trend)
 	}
 }
 
