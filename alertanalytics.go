@@ -114,8 +114,12 @@ type Service struct {
 	logger *slog.Logger
 }
 
-// New returns a Service over st.
+// New returns a Service over st. It panics when st is nil: that is a
+// programming error, better found at start-up than at the first call.
 func New(st store.Store, cfg Config) *Service {
+	if st == nil {
+		panic("alertanalytics.New: nil store.Store")
+	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}

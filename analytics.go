@@ -225,7 +225,7 @@ func busiestDay(sp span, trend []TrendPoint) string {
 // Analytics returns the analytics summary of the tenant's window (7 days by
 // default). An out-of-range Days returns a *FieldError for "days".
 func (s *Service) Analytics(ctx context.Context, tenantID uuid.UUID, w Window) (Analytics, error) {
-	sp, err := s.resolveWindow(w, DefaultAnalyticsDays)
+	sp, err := s.resolveWindow(tenantID, w, DefaultAnalyticsDays)
 	if err != nil {
 		return Analytics{}, err
 	}
@@ -267,7 +267,7 @@ func (s *Service) Analytics(ctx context.Context, tenantID uuid.UUID, w Window) (
 // Trends returns the daily trend of the tenant's window (7 days by default):
 // one point per local date, oldest first, zero-filled.
 func (s *Service) Trends(ctx context.Context, tenantID uuid.UUID, w Window) ([]TrendPoint, error) {
-	sp, err := s.resolveWindow(w, DefaultAnalyticsDays)
+	sp, err := s.resolveWindow(tenantID, w, DefaultAnalyticsDays)
 	if err != nil {
 		return nil, err
 	}

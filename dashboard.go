@@ -160,7 +160,7 @@ func euros(cents int64) float64 { return float64(cents) / 100 }
 // Dashboard returns the dashboard of the tenant's window (30 days by
 // default). An out-of-range Days returns a *FieldError for "days".
 func (s *Service) Dashboard(ctx context.Context, tenantID uuid.UUID, w Window) (Dashboard, error) {
-	sp, err := s.resolveWindow(w, DefaultDashboardDays)
+	sp, err := s.resolveWindow(tenantID, w, DefaultDashboardDays)
 	if err != nil {
 		return Dashboard{}, err
 	}

@@ -17,8 +17,8 @@ type DeletionReceipt = store.DeletionReceipt
 // tenant — its alerts, alert interactions and audit-log rows — and deletes
 // nothing.
 func (s *Service) PreviewTenantDeletion(ctx context.Context, tenantID uuid.UUID) (TenantCounts, error) {
-	if tenantID == uuid.Nil {
-		return TenantCounts{}, invalid("tenant_id", "is required")
+	if err := checkTenant(tenantID); err != nil {
+		return TenantCounts{}, err
 	}
 	c, err := s.store.CountTenant(ctx, tenantID)
 	if err != nil {
@@ -33,8 +33,8 @@ func (s *Service) PreviewTenantDeletion(ctx context.Context, tenantID uuid.UUID)
 // requestedBy names who asked, 1–200 characters. Other tenants are
 // untouched. Deleting a tenant with no data succeeds with zero counts.
 func (s *Service) DeleteTenant(ctx context.Context, tenantID uuid.UUID, requestedBy string) (DeletionReceipt, error) {
-	if tenantID == uuid.Nil {
-		return DeletionReceipt{}, invalid("tenant_id", "is required")
+	if err := checkTenant(tenantID); err != nil {
+		return DeletionReceipt{}, err
 	}
 	if err := checkText("requested_by", requestedBy, maxRequestedBy, true); err != nil {
 		return DeletionReceipt{}, err
@@ -55,6 +55,9 @@ func (s *Service) DeleteTenant(ctx context.Context, tenantID uuid.UUID, requeste
 // TenantDeletionReceipts returns the receipts of the tenant's deletions,
 // oldest first. They hold counts and who asked, never the tenant's data.
 func (s *Service) TenantDeletionReceipts(ctx context.Context, tenantID uuid.UUID) ([]DeletionReceipt, error) {
+	if err := checkTenant(tenantID); err != nil {
+		return nil, err
+	}
 	rs, err := s.store.DeletionReceipts(ctx, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("tenant deletion receipts: %w", err)

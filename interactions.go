@@ -51,8 +51,6 @@ func newInteraction(tenantID, userID uuid.UUID, in InteractionInput, now time.Ti
 		RecordedAt:     now,
 	}
 	switch {
-	case tenantID == uuid.Nil:
-		return it, invalid("tenant_id", "is required")
 	case userID == uuid.Nil:
 		return it, invalid("user_id", "is required")
 	case in.AlertID == uuid.Nil:
@@ -85,9 +83,13 @@ func newInteraction(tenantID, userID uuid.UUID, in InteractionInput, now time.Ti
 // store.NextStatus), writing an audit-log row when it changes. The response
 // time is interacted_at − the alert's created_at in whole seconds, clamped
 // at 0. A repeated idempotency key returns the first interaction with
-// Duplicate set and changes nothing. An unknown alert returns an error
+// Duplicate set and changes nothing; the same key on another alert or with
+// another type is a *FieldError for "idempotency_key". An unknown alert returns an error
 // wrapping ErrNotFound; invalid input a *FieldError.
 func (s *Service) RecordInteraction(ctx context.Context, tenantID, alertID, userID uuid.UUID, in InteractionInput) (RecordedInteraction, error) {
+	if err := checkTenant(tenantID); err != nil {
+		return RecordedInteraction{}, err
+	}
 	if in.AlertID != uuid.Nil && in.AlertID != alertID {
 		return RecordedInteraction{}, invalid("alert_id", "does not match the alert the interaction is recorded on")
 	}
@@ -104,7 +106,20 @@ func (s *Service) RecordInteraction(ctx context.Context, tenantID, alertID, user
 	if r.Err != nil {
 		return RecordedInteraction{}, fmt.Errorf("record interaction: %w", r.Err)
 	}
+	if err := checkRepeat(it, r); err != nil {
+		return RecordedInteraction{}, err
+	}
 	return RecordedInteraction{Interaction: r.Interaction, Duplicate: r.Duplicate}, nil
+}
+
+// checkRepeat refuses an idempotency key reused for another alert or another
+// interaction type: that is a client bug, not a retry, and answering it as a
+// duplicate would hide that the second interaction was never recorded.
+func checkRepeat(in store.Interaction, r store.InteractionResult) error {
+	if r.Duplicate && (r.Interaction.AlertID != in.AlertID || r.Interaction.Type != in.Type) {
+		return invalid("idempotency_key", "was already used for another alert or interaction type")
+	}
+	return nil
 }
 
 // InteractionBatchResult is the outcome of RecordInteractions.
@@ -114,8 +129,9 @@ type InteractionBatchResult struct {
 	Created, Duplicates int
 	// Interactions lists the stored and duplicate interactions in input order.
 	Interactions []RecordedInteraction
-	// Rejected lists, in input order, the invalid items and those naming an
-	// alert the tenant does not have.
+	// Rejected lists, in input order, the invalid items, those naming an
+	// alert the tenant does not have, and those whose idempotency key was
+	// used before for another alert or type.
 	Rejected []Rejection
 }
 
@@ -124,6 +140,9 @@ type InteractionBatchResult struct {
 // unknown alerts are listed in Rejected; the others are stored in one
 // transaction, so a storage error stores none of them.
 func (s *Service) RecordInteractions(ctx context.Context, tenantID, userID uuid.UUID, ins []InteractionInput) (InteractionBatchResult, error) {
+	if err := checkTenant(tenantID); err != nil {
+		return InteractionBatchResult{}, err
+	}
 	now := s.now()
 	var res InteractionBatchResult
 	valid, positions, rejected := validItems(ins, func(in InteractionInput) (store.Interaction, error) {
@@ -139,6 +158,9 @@ func (s *Service) RecordInteractions(ctx context.Context, tenantID, userID uuid.
 	}
 	var notFound []Rejection
 	for j, r := range results {
+		if r.Err == nil {
+			r.Err = checkRepeat(valid[j], r)
+		}
 		switch {
 		case r.Err != nil:
 			notFound = append(notFound, Rejection{Index: positions[j], Err: r.Err})

@@ -416,6 +416,12 @@ func TestAlertValidation(t *testing.T) {
 		{"impact overflow", alertanalytics.AlertInput{AlertType: "a", BusinessImpact: json.RawMessage(`{"financial_impact_eur": 1e400}`)}, "business_impact.financial_impact_eur"},
 		{"negative savings", alertanalytics.AlertInput{AlertType: "a", OrchestratorContext: json.RawMessage(`{"estimated_savings_eur": -5}`)}, "orchestrator_context.estimated_savings_eur"},
 		{"context not an object", alertanalytics.AlertInput{AlertType: "a", OrchestratorContext: json.RawMessage(`"x"`)}, "orchestrator_context"},
+		{"impact not UTF-8", alertanalytics.AlertInput{AlertType: "a", BusinessImpact: json.RawMessage("{\"note\":\"\xff\"}")}, "business_impact"},
+		{"context not UTF-8", alertanalytics.AlertInput{AlertType: "a", OrchestratorContext: json.RawMessage("{\"a\":{\"b\":\"\xc3\x28\"}}")}, "orchestrator_context"},
+		// The last value would be read (1,000,000 €) while the stored text
+		// keeps both: the money and the document would disagree.
+		{"duplicate money key", alertanalytics.AlertInput{AlertType: "a", BusinessImpact: json.RawMessage(`{"financial_impact_eur": 1, "financial_impact_eur": 1000000}`)}, "business_impact.financial_impact_eur"},
+		{"nested duplicate key", alertanalytics.AlertInput{AlertType: "a", OrchestratorContext: json.RawMessage(`{"labels": {"team": "a", "team": "b"}}`)}, "orchestrator_context.labels.team"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := svc.RecordAlert(ctx, tenant, tc.in)
@@ -484,10 +490,16 @@ func TestInteractionValidationAndErrors(t *testing.T) {
 	require.Equal(t, fixtureNow(), got.InteractedAt)
 	require.Equal(t, int64(3600), got.ResponseTimeSeconds)
 	dup, err := svc.RecordInteraction(ctx, tenant, a.ID, user, alertanalytics.InteractionInput{
-		Type: alertanalytics.InteractionResolved, IdempotencyKey: "tablet-1/17"})
+		Type: alertanalytics.InteractionAcknowledged, IdempotencyKey: "tablet-1/17"})
 	require.NoError(t, err)
 	require.True(t, dup.Duplicate)
 	require.Equal(t, got.Interaction, dup.Interaction)
+	// The key reused for another type is refused, and changes nothing.
+	_, err = svc.RecordInteraction(ctx, tenant, a.ID, user, alertanalytics.InteractionInput{
+		Type: alertanalytics.InteractionResolved, IdempotencyKey: "tablet-1/17"})
+	var keyErr *alertanalytics.FieldError
+	require.ErrorAs(t, err, &keyErr)
+	require.Equal(t, "idempotency_key", keyErr.Field)
 	stored, err := svc.Alert(ctx, tenant, a.ID)
 	require.NoError(t, err)
 	require.Equal(t, alertanalytics.StatusAcknowledged, stored.Status)
@@ -499,6 +511,7 @@ func TestInteractionValidationAndErrors(t *testing.T) {
 		{AlertID: uuid.New(), Type: alertanalytics.InteractionResolved},
 		{AlertID: a.ID, Type: alertanalytics.InteractionResolved, IdempotencyKey: "tablet-1/17"},
 		{Type: alertanalytics.InteractionResolved},
+		{AlertID: a.ID, Type: alertanalytics.InteractionAcknowledged, IdempotencyKey: "tablet-1/17"},
 	})
 	require.NoError(t, err)
 	require.Equal(t, 1, res.Created)
@@ -506,11 +519,13 @@ func TestInteractionValidationAndErrors(t *testing.T) {
 	require.Len(t, res.Interactions, 2)
 	require.Equal(t, alertanalytics.InteractionSnoozed, res.Interactions[0].Type)
 	require.True(t, res.Interactions[1].Duplicate)
-	require.Len(t, res.Rejected, 3)
-	require.Equal(t, []int{1, 2, 4}, []int{res.Rejected[0].Index, res.Rejected[1].Index, res.Rejected[2].Index})
+	require.Len(t, res.Rejected, 4)
+	require.Equal(t, []int{1, 2, 3, 4}, []int{res.Rejected[0].Index, res.Rejected[1].Index, res.Rejected[2].Index, res.Rejected[3].Index})
 	require.True(t, errors.Is(res.Rejected[1].Err, alertanalytics.ErrNotFound))
 	require.ErrorIs(t, res.Rejected[0].Err, alertanalytics.ErrInvalidArgument)
-	require.ErrorIs(t, res.Rejected[2].Err, alertanalytics.ErrInvalidArgument)
+	require.ErrorAs(t, res.Rejected[2].Err, &keyErr)
+	require.Equal(t, "idempotency_key", keyErr.Field)
+	require.ErrorIs(t, res.Rejected[3].Err, alertanalytics.ErrInvalidArgument)
 }
 
 func TestWindowValidation(t *testing.T) {
@@ -526,6 +541,15 @@ func TestWindowValidation(t *testing.T) {
 		_, err = svc.Trends(context.Background(), uuid.New(), alertanalytics.Window{Days: days})
 		require.ErrorIs(t, err, alertanalytics.ErrInvalidArgument)
 	}
+	// The nil tenant id is refused up front by every call.
+	_, err := svc.Analytics(context.Background(), uuid.Nil, alertanalytics.Window{})
+	var fe *alertanalytics.FieldError
+	require.ErrorAs(t, err, &fe)
+	require.Equal(t, "tenant_id", fe.Field)
+	_, err = svc.Alert(context.Background(), uuid.Nil, uuid.New())
+	require.ErrorIs(t, err, alertanalytics.ErrInvalidArgument)
+	_, err = svc.RecordInteractions(context.Background(), uuid.Nil, uuid.New(), nil)
+	require.ErrorIs(t, err, alertanalytics.ErrInvalidArgument)
 	tr, err := svc.Trends(context.Background(), uuid.New(), alertanalytics.Window{Days: 90})
 	require.NoError(t, err)
 	require.Len(t, tr, 90)

@@ -3,6 +3,8 @@ package alertanalytics
 import (
 	"fmt"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Window selects the local calendar days an analytics call covers: from the
@@ -82,7 +84,10 @@ func checkDays(days int) error {
 }
 
 // resolveWindow turns w into the current span, ending now.
-func (s *Service) resolveWindow(w Window, defaultDays int) (span, error) {
+func (s *Service) resolveWindow(tenantID uuid.UUID, w Window, defaultDays int) (span, error) {
+	if err := checkTenant(tenantID); err != nil {
+		return span{}, err
+	}
 	if w.Days == 0 {
 		w.Days = defaultDays
 	}

@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/stretchr/testify/require"
 )
 
@@ -56,14 +58,14 @@ func TestWindowBounds(t *testing.T) {
 
 	// Santiago on the day its midnight is skipped: the window starts at 01:00.
 	santiago := mustZone(t, "America/Santiago")
-	sp, err := at(time.Date(2026, 9, 6, 15, 0, 0, 0, time.UTC)).resolveWindow(Window{Days: 1, Location: santiago}, 7)
+	sp, err := at(time.Date(2026, 9, 6, 15, 0, 0, 0, time.UTC)).resolveWindow(uuid.Max, Window{Days: 1, Location: santiago}, 7)
 	require.NoError(t, err)
 	require.Equal(t, time.Date(2026, 9, 6, 4, 0, 0, 0, time.UTC), sp.start())
 	require.Equal(t, "2026-09-06", sp.date(0).Format(time.DateOnly))
 
 	// The window ends at now, truncated to the millisecond, included.
 	now := time.Date(2026, 11, 2, 12, 13, 14, 987654321, time.UTC)
-	sp, err = at(now).resolveWindow(Window{Days: 1}, 7)
+	sp, err = at(now).resolveWindow(uuid.Max, Window{Days: 1}, 7)
 	require.NoError(t, err)
 	require.Equal(t, time.Date(2026, 11, 2, 12, 13, 14, 987000000, time.UTC), sp.last())
 	require.Equal(t, time.Date(2026, 11, 2, 12, 13, 14, 988000000, time.UTC), sp.end())
@@ -78,7 +80,7 @@ func TestWindowBounds(t *testing.T) {
 	// days 26–28 October ending at 10:00 CET are set against 23–25 October,
 	// from 23 October 00:00 CEST to 25 October 10:00 CET.
 	madrid := mustZone(t, "Europe/Madrid")
-	sp, err = at(time.Date(2026, 10, 28, 9, 0, 0, 0, time.UTC)).resolveWindow(Window{Days: 3, Location: madrid}, 7)
+	sp, err = at(time.Date(2026, 10, 28, 9, 0, 0, 0, time.UTC)).resolveWindow(uuid.Max, Window{Days: 3, Location: madrid}, 7)
 	require.NoError(t, err)
 	require.Equal(t, time.Date(2026, 10, 25, 23, 0, 0, 0, time.UTC), sp.start()) // 26 Oct 00:00 CET
 	prev = sp.previous()
@@ -87,7 +89,7 @@ func TestWindowBounds(t *testing.T) {
 	require.Equal(t, time.Date(2026, 10, 23, 22, 0, 0, 0, time.UTC), prev.bounds[1])
 	require.Equal(t, time.Date(2026, 10, 24, 22, 0, 0, 0, time.UTC), prev.bounds[2])
 
-	_, err = at(now).resolveWindow(Window{Days: 1, Location: time.Local}, 7)
+	_, err = at(now).resolveWindow(uuid.Max, Window{Days: 1, Location: time.Local}, 7)
 	require.ErrorIs(t, err, ErrInvalidArgument)
 	var fe *FieldError
 	require.ErrorAs(t, err, &fe)

@@ -4,9 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"strings"
 
 	"github.com/alertanalytics/alertanalytics"
 )
@@ -37,11 +35,34 @@ type apiError struct {
 // Error implements error.
 func (e *apiError) Error() string { return e.detail }
 
-func badRequest(field, detail string) error {
-	return &apiError{status: http.StatusBadRequest, detail: field + ": " + detail, fields: []fieldProblem{{field, detail}}}
+// invalidField is a request validation failure of one field: 422, as the
+// replaced FastAPI service answered request validation errors.
+func invalidField(field, detail string) error {
+	return &apiError{status: http.StatusUnprocessableEntity, detail: field + " " + detail, fields: []fieldProblem{{field, detail}}}
 }
 
+// notJSON is a body that is not JSON at all: the only 400.
+func notJSON(detail string) error { return &apiError{status: http.StatusBadRequest, detail: detail} }
+
 func forbidden(detail string) error { return &apiError{status: http.StatusForbidden, detail: detail} }
+
+// personDetail is the words a person reads for err, without Go error
+// prefixes: "alert_type is required", "alert not found".
+func personDetail(err error) string {
+	var (
+		api   *apiError
+		field *alertanalytics.FieldError
+	)
+	switch {
+	case errors.As(err, &api):
+		return api.detail
+	case errors.As(err, &field):
+		return field.Field + " " + field.Detail
+	case errors.Is(err, alertanalytics.ErrNotFound):
+		return "alert not found"
+	}
+	return "internal error"
+}
 
 func (h *handler) problem(w http.ResponseWriter, r *http.Request, status int, detail string, fields []fieldProblem) {
 	id, _ := r.Context().Value(requestIDKey{}).(string)
@@ -75,70 +96,12 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	case errors.As(err, &api):
 		h.problem(w, r, api.status, api.detail, api.fields)
 	case errors.As(err, &field):
-		h.problem(w, r, http.StatusBadRequest, field.Error(), []fieldProblem{{field.Field, field.Detail}})
+		h.problem(w, r, http.StatusUnprocessableEntity, personDetail(field), []fieldProblem{{field.Field, field.Detail}})
 	case errors.As(err, &tooBig):
 		h.problem(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", tooBig.Limit), nil)
 	case errors.Is(err, alertanalytics.ErrNotFound):
-		h.problem(w, r, http.StatusNotFound, "alert not found", nil)
+		h.problem(w, r, http.StatusNotFound, personDetail(err), nil)
 	default:
 		h.internalError(w, r, err)
 	}
-}
-
-// decodeJSON decodes one JSON value from data into dst, refusing unknown
-// fields and trailing data, and maps decoding errors onto client errors
-// naming the field.
-func decodeJSON(data io.Reader, dst any) error {
-	dec := json.NewDecoder(data)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		return jsonError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		if err != nil {
-			return jsonError(err)
-		}
-		return &apiError{status: http.StatusBadRequest, detail: "malformed JSON: data after the JSON value"}
-	}
-	return nil
-}
-
-func jsonError(err error) error {
-	var (
-		syntax  *json.SyntaxError
-		typeErr *json.UnmarshalTypeError
-		tooBig  *http.MaxBytesError
-	)
-	switch {
-	case errors.As(err, &tooBig):
-		return err
-	case errors.Is(err, io.EOF):
-		return &apiError{status: http.StatusBadRequest, detail: "request body is empty"}
-	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
-		return &apiError{status: http.StatusBadRequest, detail: "malformed JSON: " + err.Error()}
-	case errors.As(err, &typeErr):
-		field := typeErr.Field
-		if field == "" {
-			return &apiError{status: http.StatusBadRequest, detail: "malformed JSON: the body must be a JSON object"}
-		}
-		return badRequest(field, "must be a JSON "+jsonKind(typeErr.Type.Kind().String()))
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return badRequest(field, "unknown field")
-	}
-	return &apiError{status: http.StatusBadRequest, detail: "malformed JSON: " + err.Error()}
-}
-
-func jsonKind(goKind string) string {
-	switch {
-	case strings.HasPrefix(goKind, "int"), strings.HasPrefix(goKind, "uint"), strings.HasPrefix(goKind, "float"):
-		return "number"
-	case goKind == "string":
-		return "string"
-	case goKind == "slice" || goKind == "array":
-		return "array"
-	case goKind == "bool":
-		return "boolean"
-	}
-	return "object"
 }

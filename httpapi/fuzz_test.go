@@ -37,7 +37,7 @@ func FuzzAlertBody(f *testing.F) {
 		`{"alert_type":"t","orchestrator_context":{"estimated_savings_eur":1e400}}`,
 		`{"alert_type":"t","business_impact":{"financial_impact_eur":"1"}}`,
 		`{"alert_type":"\u0000"}`, `{`, `[]`, `null`, `{"alert_type":1}`,
-	}, 200, 201, 400, 413)
+	}, 200, 201, 400, 413, 422)
 }
 
 func FuzzInteractionBody(f *testing.F) {
@@ -45,24 +45,24 @@ func FuzzInteractionBody(f *testing.F) {
 		`{"interaction_type":"acknowledged","metadata":{"a":1},"idempotency_key":"k"}`,
 		`{"interaction_type":"resolved","interacted_at":"2026-11-02T09:00:00"}`,
 		`{"interaction_type":"x","alert_id":"` + alertOne + `"}`, `{"metadata":[]}`,
-	}, 200, 201, 400, 404, 413)
+	}, 200, 400, 404, 413, 422)
 }
 
 func FuzzAlertBatchBody(f *testing.F) {
 	fuzzBody(f, "/api/v1/tenants/"+tenantA+"/alerts/batch", []string{
 		`{"alerts":[{"alert_type":"a"},{"alert_type":""},{"nope":1}]}`, `{"alerts":null}`, `{"alerts":[1,"x",null]}`,
-	}, 200, 400, 413)
+	}, 200, 400, 413, 422)
 }
 
 func FuzzInteractionBatchBody(f *testing.F) {
 	fuzzBody(f, "/api/v1/tenants/"+tenantA+"/alerts/interactions/batch", []string{
 		`{"interactions":[{"alert_id":"` + alertOne + `","interaction_type":"resolved"},{"interaction_type":"resolved"}]}`,
 		`{"interactions":[{}]}`, `{"interactions":"x"}`,
-	}, 200, 400, 413)
+	}, 200, 400, 413, 422)
 }
 
 // FuzzAnalyticsQuery checks that every days and tz value is answered with
-// 200 or a 400 naming the parameter.
+// 200 or a 422 naming the parameter.
 func FuzzAnalyticsQuery(f *testing.F) {
 	for _, seed := range [][2]string{{"7", "UTC"}, {"0", ""}, {"91", "Europe/Madrid"}, {"-1", "../etc/passwd"}, {"1e3", "Local"}, {"30", "America/St_Johns"}} {
 		f.Add(seed[0], seed[1])
@@ -74,7 +74,7 @@ func FuzzAnalyticsQuery(f *testing.F) {
 			rec := e.do(t, http.MethodGet, "/api/v1/tenants/"+tenantA+"/alerts/analytics"+route+"?"+q, tokenA, "")
 			switch rec.Code {
 			case http.StatusOK:
-			case http.StatusBadRequest:
+			case http.StatusUnprocessableEntity:
 				var p problemDoc
 				if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || len(p.Errors) != 1 ||
 					(p.Errors[0].Field != "days" && p.Errors[0].Field != "tz") {

@@ -1,13 +1,15 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -34,7 +36,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 func pathUUID(r *http.Request, name string) (uuid.UUID, error) {
 	id, err := uuid.Parse(r.PathValue(name))
 	if err != nil {
-		return uuid.Nil, badRequest(name, "must be a UUID")
+		return uuid.Nil, invalidField(name, "must be a UUID")
 	}
 	return id, nil
 }
@@ -58,7 +60,7 @@ func parseUUID(field string, s *string) (uuid.UUID, error) {
 	}
 	id, err := uuid.Parse(*s)
 	if err != nil {
-		return uuid.Nil, badRequest(field, "must be a UUID")
+		return uuid.Nil, invalidField(field, "must be a UUID")
 	}
 	return id, nil
 }
@@ -74,7 +76,7 @@ func parseTime(field string, s *string) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, badRequest(field, "must be an RFC 3339 date and time")
+	return time.Time{}, invalidField(field, "must be an RFC 3339 date and time")
 }
 
 // alertRequest is the body of an alert, as clients send it.
@@ -111,7 +113,7 @@ func (a alertRequest) input(tenantID uuid.UUID) (alertanalytics.AlertInput, erro
 	if bodyTenant, err := parseUUID("tenant_id", a.TenantID); err != nil {
 		return in, err
 	} else if bodyTenant != uuid.Nil && bodyTenant != tenantID {
-		return in, badRequest("tenant_id", "does not match the tenant in the path")
+		return in, invalidField("tenant_id", "does not match the tenant in the path")
 	}
 	if in.CreatedAt, err = parseTime("created_at", a.CreatedAt); err != nil {
 		return in, err
@@ -149,42 +151,6 @@ type rejection struct {
 	Detail string `json:"detail"`
 }
 
-// decodeBatch reads {"<key>": [...]} and returns the raw items, refusing
-// more than the batch limit.
-func (h *handler) decodeBatch(r *http.Request, key string) ([]json.RawMessage, error) {
-	var body map[string]json.RawMessage
-	if err := decodeJSON(r.Body, &body); err != nil {
-		return nil, err
-	}
-	for k := range body {
-		if k != key {
-			return nil, badRequest(k, "unknown field")
-		}
-	}
-	raw, ok := body[key]
-	if !ok {
-		return nil, badRequest(key, "is required")
-	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil || items == nil {
-		return nil, badRequest(key, "must be a JSON array")
-	}
-	if len(items) > h.cfg.MaxBatchItems {
-		return nil, &apiError{status: http.StatusRequestEntityTooLarge,
-			detail: key + ": " + strconv.Itoa(len(items)) + " items, at most " + strconv.Itoa(h.cfg.MaxBatchItems) + " allowed",
-			fields: []fieldProblem{{key, "at most " + strconv.Itoa(h.cfg.MaxBatchItems) + " items"}}}
-	}
-	return items, nil
-}
-
-// itemDetail is the detail of a rejected batch item.
-func itemDetail(err error) string {
-	if api, ok := err.(*apiError); ok {
-		return api.detail
-	}
-	return err.Error()
-}
-
 // decodeItems decodes each batch item into a body B and converts it to a
 // Service input. Items that fail are rejected with their index; the others
 // come back with their positions in the batch.
@@ -192,13 +158,13 @@ func decodeItems[B, I any](items []json.RawMessage, convert func(B) (I, error)) 
 	rejected = []rejection{}
 	for i, raw := range items {
 		var body B
-		err := decodeJSON(bytes.NewReader(raw), &body)
+		err := decodeObject(raw, &body)
 		var in I
 		if err == nil {
 			in, err = convert(body)
 		}
 		if err != nil {
-			rejected = append(rejected, rejection{Index: i, Detail: itemDetail(err)})
+			rejected = append(rejected, rejection{Index: i, Detail: personDetail(err)})
 			continue
 		}
 		inputs = append(inputs, in)
@@ -211,7 +177,7 @@ func decodeItems[B, I any](items []json.RawMessage, convert func(B) (I, error)) 
 // inputs it was given) to those rejected while decoding, in batch order.
 func allRejections(decoding []rejection, positions []int, service []alertanalytics.Rejection) []rejection {
 	for _, rj := range service {
-		decoding = append(decoding, rejection{Index: positions[rj.Index], Detail: rj.Err.Error()})
+		decoding = append(decoding, rejection{Index: positions[rj.Index], Detail: personDetail(rj.Err)})
 	}
 	slices.SortFunc(decoding, func(a, b rejection) int { return a.Index - b.Index })
 	return decoding
@@ -222,7 +188,7 @@ func (h *handler) createAlerts(w http.ResponseWriter, r *http.Request, p Princip
 	if err != nil {
 		return err
 	}
-	items, err := h.decodeBatch(r, "alerts")
+	items, err := decodeBatch(r.Body, "alerts", h.cfg.MaxBatchItems)
 	if err != nil {
 		return err
 	}
@@ -233,10 +199,25 @@ func (h *handler) createAlerts(w http.ResponseWriter, r *http.Request, p Princip
 	if err != nil {
 		return err
 	}
-	rejected = allRejections(rejected, positions, res.Rejected)
-	return writeJSON(w, http.StatusOK, map[string]any{
-		"created_count": res.Created, "existing_count": res.Existing, "rejected": rejected,
+	ids := make([]*uuid.UUID, len(items))
+	for j, id := range res.IDs {
+		if id != uuid.Nil {
+			ids[positions[j]] = &id
+		}
+	}
+	return writeJSON(w, http.StatusOK, alertBatchResponse{
+		CreatedCount: res.Created, ExistingCount: res.Existing, IDs: ids,
+		Rejected: allRejections(rejected, positions, res.Rejected),
 	})
+}
+
+// alertBatchResponse answers an alert batch. IDs[i] is item i's id, nil
+// (JSON null) when it was rejected.
+type alertBatchResponse struct {
+	CreatedCount  int          `json:"created_count"`
+	ExistingCount int          `json:"existing_count"`
+	IDs           []*uuid.UUID `json:"ids"`
+	Rejected      []rejection  `json:"rejected"`
 }
 
 func (h *handler) getAlert(w http.ResponseWriter, r *http.Request, p Principal) error {
@@ -320,14 +301,20 @@ func (h *handler) createInteraction(w http.ResponseWriter, r *http.Request, p Pr
 	if err != nil {
 		return err
 	}
-	status := http.StatusCreated
-	if res.Duplicate {
-		status = http.StatusOK
-	}
-	return writeJSON(w, status, interactionResponse{
+	// 200 whether new or a repeat, as the replaced service answered.
+	return writeJSON(w, http.StatusOK, interactionResponse{
 		ID: res.ID, AlertID: res.AlertID, InteractionType: string(res.Type), InteractedAt: res.InteractedAt,
 		ResponseTimeSeconds: res.ResponseTimeSeconds, Duplicate: res.Duplicate,
 	})
+}
+
+// interactionBatchResponse answers an interaction batch; Interactions lists
+// the newly stored ones.
+type interactionBatchResponse struct {
+	CreatedCount   int                `json:"created_count"`
+	DuplicateCount int                `json:"duplicate_count"`
+	Interactions   []batchInteraction `json:"interactions"`
+	Rejected       []rejection        `json:"rejected"`
 }
 
 type batchInteraction struct {
@@ -346,7 +333,7 @@ func (h *handler) createInteractions(w http.ResponseWriter, r *http.Request, p P
 	if err != nil {
 		return err
 	}
-	items, err := h.decodeBatch(r, "interactions")
+	items, err := decodeBatch(r.Body, "interactions", h.cfg.MaxBatchItems)
 	if err != nil {
 		return err
 	}
@@ -355,38 +342,77 @@ func (h *handler) createInteractions(w http.ResponseWriter, r *http.Request, p P
 	if err != nil {
 		return err
 	}
-	rejected = allRejections(rejected, positions, res.Rejected)
-	out := make([]batchInteraction, 0, len(res.Interactions))
+	out := make([]batchInteraction, 0, res.Created)
 	for _, it := range res.Interactions {
-		out = append(out, batchInteraction{ID: it.ID, AlertID: it.AlertID, InteractionType: string(it.Type), InteractedAt: it.InteractedAt})
+		if !it.Duplicate {
+			out = append(out, batchInteraction{ID: it.ID, AlertID: it.AlertID, InteractionType: string(it.Type), InteractedAt: it.InteractedAt})
+		}
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{
-		"created_count": res.Created, "duplicate_count": res.Duplicates, "interactions": out, "rejected": rejected,
+	return writeJSON(w, http.StatusOK, interactionBatchResponse{
+		CreatedCount: res.Created, DuplicateCount: res.Duplicates, Interactions: out,
+		Rejected: allRejections(rejected, positions, res.Rejected),
 	})
+}
+
+// queryValue returns the one value of a query parameter, and whether it was
+// given. A parameter given more than once is refused: which one would count
+// is a guess.
+func queryValue(q url.Values, name string) (string, bool, error) {
+	v, ok := q[name]
+	switch {
+	case !ok:
+		return "", false, nil
+	case len(v) > 1:
+		return "", true, invalidField(name, "must be given once")
+	}
+	return v[0], true, nil
+}
+
+// queryInt reads a whole-number query parameter in [min, max]: digits only,
+// def when absent.
+func queryInt(q url.Values, name string, def, min, max int) (int, error) {
+	s, ok, err := queryValue(q, name)
+	if err != nil || !ok {
+		return def, err
+	}
+	outOfRange := invalidField(name, fmt.Sprintf("must be a whole number between %d and %d", min, max))
+	if s == "" || len(s) > 9 || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, outOfRange
+	}
+	n, _ := strconv.Atoi(s)
+	if n < min || n > max {
+		return 0, outOfRange
+	}
+	return n, nil
+}
+
+// queryZone reads the tz query parameter: an IANA time zone name in exact
+// case, UTC when absent. Local and the empty string are refused, so an
+// answer never depends on the host's zone.
+func queryZone(q url.Values) (*time.Location, error) {
+	tz, ok, err := queryValue(q, "tz")
+	if err != nil || !ok {
+		return time.UTC, err
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil || tz == "" || tz == "Local" {
+		return nil, invalidField("tz", "must be an IANA time zone name such as Europe/Madrid")
+	}
+	return loc, nil
 }
 
 // window reads the days and tz query parameters.
 func window(r *http.Request, defaultDays int) (alertanalytics.Window, error) {
-	w := alertanalytics.Window{Days: defaultDays, Location: time.UTC}
 	q := r.URL.Query()
-	if v, ok := q["days"]; ok {
-		days, err := strconv.Atoi(v[0])
-		if err != nil {
-			return w, badRequest("days", "must be an integer")
-		}
-		if days < 1 || days > alertanalytics.MaxWindowDays {
-			return w, badRequest("days", "must be between 1 and 90")
-		}
-		w.Days = days
+	days, err := queryInt(q, "days", defaultDays, alertanalytics.MinWindowDays, alertanalytics.MaxWindowDays)
+	if err != nil {
+		return alertanalytics.Window{}, err
 	}
-	if tz := q.Get("tz"); tz != "" {
-		loc, err := time.LoadLocation(tz)
-		if err != nil || tz == "Local" {
-			return w, badRequest("tz", "must be an IANA time zone name such as Europe/Madrid")
-		}
-		w.Location = loc
+	loc, err := queryZone(q)
+	if err != nil {
+		return alertanalytics.Window{}, err
 	}
-	return w, nil
+	return alertanalytics.Window{Days: days, Location: loc}, nil
 }
 
 // windowRoute serves a read over a window of the tenant's days, taken from
@@ -421,6 +447,35 @@ func serviceTenant(r *http.Request, p Principal) (uuid.UUID, error) {
 	return tenantID, nil
 }
 
+// The texts of the replaced service's deletion answers, which its clients
+// may show or match.
+const (
+	deletionMessage = "Tenant data deletion completed successfully"
+	deletionWarning = "These records will be permanently deleted and cannot be recovered"
+)
+
+// deletionResponse answers a tenant deletion.
+type deletionResponse struct {
+	Message string          `json:"message"`
+	Summary deletionSummary `json:"summary"`
+}
+
+type deletionSummary struct {
+	TenantID     uuid.UUID                   `json:"tenant_id"`
+	Deleted      alertanalytics.TenantCounts `json:"deleted"`
+	TotalDeleted int64                       `json:"total_deleted"`
+	DeletedAt    time.Time                   `json:"deleted_at"`
+}
+
+// deletionPreviewResponse answers a deletion preview.
+type deletionPreviewResponse struct {
+	TenantID     uuid.UUID                   `json:"tenant_id"`
+	Service      string                      `json:"service"`
+	Preview      alertanalytics.TenantCounts `json:"preview"`
+	TotalRecords int64                       `json:"total_records"`
+	Warning      string                      `json:"warning"`
+}
+
 func (h *handler) deleteTenant(w http.ResponseWriter, r *http.Request, p Principal) error {
 	tenantID, err := serviceTenant(r, p)
 	if err != nil {
@@ -431,14 +486,9 @@ func (h *handler) deleteTenant(w http.ResponseWriter, r *http.Request, p Princip
 		return err
 	}
 	d := receipt.Deleted
-	return writeJSON(w, http.StatusOK, map[string]any{
-		"message": "Tenant data deleted",
-		"summary": map[string]any{
-			"tenant_id":     tenantID,
-			"deleted":       d,
-			"total_deleted": d.Alerts + d.AlertInteractions + d.AuditLogs,
-			"deleted_at":    receipt.DeletedAt,
-		},
+	return writeJSON(w, http.StatusOK, deletionResponse{
+		Message: deletionMessage,
+		Summary: deletionSummary{TenantID: tenantID, Deleted: d, TotalDeleted: d.Total(), DeletedAt: receipt.DeletedAt},
 	})
 }
 
@@ -451,12 +501,8 @@ func (h *handler) deletionPreview(w http.ResponseWriter, r *http.Request, p Prin
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{
-		"tenant_id":     tenantID,
-		"service":       "alert_processor",
-		"preview":       c,
-		"total_records": c.Alerts + c.AlertInteractions + c.AuditLogs,
-		"warning":       "Deleting this tenant's data cannot be undone.",
+	return writeJSON(w, http.StatusOK, deletionPreviewResponse{
+		TenantID: tenantID, Service: "alert_processor", Preview: c, TotalRecords: c.Total(), Warning: deletionWarning,
 	})
 }
 

@@ -184,20 +184,29 @@ func TestAlertLifecycle(t *testing.T) {
 	require.Equal(t, http.StatusOK, rec.Code)
 	require.Equal(t, created, decode(t, rec))
 
-	// An interaction: 201; the same idempotency key again: 200, duplicate.
-	ibody := `{"interaction_type":"acknowledged","interacted_at":"2026-11-02T09:05:30Z","idempotency_key":"k-1","metadata":{"device":"tablet"}}`
+	// An interaction: 200, as the replaced service answered (clients test
+	// for 200); the same request again: 200, duplicate. A user_id in the
+	// body is ignored: the caller is the user.
+	ibody := `{"interaction_type":"acknowledged","interacted_at":"2026-11-02T09:05:30Z","idempotency_key":"k-1","metadata":{"device":"tablet"},"user_id":"` + userService + `"}`
 	path := "/api/v1/tenants/" + tenantA + "/alerts/" + alertOne + "/interactions"
 	rec = e.do(t, http.MethodPost, path, tokenA, ibody)
-	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	first := decode(t, rec)
 	require.Equal(t, map[string]any{"id": first["id"], "alert_id": alertOne, "interaction_type": "acknowledged",
 		"interacted_at": "2026-11-02T09:05:30Z", "response_time_seconds": float64(330), "duplicate": false}, first)
-	rec = e.do(t, http.MethodPost, path, tokenA, strings.Replace(ibody, "acknowledged", "resolved", 1))
+	rec = e.do(t, http.MethodPost, path, tokenA, ibody)
 	require.Equal(t, http.StatusOK, rec.Code)
 	dup := decode(t, rec)
 	require.Equal(t, true, dup["duplicate"])
 	require.Equal(t, first["id"], dup["id"])
 	require.Equal(t, "acknowledged", dup["interaction_type"])
+	// The key reused for another type is a client bug, not a retry.
+	p := requireProblem(t, e.do(t, http.MethodPost, path, tokenA, strings.Replace(ibody, "acknowledged", "resolved", 1)),
+		http.StatusUnprocessableEntity, "idempotency_key")
+	require.Equal(t, "idempotency_key was already used for another alert or interaction type", p["detail"])
+	stored, err := e.svc.Alert(context.Background(), uuid.MustParse(tenantA), uuid.MustParse(alertOne))
+	require.NoError(t, err)
+	require.Equal(t, alertanalytics.StatusAcknowledged, stored.Status)
 
 	// Unknown alert: 404.
 	requireProblem(t, e.do(t, http.MethodGet, "/api/v1/tenants/"+tenantA+"/alerts/"+uuid.NewString(), tokenA, ""), http.StatusNotFound, "")
@@ -218,7 +227,7 @@ func TestTenantIsolationThroughHTTP(t *testing.T) {
 	require.Equal(t, http.StatusOK, rec.Code)
 	require.Equal(t, float64(0), decode(t, rec)["totalAlerts"])
 	// A tenant-body mismatch is refused.
-	requireProblem(t, createAlert(t, e, tenantA, `{"tenant_id":"`+tenantB+`","alert_type":"x"}`), http.StatusBadRequest, "tenant_id")
+	requireProblem(t, createAlert(t, e, tenantA, `{"tenant_id":"`+tenantB+`","alert_type":"x"}`), http.StatusUnprocessableEntity, "tenant_id")
 	// Deleting A leaves B.
 	rec = e.do(t, http.MethodDelete, "/api/v1/alerts/tenant/"+tenantA, tokenService, "")
 	require.Equal(t, http.StatusOK, rec.Code)
@@ -264,35 +273,51 @@ func TestBadInput(t *testing.T) {
 		status                   int
 		field                    string
 	}{
-		{"bad tenant uuid", "GET", "/api/v1/tenants/not-a-uuid/alerts/analytics", "", 400, "tenant_id"},
-		{"bad alert uuid", "GET", alerts + "/123", "", 400, "alert_id"},
-		{"bad body uuid", "POST", alerts, `{"id":"nope","alert_type":"t"}`, 400, "id"},
-		{"unknown priority", "POST", alerts, `{"alert_type":"t","priority_level":"urgent"}`, 400, "priority_level"},
-		{"unknown type class", "POST", alerts, `{"alert_type":"t","type_class":"x"}`, 400, "type_class"},
-		{"unknown status", "POST", alerts, `{"alert_type":"t","status":"open"}`, 400, "status"},
-		{"missing alert_type", "POST", alerts, `{}`, 400, "alert_type"},
-		{"score as string", "POST", alerts, `{"alert_type":"t","priority_score":"high"}`, 400, "priority_score"},
-		{"score out of range", "POST", alerts, `{"alert_type":"t","priority_score":101}`, 400, "priority_score"},
-		{"negative impact", "POST", alerts, `{"alert_type":"t","business_impact":{"financial_impact_eur":-1}}`, 400, "business_impact.financial_impact_eur"},
-		{"future created_at", "POST", alerts, `{"alert_type":"t","created_at":"` + future + `"}`, 400, "created_at"},
-		{"bad created_at", "POST", alerts, `{"alert_type":"t","created_at":"yesterday"}`, 400, "created_at"},
-		{"unknown field", "POST", alerts, `{"alert_type":"t","severity":"high"}`, 400, "severity"},
+		// Request validation: 422, what the replaced FastAPI service answered.
+		{"bad tenant uuid", "GET", "/api/v1/tenants/not-a-uuid/alerts/analytics", "", 422, "tenant_id"},
+		{"bad alert uuid", "GET", alerts + "/123", "", 422, "alert_id"},
+		{"bad body uuid", "POST", alerts, `{"id":"nope","alert_type":"t"}`, 422, "id"},
+		{"unknown priority", "POST", alerts, `{"alert_type":"t","priority_level":"urgent"}`, 422, "priority_level"},
+		{"unknown type class", "POST", alerts, `{"alert_type":"t","type_class":"x"}`, 422, "type_class"},
+		{"unknown status", "POST", alerts, `{"alert_type":"t","status":"open"}`, 422, "status"},
+		{"missing alert_type", "POST", alerts, `{}`, 422, "alert_type"},
+		{"score as string", "POST", alerts, `{"alert_type":"t","priority_score":"high"}`, 422, "priority_score"},
+		{"score out of range", "POST", alerts, `{"alert_type":"t","priority_score":101}`, 422, "priority_score"},
+		{"huge score", "POST", alerts, `{"alert_type":"t","priority_score":1e400}`, 422, "priority_score"},
+		{"negative impact", "POST", alerts, `{"alert_type":"t","business_impact":{"financial_impact_eur":-1}}`, 422, "business_impact.financial_impact_eur"},
+		{"future created_at", "POST", alerts, `{"alert_type":"t","created_at":"` + future + `"}`, 422, "created_at"},
+		{"bad created_at", "POST", alerts, `{"alert_type":"t","created_at":"yesterday"}`, 422, "created_at"},
+		{"duplicate key", "POST", alerts, `{"alert_type":"t","alert_type":"u"}`, 422, "alert_type"},
+		{"duplicate money key", "POST", alerts, `{"alert_type":"t","business_impact":{"financial_impact_eur":1,"financial_impact_eur":1000000}}`, 422, "business_impact.financial_impact_eur"},
+		{"not an object", "POST", alerts, `["alert_type"]`, 422, ""},
+		{"unknown interaction type", "POST", interactions, `{"interaction_type":"escalated"}`, 422, "interaction_type"},
+		{"future interacted_at", "POST", interactions, `{"interaction_type":"resolved","interacted_at":"` + future + `"}`, 422, "interacted_at"},
+		{"mismatched alert_id", "POST", interactions, `{"interaction_type":"resolved","alert_id":"` + uuid.NewString() + `"}`, 422, "alert_id"},
+		{"days 0", "GET", analytics + "?days=0", "", 422, "days"},
+		{"days 91", "GET", analytics + "?days=91", "", 422, "days"},
+		{"days not a number", "GET", analytics + "/trends?days=seven", "", 422, "days"},
+		{"days empty", "GET", analytics + "?days=", "", 422, "days"},
+		{"days repeated", "GET", analytics + "?days=7&days=8", "", 422, "days"},
+		{"days signed", "GET", analytics + "?days=+7", "", 422, "days"},
+		{"days spaced", "GET", analytics + "?days=%207", "", 422, "days"},
+		{"days exponent", "GET", analytics + "?days=1e1", "", 422, "days"},
+		{"days huge", "GET", analytics + "?days=99999999999999999999", "", 422, "days"},
+		{"dashboard days 91", "GET", analytics + "/dashboard?days=91", "", 422, "days"},
+		{"unknown tz", "GET", analytics + "?tz=Mars/Olympus", "", 422, "tz"},
+		{"tz Local", "GET", analytics + "/dashboard?tz=Local", "", 422, "tz"},
+		{"tz empty", "GET", analytics + "?tz=", "", 422, "tz"},
+		{"tz repeated", "GET", analytics + "?tz=UTC&tz=Europe/Madrid", "", 422, "tz"},
+		{"batch not an array", "POST", alerts + "/batch", `{"alerts":{}}`, 422, "alerts"},
+		{"batch null", "POST", alerts + "/batch", `{"alerts":null}`, 422, "alerts"},
+		{"batch missing key", "POST", alerts + "/batch", `{"items":[]}`, 422, "alerts"},
+		{"batch duplicate key", "POST", alerts + "/batch", `{"alerts":[],"alerts":[]}`, 422, "alerts"},
+		{"interaction batch missing key", "POST", alerts + "/interactions/batch", `{}`, 422, "interactions"},
+		// A body that is not JSON at all: 400.
 		{"malformed json", "POST", alerts, `{"alert_type":`, 400, ""},
-		{"not an object", "POST", alerts, `["alert_type"]`, 400, ""},
 		{"trailing data", "POST", alerts, `{"alert_type":"t"} {}`, 400, ""},
 		{"empty body", "POST", alerts, ``, 400, ""},
-		{"unknown interaction type", "POST", interactions, `{"interaction_type":"escalated"}`, 400, "interaction_type"},
-		{"future interacted_at", "POST", interactions, `{"interaction_type":"resolved","interacted_at":"` + future + `"}`, 400, "interacted_at"},
-		{"mismatched alert_id", "POST", interactions, `{"interaction_type":"resolved","alert_id":"` + uuid.NewString() + `"}`, 400, "alert_id"},
-		{"days 0", "GET", analytics + "?days=0", "", 400, "days"},
-		{"days 91", "GET", analytics + "?days=91", "", 400, "days"},
-		{"days not a number", "GET", analytics + "/trends?days=seven", "", 400, "days"},
-		{"dashboard days 91", "GET", analytics + "/dashboard?days=91", "", 400, "days"},
-		{"unknown tz", "GET", analytics + "?tz=Mars/Olympus", "", 400, "tz"},
-		{"tz Local", "GET", analytics + "/dashboard?tz=Local", "", 400, "tz"},
-		{"batch not an array", "POST", alerts + "/batch", `{"alerts":{}}`, 400, "alerts"},
-		{"batch missing key", "POST", alerts + "/batch", `{"items":[]}`, 400, "items"},
-		{"interaction batch missing key", "POST", alerts + "/interactions/batch", `{}`, 400, "interactions"},
+		{"invalid UTF-8", "POST", alerts, "{\"alert_type\":\"t\",\"business_impact\":{\"note\":\"\xff\"}}", 400, ""},
+		{"invalid UTF-8 in a batch", "POST", alerts + "/batch", "{\"alerts\":[{\"alert_type\":\"t\"},{\"alert_type\":\"t\",\"metadata\":\"\xc3\x28\"}]}", 400, ""},
 		{"wrong method", "PUT", alerts, `{}`, 405, ""},
 		{"unknown route", "GET", "/api/v1/nothing", "", 404, ""},
 	} {
@@ -302,8 +327,80 @@ func TestBadInput(t *testing.T) {
 			if tc.status == 405 {
 				require.Equal(t, []string{"POST"}, rec.Header().Values("Allow"))
 			}
+			p := decode(t, rec)
+			require.NotContains(t, p["detail"], "invalid argument")
+			if tc.field != "" {
+				require.True(t, strings.HasPrefix(p["detail"].(string), tc.field+" "), p["detail"])
+			}
 		})
 	}
+}
+
+func TestUnknownFieldsAreIgnored(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	rec := createAlert(t, e, tenantA, `{"id":"`+alertOne+`","alert_type":"t","severity":"high","extra":{"a":[1,2]}}`)
+	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+	require.NotContains(t, rec.Body.String(), "severity")
+	// Unknown query parameters too.
+	rec = e.do(t, http.MethodGet, "/api/v1/tenants/"+tenantA+"/alerts/analytics?days=7&page=2&cache=no", tokenA, "")
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	// Leading zeros are still digits.
+	rec = e.do(t, http.MethodGet, "/api/v1/tenants/"+tenantA+"/alerts/analytics/trends?days=03", tokenA, "")
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	var trend []any
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &trend))
+	require.Len(t, trend, 3)
+}
+
+func TestCORS(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	auth, err := NewStaticTokens(map[string]Principal{tokenA: {UserID: uuid.MustParse(userA), Tenants: []uuid.UUID{uuid.MustParse(tenantA)}}})
+	require.NoError(t, err)
+	h, err := New(e.svc, Config{Authenticator: auth, AllowedOrigins: []string{"https://console.example"}})
+	require.NoError(t, err)
+	path := "/api/v1/tenants/" + tenantA + "/alerts/interactions/batch"
+	preflight := func(origin string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodOptions, path, nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "authorization, content-type")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	// A preflight carries no credentials: it is answered before authentication.
+	rec := preflight("https://console.example")
+	require.Equal(t, http.StatusNoContent, rec.Code, rec.Body.String())
+	require.Equal(t, "https://console.example", rec.Header().Get("Access-Control-Allow-Origin"))
+	require.Equal(t, "POST", rec.Header().Get("Access-Control-Allow-Methods"))
+	require.Contains(t, rec.Header().Get("Access-Control-Allow-Headers"), "Authorization")
+	require.Contains(t, rec.Header().Values("Vary"), "Origin")
+
+	// Another origin gets no CORS headers (and, without credentials, a 401).
+	rec = preflight("https://evil.example")
+	require.Equal(t, http.StatusUnauthorized, rec.Code)
+	require.Empty(t, rec.Header().Get("Access-Control-Allow-Origin"))
+
+	// The actual request from the allowed origin carries the headers.
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(`{"interactions":[]}`))
+	req.Header.Set("Origin", "https://console.example")
+	req.Header.Set("Authorization", "Bearer "+tokenA)
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusOK, rec.Code)
+	require.Equal(t, "https://console.example", rec.Header().Get("Access-Control-Allow-Origin"))
+	require.Equal(t, "X-Request-ID", rec.Header().Get("Access-Control-Expose-Headers"))
+
+	// Off by default: the handler of setup sends no CORS headers at all.
+	req = httptest.NewRequest(http.MethodOptions, path, nil)
+	req.Header.Set("Origin", "https://console.example")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	rec = httptest.NewRecorder()
+	e.handler.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusUnauthorized, rec.Code)
+	require.Empty(t, rec.Header().Get("Access-Control-Allow-Origin"))
 }
 
 func TestLimits(t *testing.T) {
@@ -318,6 +415,10 @@ func TestLimits(t *testing.T) {
 		items[i] = `{"alert_type":"t"}`
 	}
 	requireProblem(t, e.do(t, http.MethodPost, alerts+"/batch", tokenA, `{"alerts":[`+strings.Join(items, ",")+`]}`),
+		http.StatusRequestEntityTooLarge, "alerts")
+	// 340,000 empty items in a 1 MiB body: refused at the 1,001st item,
+	// without decoding the rest.
+	requireProblem(t, e.do(t, http.MethodPost, alerts+"/batch", tokenA, `{"alerts":[`+strings.Repeat(`{},`, 340000)+`{}]}`),
 		http.StatusRequestEntityTooLarge, "alerts")
 	// 1,000 is allowed.
 	rec := e.do(t, http.MethodPost, alerts+"/batch", tokenA, `{"alerts":[`+strings.Join(items[:1000], ",")+`]}`)
@@ -334,40 +435,66 @@ func TestBatches(t *testing.T) {
 		{"alert_type":"b","priority_level":"urgent"},
 		{"id":"`+alertOne+`","alert_type":"again"},
 		{"alert_type":"c","colour":"red"},
-		{"id":"bad","alert_type":"d"}]}`)
+		{"id":"bad","alert_type":"d"},
+		{"alert_type":"e","business_impact":{"x":1,"x":2}}], "source":"legacy-client"}`)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	got := decode(t, rec)
-	require.Equal(t, float64(1), got["created_count"])
+	// Item 3's unknown field is ignored, as the replaced service ignored it.
+	require.Equal(t, float64(2), got["created_count"])
 	require.Equal(t, float64(1), got["existing_count"])
-	rejected := got["rejected"].([]any)
-	require.Len(t, rejected, 3)
-	for i, want := range []struct {
-		index float64
-		field string
-	}{{1, "priority_level"}, {3, "colour"}, {4, "id"}} {
-		r := rejected[i].(map[string]any)
-		require.Equal(t, want.index, r["index"])
-		require.Contains(t, r["detail"], want.field)
-	}
+	ids := got["ids"].([]any)
+	require.Len(t, ids, 6)
+	require.Equal(t, alertOne, ids[0])
+	require.Nil(t, ids[1])
+	require.Equal(t, alertOne, ids[2])
+	require.NotEmpty(t, ids[3])
+	require.Nil(t, ids[4])
+	require.Nil(t, ids[5])
+	stored, err := e.svc.Alert(context.Background(), uuid.MustParse(tenantA), uuid.MustParse(ids[3].(string)))
+	require.NoError(t, err)
+	require.Equal(t, "c", stored.AlertType)
+	require.Equal(t, []any{
+		map[string]any{"index": float64(1), "detail": "priority_level must be one of critical, important, standard, info"},
+		map[string]any{"index": float64(4), "detail": "id must be a UUID"},
+		map[string]any{"index": float64(5), "detail": "business_impact.x is a duplicate key"},
+	}, got["rejected"])
 
+	other := uuid.NewString()
 	rec = e.do(t, http.MethodPost, alerts+"/interactions/batch", tokenA, `{"interactions":[
-		{"alert_id":"`+alertOne+`","interaction_type":"acknowledged","idempotency_key":"x"},
+		{"alert_id":"`+alertOne+`","interaction_type":"acknowledged","idempotency_key":"x","user_id":"`+userService+`"},
 		{"alert_id":"`+alertOne+`","interaction_type":"bogus"},
-		{"alert_id":"`+uuid.NewString()+`","interaction_type":"resolved"},
+		{"alert_id":"`+other+`","interaction_type":"resolved"},
+		{"alert_id":"`+alertOne+`","interaction_type":"acknowledged","idempotency_key":"x"},
 		{"alert_id":"`+alertOne+`","interaction_type":"resolved","idempotency_key":"x"},
 		{"interaction_type":"resolved"}]}`)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	got = decode(t, rec)
+	// Item 0 carries a user_id, which is ignored (the caller is the user),
+	// never a reason to drop it; item 3 repeats it; item 4 reuses its key
+	// for another type.
 	require.Equal(t, float64(1), got["created_count"])
 	require.Equal(t, float64(1), got["duplicate_count"])
-	ints := got["interactions"].([]any)
-	require.Len(t, ints, 2)
+	ints := got["interactions"].([]any) // the newly stored ones only
+	require.Len(t, ints, 1)
 	require.Equal(t, []string{"alert_id", "id", "interacted_at", "interaction_type"}, keysOf(ints[0]))
-	var idx []float64
-	for _, r := range got["rejected"].([]any) {
-		idx = append(idx, r.(map[string]any)["index"].(float64))
-	}
-	require.Equal(t, []float64{1, 2, 4}, idx)
+	require.Equal(t, []any{
+		map[string]any{"index": float64(1), "detail": "interaction_type must be one of acknowledged, resolved, snoozed, dismissed"},
+		map[string]any{"index": float64(2), "detail": "alert not found"},
+		map[string]any{"index": float64(4), "detail": "idempotency_key was already used for another alert or interaction type"},
+		map[string]any{"index": float64(5), "detail": "alert_id is required"},
+	}, got["rejected"])
+	its, err := e.svc.RecordInteractions(context.Background(), uuid.MustParse(tenantA), uuid.MustParse(userA),
+		[]alertanalytics.InteractionInput{{AlertID: uuid.MustParse(alertOne), Type: alertanalytics.InteractionAcknowledged, IdempotencyKey: "x"}})
+	require.NoError(t, err)
+	require.Equal(t, uuid.MustParse(userA), its.Interactions[0].UserID, "recorded as the caller, not the body's user_id")
+
+	// Empty lists are [], never null.
+	rec = e.do(t, http.MethodPost, alerts+"/batch", tokenA, `{"alerts":[]}`)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.JSONEq(t, `{"created_count":0,"existing_count":0,"ids":[],"rejected":[]}`, rec.Body.String())
+	rec = e.do(t, http.MethodPost, alerts+"/interactions/batch", tokenA, `{"interactions":[]}`)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.JSONEq(t, `{"created_count":0,"duplicate_count":0,"interactions":[],"rejected":[]}`, rec.Body.String())
 }
 
 func keysOf(v any) []string {
@@ -411,7 +538,7 @@ func TestGoldenShapes(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	require.Equal(t, http.StatusCreated, createAlert(t, e, tenantA, `{"id":"`+alertOne+`","alert_type":"t","category":"stock","created_at":"2026-11-01T10:00:00Z"}`).Code)
-	require.Equal(t, http.StatusCreated, e.do(t, http.MethodPost, "/api/v1/tenants/"+tenantA+"/alerts/"+alertOne+"/interactions", tokenA,
+	require.Equal(t, http.StatusOK, e.do(t, http.MethodPost, "/api/v1/tenants/"+tenantA+"/alerts/"+alertOne+"/interactions", tokenA,
 		`{"interaction_type":"acknowledged","interacted_at":"2026-11-01T10:10:00Z"}`).Code)
 	get := func(path string, token string) any {
 		rec := e.do(t, http.MethodGet, path, token, "")
@@ -451,8 +578,11 @@ func TestGoldenShapes(t *testing.T) {
 	counts := map[string]any{"alerts": "number", "alert_interactions": "number", "audit_logs": "number"}
 	require.Equal(t, map[string]any{"tenant_id": "string", "service": "string", "preview": counts, "total_records": "number", "warning": "string"},
 		get("/api/v1/alerts/tenant/"+tenantA+"/deletion-preview", tokenService))
-	rec := e.do(t, http.MethodDelete, "/api/v1/alerts/tenant/"+tenantA, tokenService, "")
+	rec := e.do(t, http.MethodGet, "/api/v1/alerts/tenant/"+tenantA+"/deletion-preview", tokenService, "")
+	require.Equal(t, "These records will be permanently deleted and cannot be recovered", decode(t, rec)["warning"])
+	rec = e.do(t, http.MethodDelete, "/api/v1/alerts/tenant/"+tenantA, tokenService, "")
 	require.Equal(t, http.StatusOK, rec.Code)
+	require.Equal(t, "Tenant data deletion completed successfully", decode(t, rec)["message"])
 	var del any
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &del))
 	require.Equal(t, map[string]any{"message": "string", "summary": map[string]any{"tenant_id": "string", "deleted": counts,

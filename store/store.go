@@ -371,6 +371,9 @@ type TenantCounts struct {
 	AuditLogs         int64 `json:"audit_logs"`
 }
 
+// Total is the number of rows in all three tables.
+func (c TenantCounts) Total() int64 { return c.Alerts + c.AlertInteractions + c.AuditLogs }
+
 // DeletionReceipt records a tenant deletion. It carries no tenant payload and
 // survives the deletion.
 type DeletionReceipt struct {
