@@ -104,6 +104,15 @@ func OpenMemory() (*Store, error) {
 	return &Store{writer: db, reader: db}, nil
 }
 
+// Ping checks that the database answers a query, for health checks.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.reader.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	return nil
+}
+
 // Close closes the database connections.
 func (s *Store) Close() error {
 	err := s.writer.Close()

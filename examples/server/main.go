@@ -14,6 +14,9 @@
 //	-user      the user id interactions are recorded under for that token
 //	-demo      seed the quickstart's demo bakery (once) and print its tenant id
 //
+// GET /healthz answers without credentials, for load balancers and
+// orchestrators: 200 when the database answers, 503 otherwise.
+//
 // It shuts down gracefully on SIGINT and SIGTERM, and exits 2 on bad flags.
 package main
 
@@ -106,11 +109,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return 0
 }
 
-func openStore(ctx context.Context, o options) (st store.Store, closeFn func(), err error) {
+// database is the opened store, how to check it answers, and how to close it.
+type database struct {
+	store store.Store
+	ping  func(context.Context) error
+	close func()
+}
+
+func openStore(ctx context.Context, o options) (database, error) {
 	if o.postgresURL != "" {
 		pool, err := postgres.Connect(ctx, o.postgresURL)
 		if err != nil {
-			return nil, nil, err
+			return database{}, err
 		}
 		pg, err := postgres.New(pool, postgres.Config{})
 		if err == nil {
@@ -118,29 +128,46 @@ func openStore(ctx context.Context, o options) (st store.Store, closeFn func(), 
 		}
 		if err != nil {
 			pool.Close()
-			return nil, nil, err
+			return database{}, err
 		}
-		return pg, pool.Close, nil
+		return database{store: pg, ping: pool.Ping, close: pool.Close}, nil
 	}
 	lite, err := sqlite.Open(o.sqlitePath)
 	if err != nil {
-		return nil, nil, err
+		return database{}, err
 	}
 	if err := lite.Migrate(ctx); err != nil {
 		lite.Close()
-		return nil, nil, err
+		return database{}, err
 	}
-	return lite, func() { lite.Close() }, nil
+	return database{store: lite, ping: lite.Ping, close: func() { lite.Close() }}, nil
+}
+
+// healthz answers 200 when the database answers a ping within 2 seconds,
+// 503 otherwise. It needs no credentials and says nothing else.
+func healthz(ping func(context.Context) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		if err := ping(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, "database unavailable\n")
+			return
+		}
+		_, _ = io.WriteString(w, "ok\n")
+	}
 }
 
 func serve(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	st, closeStore, err := openStore(ctx, o)
+	db, err := openStore(ctx, o)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
-	svc := alertanalytics.New(st, alertanalytics.Config{Logger: logger})
+	defer db.close()
+	svc := alertanalytics.New(db.store, alertanalytics.Config{Logger: logger})
 
 	if o.demo {
 		tenant := uuid.MustParse(demo.TenantID)
@@ -170,7 +197,21 @@ func serve(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", healthz(db.ping))
+	mux.Handle("/", api)
+	srv := &http.Server{
+		Handler: mux,
+		// Slow or idle clients cannot hold connections: headers within 10 s,
+		// the whole request within 30 s, the answer within 60 s, idle
+		// keep-alive connections closed after 2 minutes, headers ≤ 64 KiB.
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
 	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
 
 	done := make(chan error, 1)

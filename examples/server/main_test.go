@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -57,6 +59,14 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+func TestHealthzAnswers503WhenTheDatabaseDoesNot(t *testing.T) {
+	t.Parallel()
+	rec := httptest.NewRecorder()
+	healthz(func(context.Context) error { return errors.New("connection refused") })(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+	require.Equal(t, http.StatusServiceUnavailable, rec.Code)
+	require.NotContains(t, rec.Body.String(), "refused")
+}
+
 func TestServesDemoAndShutsDown(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -100,6 +110,13 @@ func TestServesDemoAndShutsDown(t *testing.T) {
 	res := get("")
 	res.Body.Close()
 	require.Equal(t, http.StatusUnauthorized, res.StatusCode)
+	// The health check needs no credentials.
+	health, err := http.Get(base + "/healthz")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(health.Body)
+	health.Body.Close()
+	require.Equal(t, http.StatusOK, health.StatusCode)
+	require.Equal(t, "ok\n", string(body))
 	res = get("s3cret")
 	defer res.Body.Close()
 	require.Equal(t, http.StatusOK, res.StatusCode)
