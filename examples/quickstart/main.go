@@ -133,7 +133,7 @@ func report(ctx context.Context, out io.Writer, svc *alertanalytics.Service, ten
 		fmt.Fprintf(out, "  %s %s  %-40s %3d  (critical %d, important %d, standard %d, info %d)\n",
 			p.Date, day.Format("Mon"), bar, p.Count, p.Critical, p.Important, p.Standard, p.Info)
 	}
-	fmt.Fprintf(out, "\n  total %d   resolved %d (%d%%)   still open %d\n", a.TotalAlerts, a.ResolvedAlerts, a.ResolutionRate, a.ActiveAlerts)
+	fmt.Fprintf(out, "\n  total %d   resolved %d (%d%%)   still open %d (of these 14 days' alerts)\n", a.TotalAlerts, a.ResolvedAlerts, a.ResolutionRate, a.ActiveAlerts)
 	fmt.Fprintf(out, "  average time to acknowledge  %d min\n", a.AverageResponseTime)
 	fmt.Fprintf(out, "  busiest day                  %s\n", a.BusiestDay)
 	fmt.Fprintf(out, "  forecast for next week       ~%d alerts a day\n", a.PredictedDailyAverage)
@@ -148,7 +148,7 @@ func report(ctx context.Context, out io.Writer, svc *alertanalytics.Service, ten
 		return err
 	}
 	fmt.Fprintf(out, "\nDashboard, last %d days\n", d.PeriodDays)
-	fmt.Fprintf(out, "  alerts %d, open now %d\n", d.TotalAlerts, d.ActiveAlerts)
+	fmt.Fprintf(out, "  alerts %d, open now %d (all open alerts, whenever created)\n", d.TotalAlerts, d.ActiveAlerts)
 	fmt.Fprintf(out, "  money at risk in open alerts  %10.2f EUR\n", d.TotalFinancialImpactAtRiskEUR)
 	fmt.Fprintf(out, "  savings from prevented issues %10.2f EUR (%d issues, %.1f%% of alerts handled by AI)\n",
 		d.EstimatedSavingsEUR, d.PreventedIssuesCount, d.AIHandlingRate)
