@@ -168,13 +168,13 @@ func (s *Service) Dashboard(ctx context.Context, tenantID uuid.UUID, w Window) (
 	var (
 		cur, before windowTotals
 		rt          store.ResponseTimes
-		open        []store.OpenGroup
+		open        []store.OpenTotal
 	)
 	err = concurrently(
 		func() (err error) { cur, err = s.windowTotals(ctx, tenantID, sp); return err },
 		func() (err error) { before, err = s.windowTotals(ctx, tenantID, prev); return err },
 		func() (err error) { rt, err = s.store.ResponseTimes(ctx, tenantID, sp.start(), sp.end()); return err },
-		func() (err error) { open, err = s.store.OpenGroups(ctx, tenantID); return err },
+		func() (err error) { open, err = s.store.OpenTotals(ctx, tenantID); return err },
 	)
 	if err != nil {
 		return Dashboard{}, fmt.Errorf("dashboard: %w", err)
@@ -193,8 +193,8 @@ func (s *Service) Dashboard(ctx context.Context, tenantID uuid.UUID, w Window) (
 	}
 	var atRiskCents int64
 	for _, g := range open {
-		d.ActiveAlerts += g.Count
-		d.ActiveByTypeClass.add(g.TypeClass, g.Count)
+		d.ActiveAlerts += g.Alerts
+		d.ActiveByTypeClass.add(g.TypeClass, g.Alerts)
 		atRiskCents += g.FinancialImpactCents
 	}
 	d.TotalFinancialImpactAtRiskEUR = euros(atRiskCents)

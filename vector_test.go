@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/alertanalytics/alertanalytics"
-	"github.com/alertanalytics/alertanalytics/internal/pgtest"
+	"github.com/alertanalytics/alertanalytics/internal/pgstore"
 	"github.com/alertanalytics/alertanalytics/sqlite"
 	"github.com/alertanalytics/alertanalytics/store"
 )
@@ -51,7 +51,7 @@ func forEachBackend(t *testing.T, test func(t *testing.T, st store.Store)) {
 	t.Helper()
 	for name, newStore := range map[string]func(t *testing.T) store.Store{
 		"sqlite":   newMemoryStore,
-		"postgres": func(t *testing.T) store.Store { return pgtest.NewStore(t) },
+		"postgres": func(t *testing.T) store.Store { return pgstore.NewStore(t) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

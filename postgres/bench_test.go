@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/alertanalytics/alertanalytics/internal/benchtest"
+	"github.com/alertanalytics/alertanalytics/internal/pgstore"
 	"github.com/alertanalytics/alertanalytics/internal/pgtest"
 	"github.com/alertanalytics/alertanalytics/store"
 )
@@ -18,10 +19,10 @@ import (
 func BenchmarkPostgres(b *testing.B) {
 	pool := pgtest.Pool(b)
 	benchtest.Run(b, benchtest.Backend{
-		NewStore: func(b *testing.B) store.Store { return pgtest.NewStore(b) },
+		NewStore: func(b *testing.B) store.Store { return pgstore.NewStore(b) },
 		CountWindow: func(ctx context.Context, s store.Store, tenantID uuid.UUID, from, to time.Time) (int64, error) {
 			var n int64
-			err := pool.QueryRow(ctx, `SELECT count(*) FROM "`+pgtest.SchemaOf(s)+`".alerts
+			err := pool.QueryRow(ctx, `SELECT count(*) FROM "`+pgstore.SchemaOf(s)+`".alerts
 				WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3`, tenantID, from.UnixMilli(), to.UnixMilli()).Scan(&n)
 			return n, err
 		},

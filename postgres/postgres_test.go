@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/alertanalytics/alertanalytics/internal/pgstore"
 	"github.com/alertanalytics/alertanalytics/internal/pgtest"
 	"github.com/alertanalytics/alertanalytics/postgres"
 	"github.com/alertanalytics/alertanalytics/store"
@@ -17,7 +18,7 @@ import (
 // TestConformance runs the shared suite, each test in a schema of its own.
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	storetest.Run(t, func(t *testing.T) store.Store { return pgtest.NewStore(t) })
+	storetest.Run(t, func(t *testing.T) store.Store { return pgstore.NewStore(t) })
 }
 
 // TestConcurrentMigrate migrates one schema from four pools at once, as four

@@ -1,11 +1,9 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -17,110 +15,6 @@ import (
 const alertColumns = `id, tenant_id, alert_type, category, title, message, service, priority_level,
 	priority_score, type_class, status, created_at, acknowledged_at, resolved_at,
 	business_impact, orchestrator_context, financial_impact_cents, estimated_savings_cents`
-
-// insertAlertsQuery inserts a whole batch in one statement from parallel
-// arrays; ON CONFLICT DO NOTHING skips existing ids and repeats within the
-// batch, and RETURNING names the rows that were new.
-const insertAlertsQuery = `INSERT INTO {schema}.alerts (` + alertColumns + `)
-	SELECT id, $1::uuid, alert_type, category, title, message, service, priority_level, priority_score,
-		type_class, status, created_at, acknowledged_at, resolved_at, business_impact, orchestrator_context,
-		financial_impact_cents, estimated_savings_cents
-	FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-		$9::integer[], $10::text[], $11::text[], $12::bigint[], $13::bigint[], $14::bigint[],
-		$15::text[], $16::text[], $17::bigint[], $18::bigint[])
-		AS u(id, alert_type, category, title, message, service, priority_level, priority_score, type_class,
-			status, created_at, acknowledged_at, resolved_at, business_impact, orchestrator_context,
-			financial_impact_cents, estimated_savings_cents)
-	ON CONFLICT DO NOTHING
-	RETURNING id`
-
-// InsertAlerts implements store.Store.
-func (s *Store) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []store.Alert) ([]bool, error) {
-	n := len(alerts)
-	var (
-		// [16]byte, not uuid.UUID: pgx encodes it directly, while a
-		// uuid.UUID would go through its driver.Valuer as text.
-		ids                                           = make([][16]byte, n)
-		types, categories, titles, messages, services = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		priorities, classes, statuses                 = make([]string, n), make([]string, n), make([]string, n)
-		scores                                        = make([]*int32, n)
-		created, acked, resolved                      = make([]int64, n), make([]*int64, n), make([]*int64, n)
-		impacts, contexts                             = make([]*string, n), make([]*string, n)
-		impactCents, savingsCents                     = make([]int64, n), make([]int64, n)
-	)
-	// Rows go in in id order, so concurrent batches that share ids take the
-	// unique-index locks in the same order and cannot deadlock. The sort is
-	// stable: of repeated ids the first in the batch is still the one stored.
-	order := make([]int, n)
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(x, y int) int { return bytes.Compare(alerts[x].ID[:], alerts[y].ID[:]) })
-	for i, j := range order {
-		a := &alerts[j]
-		ids[i] = a.ID
-		types[i], categories[i], titles[i], messages[i], services[i] = a.AlertType, a.Category, a.Title, a.Message, a.Service
-		priorities[i], classes[i], statuses[i] = string(a.PriorityLevel), string(a.TypeClass), string(a.Status)
-		if a.PriorityScore != nil {
-			v := int32(*a.PriorityScore)
-			scores[i] = &v
-		}
-		created[i], acked[i], resolved[i] = ms(a.CreatedAt), nullMS(a.AcknowledgedAt), nullMS(a.ResolvedAt)
-		impacts[i], contexts[i] = nullText(a.BusinessImpact), nullText(a.OrchestratorContext)
-		impactCents[i], savingsCents[i] = a.FinancialImpactCents, a.EstimatedSavingsCents
-	}
-	createdFlags := make([]bool, n)
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, s.sql(insertAlertsQuery), [16]byte(tenantID), ids, types, categories, titles, messages, services,
-			priorities, scores, classes, statuses, created, acked, resolved, impacts, contexts, impactCents, savingsCents)
-		if err != nil {
-			return err
-		}
-		inserted := make(map[uuid.UUID]bool, n)
-		for rows.Next() {
-			var id [16]byte
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			inserted[id] = true
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		// The first occurrence of a new id is the one inserted.
-		open := store.OpenChanges{}
-		for i := range alerts {
-			if a := &alerts[i]; inserted[a.ID] {
-				createdFlags[i] = true
-				delete(inserted, a.ID)
-				if a.Status.Open() {
-					open.Add(a.TypeClass, 1, a.FinancialImpactCents)
-				}
-			}
-		}
-		return s.applyOpenChanges(ctx, tx, tenantID, open)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("postgres: insert alerts: %w", err)
-	}
-	return createdFlags, nil
-}
-
-// applyOpenChanges adds a transaction's changes to the open-alert totals,
-// in type-class order so concurrent writers lock the rows in the same order.
-func (s *Store) applyOpenChanges(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, changes store.OpenChanges) error {
-	for _, g := range changes.Sorted() {
-		if _, err := tx.Exec(ctx, s.sql(`INSERT INTO {schema}.open_totals (tenant_id, type_class, alerts, financial_impact_cents)
-			VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, type_class) DO UPDATE SET
-			alerts = open_totals.alerts + excluded.alerts,
-			financial_impact_cents = open_totals.financial_impact_cents + excluded.financial_impact_cents`),
-			tenantID, string(g.TypeClass), g.Count, g.FinancialImpactCents); err != nil {
-			return fmt.Errorf("open totals: %w", err)
-		}
-	}
-	return nil
-}
 
 func scanAlert(row pgx.Row) (store.Alert, error) {
 	var (
@@ -193,120 +87,6 @@ func scanInteraction(row pgx.Row) (store.Interaction, error) {
 		in.IdempotencyKey = *key
 	}
 	return in, nil
-}
-
-// RecordInteractions implements store.Store.
-func (s *Store) RecordInteractions(ctx context.Context, tenantID uuid.UUID, ins []store.Interaction) ([]store.InteractionResult, error) {
-	results := make([]store.InteractionResult, len(ins))
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if err := s.lockAlerts(ctx, tx, tenantID, ins); err != nil {
-			return fmt.Errorf("lock alerts: %w", err)
-		}
-		open := store.OpenChanges{}
-		for i, in := range ins {
-			r, err := s.recordInteraction(ctx, tx, tenantID, in, open)
-			if err != nil {
-				return fmt.Errorf("item %d: %w", i, err)
-			}
-			results[i] = r
-		}
-		return s.applyOpenChanges(ctx, tx, tenantID, open)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("postgres: record interactions: %w", err)
-	}
-	return results, nil
-}
-
-// lockAlerts locks the alerts of a batch that names more than one, in id
-// order, before any is touched: concurrent batches then take their locks in
-// the same order and never wait on each other in a cycle (a deadlock).
-func (s *Store) lockAlerts(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, ins []store.Interaction) error {
-	seen := make(map[uuid.UUID]bool, len(ins))
-	ids := make([][16]byte, 0, len(ins))
-	for _, in := range ins {
-		if !seen[in.AlertID] {
-			seen[in.AlertID] = true
-			ids = append(ids, in.AlertID)
-		}
-	}
-	if len(ids) < 2 {
-		return nil
-	}
-	_, err := tx.Exec(ctx, s.sql(`SELECT 1 FROM {schema}.alerts WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE`),
-		tenantID, ids)
-	return err
-}
-
-func (s *Store) firstWithKey(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, key string) (store.Interaction, error) {
-	return scanInteraction(tx.QueryRow(ctx, s.sql(`SELECT `+interactionColumns+`
-		FROM {schema}.alert_interactions WHERE tenant_id = $1 AND idempotency_key = $2`), tenantID, key))
-}
-
-// recordInteraction stores one interaction and moves its alert; an alert it
-// closes is taken off the open totals through open.
-func (s *Store) recordInteraction(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, in store.Interaction, open store.OpenChanges) (store.InteractionResult, error) {
-	if in.IdempotencyKey != "" {
-		first, err := s.firstWithKey(ctx, tx, tenantID, in.IdempotencyKey)
-		if err == nil {
-			return store.InteractionResult{Interaction: first, Duplicate: true}, nil
-		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			return store.InteractionResult{}, err
-		}
-	}
-	// FOR UPDATE: concurrent interactions on one alert move its status one
-	// after the other, in the order they get the row.
-	var (
-		status, typeClass string
-		created, cents    int64
-		acked, resolved   *int64
-	)
-	err := tx.QueryRow(ctx, s.sql(`SELECT status, created_at, acknowledged_at, resolved_at, type_class, financial_impact_cents
-		FROM {schema}.alerts WHERE tenant_id = $1 AND id = $2 FOR UPDATE`), tenantID, in.AlertID).
-		Scan(&status, &created, &acked, &resolved, &typeClass, &cents)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return store.InteractionResult{Interaction: in, Err: fmt.Errorf("alert %s: %w", in.AlertID, store.ErrNotFound)}, nil
-	}
-	if err != nil {
-		return store.InteractionResult{}, err
-	}
-	in.TenantID = tenantID
-	in.ResponseTimeSeconds = store.ResponseTimeSeconds(fromMS(created), in.InteractedAt)
-	tag, err := tx.Exec(ctx, s.sql(`INSERT INTO {schema}.alert_interactions (`+interactionColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-		ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`),
-		in.ID, tenantID, in.AlertID, in.UserID, string(in.Type), ms(in.InteractedAt), in.ResponseTimeSeconds,
-		nullText(in.Metadata), nullKey(in.IdempotencyKey), ms(in.RecordedAt))
-	if err != nil {
-		return store.InteractionResult{}, err
-	}
-	if tag.RowsAffected() == 0 {
-		// Another transaction stored the same key after our first look.
-		first, err := s.firstWithKey(ctx, tx, tenantID, in.IdempotencyKey)
-		if err != nil {
-			return store.InteractionResult{}, err
-		}
-		return store.InteractionResult{Interaction: first, Duplicate: true}, nil
-	}
-	from := store.AlertState{Status: store.Status(status), AcknowledgedAt: fromNullMS(acked), ResolvedAt: fromNullMS(resolved)}
-	to := from.Apply(in.Type, in.InteractedAt)
-	if _, err := tx.Exec(ctx, s.sql(`UPDATE {schema}.alerts SET status = $3, acknowledged_at = $4, resolved_at = $5
-		WHERE tenant_id = $1 AND id = $2`), tenantID, in.AlertID, string(to.Status), nullMS(to.AcknowledgedAt), nullMS(to.ResolvedAt)); err != nil {
-		return store.InteractionResult{}, err
-	}
-	if from.Status.Open() && !to.Status.Open() {
-		open.Add(store.TypeClass(typeClass), -1, -cents)
-	}
-	if to.Status != from.Status {
-		if _, err := tx.Exec(ctx, s.sql(`INSERT INTO {schema}.audit_logs
-			(tenant_id, id, alert_id, user_id, from_status, to_status, changed_at, interaction_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`), tenantID, uuid.Must(uuid.NewV7()), in.AlertID, in.UserID,
-			string(from.Status), string(to.Status), ms(in.RecordedAt), in.ID); err != nil {
-			return store.InteractionResult{}, err
-		}
-	}
-	return store.InteractionResult{Interaction: in}, nil
 }
 
 // dayTotalsQuery aggregates the window in one pass: width_bucket puts each
@@ -457,20 +237,20 @@ func (s *Store) ResponseTimes(ctx context.Context, tenantID uuid.UUID, from, to 
 	return rt, nil
 }
 
-// OpenGroups implements store.Store. It reads the open-alert totals the
+// OpenTotals implements store.Store. It reads the open-alert totals the
 // writes keep, not the alerts.
-func (s *Store) OpenGroups(ctx context.Context, tenantID uuid.UUID) ([]store.OpenGroup, error) {
+func (s *Store) OpenTotals(ctx context.Context, tenantID uuid.UUID) ([]store.OpenTotal, error) {
 	rows, err := s.db.Query(ctx, s.sql(`SELECT type_class, alerts, financial_impact_cents
 		FROM {schema}.open_totals WHERE tenant_id = $1 AND alerts > 0`), tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open groups: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.OpenGroup, error) {
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.OpenTotal, error) {
 		var (
-			g  store.OpenGroup
+			g  store.OpenTotal
 			tc string
 		)
-		err := row.Scan(&tc, &g.Count, &g.FinancialImpactCents)
+		err := row.Scan(&tc, &g.Alerts, &g.FinancialImpactCents)
 		g.TypeClass = store.TypeClass(tc)
 		return g, err
 	})
@@ -498,6 +278,13 @@ func (s *Store) CountTenant(ctx context.Context, tenantID uuid.UUID) (store.Tena
 func (s *Store) DeleteTenant(ctx context.Context, r store.DeletionReceipt) (store.TenantCounts, error) {
 	var deleted store.TenantCounts
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		// Wait for the tenant's writes under way, and hold off new ones,
+		// so that every row they add is either deleted here or written
+		// after the deletion: a write committing in between would leave
+		// rows whose kept totals this deletion had already removed.
+		if err := s.lockTenant(ctx, tx, r.TenantID, true); err != nil {
+			return fmt.Errorf("lock tenant: %w", err)
+		}
 		for _, d := range []struct {
 			table string
 			n     *int64

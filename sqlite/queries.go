@@ -17,56 +17,6 @@ const alertColumns = `id, tenant_id, alert_type, category, title, message, servi
 	priority_score, type_class, status, created_at, acknowledged_at, resolved_at,
 	business_impact, orchestrator_context, financial_impact_cents, estimated_savings_cents`
 
-// InsertAlerts implements store.Store.
-func (s *Store) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []store.Alert) ([]bool, error) {
-	created := make([]bool, len(alerts))
-	open := store.OpenChanges{}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO alertanalytics_alerts (`+alertColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for i := range alerts {
-			a := &alerts[i]
-			res, err := stmt.ExecContext(ctx, a.ID[:], tenantID[:], a.AlertType, a.Category, a.Title, a.Message,
-				a.Service, string(a.PriorityLevel), nullInt(a.PriorityScore), string(a.TypeClass), string(a.Status),
-				ms(a.CreatedAt), nullMS(a.AcknowledgedAt), nullMS(a.ResolvedAt), nullText(a.BusinessImpact),
-				nullText(a.OrchestratorContext), a.FinancialImpactCents, a.EstimatedSavingsCents)
-			if err != nil {
-				return err
-			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return err
-			}
-			created[i] = n == 1
-			if created[i] && a.Status.Open() {
-				open.Add(a.TypeClass, 1, a.FinancialImpactCents)
-			}
-		}
-		return applyOpenChanges(ctx, tx, tenantID, open)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: insert alerts: %w", err)
-	}
-	return created, nil
-}
-
-// applyOpenChanges adds a transaction's changes to the open-alert totals.
-func applyOpenChanges(ctx context.Context, tx *sql.Tx, tenantID uuid.UUID, changes store.OpenChanges) error {
-	for _, g := range changes.Sorted() {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO alertanalytics_open_totals (tenant_id, type_class, alerts, financial_impact_cents)
-			VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, type_class) DO UPDATE SET
-			alerts = alerts + excluded.alerts, financial_impact_cents = financial_impact_cents + excluded.financial_impact_cents`,
-			tenantID[:], string(g.TypeClass), g.Count, g.FinancialImpactCents); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 type rowScanner interface{ Scan(dest ...any) error }
 
 func scanAlert(row rowScanner) (store.Alert, error) {
@@ -148,87 +98,6 @@ func scanInteraction(row rowScanner) (store.Interaction, error) {
 	}
 	in.IdempotencyKey = key.String
 	return in, nil
-}
-
-// RecordInteractions implements store.Store.
-func (s *Store) RecordInteractions(ctx context.Context, tenantID uuid.UUID, ins []store.Interaction) ([]store.InteractionResult, error) {
-	results := make([]store.InteractionResult, len(ins))
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		open := store.OpenChanges{}
-		for i, in := range ins {
-			r, err := recordInteraction(ctx, tx, tenantID, in, open)
-			if err != nil {
-				return err
-			}
-			results[i] = r
-		}
-		return applyOpenChanges(ctx, tx, tenantID, open)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: record interactions: %w", err)
-	}
-	return results, nil
-}
-
-// recordInteraction stores one interaction and moves its alert; an alert it
-// closes is taken off the open totals through open.
-func recordInteraction(ctx context.Context, tx *sql.Tx, tenantID uuid.UUID, in store.Interaction, open store.OpenChanges) (store.InteractionResult, error) {
-	if in.IdempotencyKey != "" {
-		first, err := scanInteraction(tx.QueryRowContext(ctx, `SELECT `+interactionColumns+`
-			FROM alertanalytics_alert_interactions WHERE tenant_id = ? AND idempotency_key = ?`,
-			tenantID[:], in.IdempotencyKey))
-		if err == nil {
-			return store.InteractionResult{Interaction: first, Duplicate: true}, nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return store.InteractionResult{}, err
-		}
-	}
-	var (
-		status, typeClass string
-		created, cents    int64
-		acked, resolved   sql.NullInt64
-	)
-	err := tx.QueryRowContext(ctx, `SELECT status, created_at, acknowledged_at, resolved_at, type_class, financial_impact_cents
-		FROM alertanalytics_alerts WHERE tenant_id = ? AND id = ?`, tenantID[:], in.AlertID[:]).
-		Scan(&status, &created, &acked, &resolved, &typeClass, &cents)
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.InteractionResult{Interaction: in, Err: fmt.Errorf("alert %s: %w", in.AlertID, store.ErrNotFound)}, nil
-	}
-	if err != nil {
-		return store.InteractionResult{}, err
-	}
-	in.TenantID = tenantID
-	in.ResponseTimeSeconds = store.ResponseTimeSeconds(fromMS(created), in.InteractedAt)
-	var key any
-	if in.IdempotencyKey != "" {
-		key = in.IdempotencyKey
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO alertanalytics_alert_interactions (`+interactionColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, in.ID[:], tenantID[:], in.AlertID[:], in.UserID[:], string(in.Type),
-		ms(in.InteractedAt), in.ResponseTimeSeconds, nullText(in.Metadata), key, ms(in.RecordedAt)); err != nil {
-		return store.InteractionResult{}, err
-	}
-	from := store.AlertState{Status: store.Status(status), AcknowledgedAt: fromNullMS(acked), ResolvedAt: fromNullMS(resolved)}
-	to := from.Apply(in.Type, in.InteractedAt)
-	if _, err := tx.ExecContext(ctx, `UPDATE alertanalytics_alerts SET status = ?, acknowledged_at = ?, resolved_at = ?
-		WHERE tenant_id = ? AND created_at = ? AND id = ?`, string(to.Status), nullMS(to.AcknowledgedAt), nullMS(to.ResolvedAt),
-		tenantID[:], created, in.AlertID[:]); err != nil {
-		return store.InteractionResult{}, err
-	}
-	if from.Status.Open() && !to.Status.Open() {
-		open.Add(store.TypeClass(typeClass), -1, -cents)
-	}
-	if to.Status != from.Status {
-		auditID := uuid.Must(uuid.NewV7())
-		if _, err := tx.ExecContext(ctx, `INSERT INTO alertanalytics_audit_logs
-			(tenant_id, id, alert_id, user_id, from_status, to_status, changed_at, interaction_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, tenantID[:], auditID[:], in.AlertID[:], in.UserID[:],
-			string(from.Status), string(to.Status), ms(in.RecordedAt), in.ID[:]); err != nil {
-			return store.InteractionResult{}, err
-		}
-	}
-	return store.InteractionResult{Interaction: in}, nil
 }
 
 // dayTotalsQuery aggregates one day's range of the clustered alerts table.
@@ -418,22 +287,22 @@ func (s *Store) distribution(ctx context.Context, column string, tenantID uuid.U
 	return overall, byPriority, rows.Err()
 }
 
-// OpenGroups implements store.Store. It reads the open-alert totals the
+// OpenTotals implements store.Store. It reads the open-alert totals the
 // writes keep, not the alerts.
-func (s *Store) OpenGroups(ctx context.Context, tenantID uuid.UUID) ([]store.OpenGroup, error) {
+func (s *Store) OpenTotals(ctx context.Context, tenantID uuid.UUID) ([]store.OpenTotal, error) {
 	rows, err := s.reader.QueryContext(ctx, `SELECT type_class, alerts, financial_impact_cents
 		FROM alertanalytics_open_totals WHERE tenant_id = ? AND alerts > 0`, tenantID[:])
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open groups: %w", err)
 	}
 	defer rows.Close()
-	var out []store.OpenGroup
+	var out []store.OpenTotal
 	for rows.Next() {
 		var (
-			g  store.OpenGroup
+			g  store.OpenTotal
 			tc string
 		)
-		if err := rows.Scan(&tc, &g.Count, &g.FinancialImpactCents); err != nil {
+		if err := rows.Scan(&tc, &g.Alerts, &g.FinancialImpactCents); err != nil {
 			return nil, fmt.Errorf("sqlite: open groups: %w", err)
 		}
 		g.TypeClass = store.TypeClass(tc)

@@ -14,6 +14,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -47,7 +48,11 @@ const busyTimeout = 10 * time.Second
 
 // Open opens (creating if needed) the SQLite database file at path. Call
 // Migrate before first use and Close when done.
-func Open(path string) (*Store, error) {
+func Open(path string) (*Store, error) { return open(path, nil) }
+
+// open opens the database at path; wrap, when not nil, wraps the driver of
+// every connection (the failure-path tests inject faults through it).
+func open(path string, wrap func(driver.Driver) driver.Driver) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: open: empty path")
 	}
@@ -62,7 +67,16 @@ func Open(path string) (*Store, error) {
 		}
 		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 	}
-	writer, err := sql.Open("sqlite", dsn("immediate"))
+	sqlOpen := func(dsn string) (*sql.DB, error) {
+		db, err := sql.Open("sqlite", dsn)
+		if err != nil || wrap == nil {
+			return db, err
+		}
+		d := db.Driver()
+		db.Close()
+		return sql.OpenDB(dsnConnector{dsn: dsn, driver: wrap(d)}), nil
+	}
+	writer, err := sqlOpen(dsn("immediate"))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
@@ -76,7 +90,7 @@ func Open(path string) (*Store, error) {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	reader, err := sql.Open("sqlite", dsn(""))
+	reader, err := sqlOpen(dsn(""))
 	if err != nil {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: open: %w", err)
@@ -86,6 +100,15 @@ func Open(path string) (*Store, error) {
 	reader.SetMaxIdleConns(readers)
 	return &Store{writer: writer, reader: reader}, nil
 }
+
+// dsnConnector opens connections of a driver to one DSN.
+type dsnConnector struct {
+	dsn    string
+	driver driver.Driver
+}
+
+func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.driver.Open(c.dsn) }
+func (c dsnConnector) Driver() driver.Driver                        { return c.driver }
 
 // OpenMemory opens a private in-memory database, for application tests: it
 // lives as long as the Store and is shared by nothing else. Reads and writes

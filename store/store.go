@@ -327,41 +327,15 @@ type ResponseTimes struct {
 	AcknowledgeByPriority, ResolveByPriority map[Priority]Distribution
 }
 
-// OpenGroup aggregates a tenant's open alerts of one type class, whenever
-// they were created.
-type OpenGroup struct {
+// OpenTotal is the total of a tenant's open alerts of one type class,
+// whenever they were created: how many, and the financial impact they carry.
+// Backends keep these totals in a table of their own (open_totals), updated
+// in the transaction of every write that opens or closes an alert, so
+// reading them costs a handful of rows, not every open alert.
+type OpenTotal struct {
 	TypeClass            TypeClass
-	Count                int64
+	Alerts               int64
 	FinancialImpactCents int64
-}
-
-// OpenChanges accumulates how one write changes a tenant's open-alert
-// totals per type class. Backends that keep the totals in a table of their
-// own (so OpenGroups reads a handful of rows, not every open alert) collect
-// the changes of a transaction here and apply them at its end.
-type OpenChanges map[TypeClass]OpenGroup
-
-// Add records alerts more (or fewer, when negative) open alerts of type
-// class tc carrying cents of financial impact.
-func (c OpenChanges) Add(tc TypeClass, alerts, cents int64) {
-	g := c[tc]
-	g.TypeClass = tc
-	g.Count += alerts
-	g.FinancialImpactCents += cents
-	c[tc] = g
-}
-
-// Sorted returns the non-zero changes in type-class order: the order
-// backends apply them in, so concurrent writers take their locks in the
-// same order.
-func (c OpenChanges) Sorted() []OpenGroup {
-	out := make([]OpenGroup, 0, len(c))
-	for _, tc := range TypeClasses() {
-		if g, ok := c[tc]; ok && (g.Count != 0 || g.FinancialImpactCents != 0) {
-			out = append(out, g)
-		}
-	}
-	return out
 }
 
 // TenantCounts is the number of rows a tenant owns in each table.
@@ -428,9 +402,9 @@ type Store interface {
 	// seconds, clamped at 0.
 	ResponseTimes(ctx context.Context, tenantID uuid.UUID, from, to time.Time) (ResponseTimes, error)
 
-	// OpenGroups aggregates the tenant's open alerts by type class, whenever
-	// created; type classes with none are left out.
-	OpenGroups(ctx context.Context, tenantID uuid.UUID) ([]OpenGroup, error)
+	// OpenTotals returns the totals of the tenant's open alerts per type
+	// class, whenever created; type classes with none are left out.
+	OpenTotals(ctx context.Context, tenantID uuid.UUID) ([]OpenTotal, error)
 
 	// CountTenant counts the tenant's rows, as DeleteTenant would delete them.
 	CountTenant(ctx context.Context, tenantID uuid.UUID) (TenantCounts, error)

@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/alertanalytics/alertanalytics/postgres"
 )
 
 // EnvURL names the environment variable holding the test database URL.
@@ -33,7 +31,12 @@ func Pool(t testing.TB) *pgxpool.Pool {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	pool, err := postgres.Connect(ctx, url)
+	pool, err := pgxpool.New(ctx, url)
+	if err == nil {
+		if err = pool.Ping(ctx); err != nil {
+			pool.Close()
+		}
+	}
 	if err != nil {
 		t.Fatalf("PostgreSQL at %s is unreachable: %v", EnvURL, err)
 	}
@@ -59,20 +62,3 @@ func Schema(t testing.TB, pool *pgxpool.Pool) string {
 	})
 	return schema
 }
-
-// NewStore returns a migrated store in a fresh schema of its own.
-func NewStore(t testing.TB) *postgres.Store {
-	t.Helper()
-	pool := Pool(t)
-	st, err := postgres.New(pool, postgres.Config{Schema: Schema(t, pool)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
-
-// SchemaOf returns the schema of a store made by NewStore.
-func SchemaOf(st any) string { return st.(*postgres.Store).Schema() }

@@ -205,7 +205,7 @@ func testResponseTimePercentiles(t *testing.T, st store.Store) {
 	require.Len(t, rt.ResolveByPriority, 4)
 }
 
-func testOpenGroups(t *testing.T, st store.Store) {
+func testOpenTotals(t *testing.T, st store.Store) {
 	created := at(t, "2026-05-04T08:00:00Z")
 	cents := func(c int64) func(*store.Alert) { return func(x *store.Alert) { x.FinancialImpactCents = c } }
 	a := tenantA()
@@ -219,16 +219,16 @@ func testOpenGroups(t *testing.T, st store.Store) {
 		alert(a, 6, at(t, "2020-01-01T00:00:00Z"), withTypeClass(store.TypeClassPreventedIssue), cents(1)),
 	)
 	insert(t, st, tenantB(), alert(tenantB(), 7, created, cents(100000)))
-	openGroups := func() []store.OpenGroup {
-		groups, err := st.OpenGroups(context.Background(), a)
+	openGroups := func() []store.OpenTotal {
+		groups, err := st.OpenTotals(context.Background(), a)
 		require.NoError(t, err)
 		sort.Slice(groups, func(i, j int) bool { return groups[i].TypeClass < groups[j].TypeClass })
 		return groups
 	}
-	require.Equal(t, []store.OpenGroup{
-		{TypeClass: store.TypeClassActionNeeded, Count: 2, FinancialImpactCents: 1250},
-		{TypeClass: store.TypeClassEscalation, Count: 1, FinancialImpactCents: 0},
-		{TypeClass: store.TypeClassPreventedIssue, Count: 1, FinancialImpactCents: 1},
+	require.Equal(t, []store.OpenTotal{
+		{TypeClass: store.TypeClassActionNeeded, Alerts: 2, FinancialImpactCents: 1250},
+		{TypeClass: store.TypeClassEscalation, Alerts: 1, FinancialImpactCents: 0},
+		{TypeClass: store.TypeClassPreventedIssue, Alerts: 1, FinancialImpactCents: 1},
 	}, openGroups())
 
 	// A redelivered open alert is not counted twice.
@@ -244,16 +244,16 @@ func testOpenGroups(t *testing.T, st store.Store) {
 		interaction(a, id(3), store.InteractionDismissed, created.Add(time.Minute)),
 		interaction(a, id(4), store.InteractionResolved, created.Add(time.Minute)), // already resolved
 	)
-	require.Equal(t, []store.OpenGroup{
-		{TypeClass: store.TypeClassActionNeeded, Count: 1, FinancialImpactCents: 250},
-		{TypeClass: store.TypeClassPreventedIssue, Count: 1, FinancialImpactCents: 1},
+	require.Equal(t, []store.OpenTotal{
+		{TypeClass: store.TypeClassActionNeeded, Alerts: 1, FinancialImpactCents: 250},
+		{TypeClass: store.TypeClassPreventedIssue, Alerts: 1, FinancialImpactCents: 1},
 	}, openGroups())
 
 	// After deleting the tenant nothing is open; tenant B is untouched.
 	_, err = st.DeleteTenant(context.Background(), store.DeletionReceipt{ID: uuid.Must(uuid.NewV7()), TenantID: a, RequestedBy: "t", DeletedAt: created})
 	require.NoError(t, err)
 	require.Empty(t, openGroups())
-	other, err := st.OpenGroups(context.Background(), tenantB())
+	other, err := st.OpenTotals(context.Background(), tenantB())
 	require.NoError(t, err)
-	require.Equal(t, []store.OpenGroup{{TypeClass: store.TypeClassActionNeeded, Count: 1, FinancialImpactCents: 100000}}, other)
+	require.Equal(t, []store.OpenTotal{{TypeClass: store.TypeClassActionNeeded, Alerts: 1, FinancialImpactCents: 100000}}, other)
 }

@@ -45,7 +45,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"DayTotalsUTC", testDayTotalsUTC},
 		{"TopCategories", testTopCategories},
 		{"ResponseTimePercentiles", testResponseTimePercentiles},
-		{"OpenGroups", testOpenGroups},
+		{"OpenTotals", testOpenTotals},
 		{"DeleteTenant", testDeleteTenant},
 		{"TenantIsolation", testTenantIsolation},
 		{"ConcurrentInteractions", testConcurrentInteractions},
@@ -111,6 +111,10 @@ func withStatus(s store.Status) func(*store.Alert) { return func(a *store.Alert)
 
 func withTypeClass(c store.TypeClass) func(*store.Alert) {
 	return func(a *store.Alert) { a.TypeClass = c }
+}
+
+func withImpact(cents int64) func(*store.Alert) {
+	return func(a *store.Alert) { a.FinancialImpactCents = cents }
 }
 
 func withCategory(c string) func(*store.Alert) { return func(a *store.Alert) { a.Category = c } }

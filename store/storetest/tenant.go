@@ -85,7 +85,7 @@ func testTenantIsolation(t *testing.T, st store.Store) {
 		require.NoError(t, err)
 		rt, err := st.ResponseTimes(ctx, tenant, from, to)
 		require.NoError(t, err)
-		open, err := st.OpenGroups(ctx, tenant)
+		open, err := st.OpenTotals(ctx, tenant)
 		require.NoError(t, err)
 		return []any{groups, top, rt, open, counts(t, st, tenant)}
 	}
@@ -132,7 +132,7 @@ func testConcurrentInteractions(t *testing.T, st store.Store) {
 				}
 				errs <- err
 				// Reads run alongside the writes.
-				if _, err := st.OpenGroups(context.Background(), a); err != nil {
+				if _, err := st.OpenTotals(context.Background(), a); err != nil {
 					errs <- err
 				}
 			}

@@ -1,0 +1,150 @@
+// Package writeflow holds the write flows both backends run, written once:
+// what ingesting alerts and recording interactions do, in which order, and
+// how each write moves the totals kept beside the rows. A backend supplies
+// only the statements, through Tx, inside a transaction it opened; locking
+// and SQL stay backend-specific.
+package writeflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/alertanalytics/alertanalytics/store"
+)
+
+// Tx is what the flows need of a backend inside one transaction.
+type Tx interface {
+	// InsertAlerts inserts the alerts the tenant does not have yet and
+	// reports, per alert, whether it was inserted; of ids repeated within
+	// the batch the first is inserted.
+	InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []store.Alert) (created []bool, err error)
+	// InteractionByKey returns the tenant's interaction with the
+	// idempotency key, or an error wrapping store.ErrNotFound.
+	InteractionByKey(ctx context.Context, tenantID uuid.UUID, key string) (store.Interaction, error)
+	// AlertForUpdate returns the alert, locked until the transaction ends
+	// where the backend locks rows, or an error wrapping store.ErrNotFound.
+	AlertForUpdate(ctx context.Context, tenantID, alertID uuid.UUID) (store.Alert, error)
+	// InsertInteraction stores the interaction. It reports false, storing
+	// nothing, when another transaction stored the same idempotency key
+	// since InteractionByKey looked.
+	InsertInteraction(ctx context.Context, in store.Interaction) (bool, error)
+	// UpdateAlertState writes the alert's status, acknowledged_at and
+	// resolved_at.
+	UpdateAlertState(ctx context.Context, a *store.Alert) error
+	// InsertAuditLog writes one audit-log row.
+	InsertAuditLog(ctx context.Context, l AuditLog) error
+	// ApplyTotals adds the delta to the tenant's kept totals.
+	ApplyTotals(ctx context.Context, tenantID uuid.UUID, d *Delta) error
+}
+
+// AuditLog is one status change of an alert.
+type AuditLog struct {
+	ID, TenantID, AlertID, UserID, InteractionID uuid.UUID
+	From, To                                     store.Status
+	// ChangedAt is when the interaction that moved the status was recorded.
+	ChangedAt int64 // Unix milliseconds
+}
+
+// InsertAlerts ingests alerts: the new ones are stored and counted in the
+// kept totals; existing ids change nothing.
+func InsertAlerts(ctx context.Context, tx Tx, tenantID uuid.UUID, alerts []store.Alert) ([]bool, error) {
+	created, err := tx.InsertAlerts(ctx, tenantID, alerts)
+	if err != nil {
+		return nil, err
+	}
+	if len(created) != len(alerts) {
+		return nil, fmt.Errorf("insert alerts: %d flags for %d alerts", len(created), len(alerts))
+	}
+	d := NewDelta()
+	for i := range alerts {
+		if created[i] {
+			d.Move(nil, &alerts[i])
+		}
+	}
+	if err := tx.ApplyTotals(ctx, tenantID, d); err != nil {
+		return nil, fmt.Errorf("kept totals: %w", err)
+	}
+	return created, nil
+}
+
+// RecordInteractions records interactions in order, as store.Store's
+// RecordInteractions promises, and moves the kept totals of every alert it
+// changes.
+func RecordInteractions(ctx context.Context, tx Tx, tenantID uuid.UUID, ins []store.Interaction) ([]store.InteractionResult, error) {
+	results := make([]store.InteractionResult, len(ins))
+	d := NewDelta()
+	for i, in := range ins {
+		r, err := recordInteraction(ctx, tx, tenantID, in, d)
+		if err != nil {
+			return nil, fmt.Errorf("item %d: %w", i, err)
+		}
+		results[i] = r
+	}
+	if err := tx.ApplyTotals(ctx, tenantID, d); err != nil {
+		return nil, fmt.Errorf("kept totals: %w", err)
+	}
+	return results, nil
+}
+
+// duplicateOf looks up the first interaction with in's idempotency key.
+func duplicateOf(ctx context.Context, tx Tx, tenantID uuid.UUID, key string) (store.InteractionResult, bool, error) {
+	if key == "" {
+		return store.InteractionResult{}, false, nil
+	}
+	first, err := tx.InteractionByKey(ctx, tenantID, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.InteractionResult{}, false, nil
+	}
+	if err != nil {
+		return store.InteractionResult{}, false, err
+	}
+	return store.InteractionResult{Interaction: first, Duplicate: true}, true, nil
+}
+
+// recordInteraction stores one interaction, moves its alert as
+// store.AlertState.Apply says, audits a status change and adds the alert's
+// move to d.
+func recordInteraction(ctx context.Context, tx Tx, tenantID uuid.UUID, in store.Interaction, d *Delta) (store.InteractionResult, error) {
+	if dup, ok, err := duplicateOf(ctx, tx, tenantID, in.IdempotencyKey); err != nil || ok {
+		return dup, err
+	}
+	before, err := tx.AlertForUpdate(ctx, tenantID, in.AlertID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.InteractionResult{Interaction: in, Err: fmt.Errorf("alert %s: %w", in.AlertID, store.ErrNotFound)}, nil
+	}
+	if err != nil {
+		return store.InteractionResult{}, err
+	}
+	in.TenantID = tenantID
+	in.ResponseTimeSeconds = store.ResponseTimeSeconds(before.CreatedAt, in.InteractedAt)
+	inserted, err := tx.InsertInteraction(ctx, in)
+	if err != nil {
+		return store.InteractionResult{}, err
+	}
+	if !inserted { // another transaction stored the same key meanwhile
+		dup, _, err := duplicateOf(ctx, tx, tenantID, in.IdempotencyKey)
+		return dup, err
+	}
+	from := store.AlertState{Status: before.Status, AcknowledgedAt: before.AcknowledgedAt, ResolvedAt: before.ResolvedAt}
+	to := from.Apply(in.Type, in.InteractedAt)
+	after := before
+	after.Status, after.AcknowledgedAt, after.ResolvedAt = to.Status, to.AcknowledgedAt, to.ResolvedAt
+	if err := tx.UpdateAlertState(ctx, &after); err != nil {
+		return store.InteractionResult{}, err
+	}
+	d.Move(&before, &after)
+	if to.Status != from.Status {
+		auditID, err := uuid.NewV7()
+		if err != nil {
+			return store.InteractionResult{}, err
+		}
+		if err := tx.InsertAuditLog(ctx, AuditLog{ID: auditID, TenantID: tenantID, AlertID: in.AlertID, UserID: in.UserID,
+			InteractionID: in.ID, From: from.Status, To: to.Status, ChangedAt: in.RecordedAt.UnixMilli()}); err != nil {
+			return store.InteractionResult{}, err
+		}
+	}
+	return store.InteractionResult{Interaction: in}, nil
+}

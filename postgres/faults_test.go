@@ -1,0 +1,97 @@
+package postgres
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/alertanalytics/alertanalytics/internal/pgtest"
+	"github.com/alertanalytics/alertanalytics/store"
+	"github.com/alertanalytics/alertanalytics/store/storetest"
+)
+
+// TestFaults runs the fault suite on a real server: the store's pool is
+// wrapped so that the k-th statement of its transactions fails.
+func TestFaults(t *testing.T) {
+	t.Parallel()
+	storetest.RunFaults(t, func(t *testing.T) (store.Store, func(int)) {
+		pool := pgtest.Pool(t)
+		f := &faultyDB{db: pool}
+		st, err := newStore(f, Config{Schema: pgtest.Schema(t, pool)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return st, f.failAt
+	})
+}
+
+// faultyDB counts the statements sent inside transactions and fails the
+// armed one and every later one.
+type faultyDB struct {
+	db
+	armed, sent atomic.Int64
+}
+
+func (f *faultyDB) failAt(k int) { f.sent.Store(0); f.armed.Store(int64(k)) }
+
+// fault reports whether the next statement fails.
+func (f *faultyDB) fault() bool {
+	n := f.sent.Add(1)
+	armed := f.armed.Load()
+	return armed > 0 && n >= armed
+}
+
+func (f *faultyDB) Begin(ctx context.Context) (pgx.Tx, error) {
+	if f.fault() {
+		return nil, storetest.ErrInjected
+	}
+	tx, err := f.db.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &faultyTx{Tx: tx, f: f}, nil
+}
+
+type faultyTx struct {
+	pgx.Tx
+	f *faultyDB
+}
+
+func (t *faultyTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if t.f.fault() {
+		return pgconn.CommandTag{}, storetest.ErrInjected
+	}
+	return t.Tx.Exec(ctx, sql, args...)
+}
+
+func (t *faultyTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if t.f.fault() {
+		return nil, storetest.ErrInjected
+	}
+	return t.Tx.Query(ctx, sql, args...)
+}
+
+func (t *faultyTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if t.f.fault() {
+		return errRow{}
+	}
+	return t.Tx.QueryRow(ctx, sql, args...)
+}
+
+func (t *faultyTx) Commit(ctx context.Context) error {
+	if t.f.fault() {
+		_ = t.Tx.Rollback(ctx)
+		return storetest.ErrInjected
+	}
+	return t.Tx.Commit(ctx)
+}
+
+type errRow struct{}
+
+func (errRow) Scan(...any) error { return storetest.ErrInjected }

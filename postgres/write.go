@@ -1,0 +1,250 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"slices"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/alertanalytics/alertanalytics/internal/writeflow"
+	"github.com/alertanalytics/alertanalytics/store"
+)
+
+// InsertAlerts implements store.Store.
+func (s *Store) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []store.Alert) ([]bool, error) {
+	var created []bool
+	err := s.inTx(ctx, func(tx pgx.Tx) (err error) {
+		if err := s.lockTenant(ctx, tx, tenantID, false); err != nil {
+			return fmt.Errorf("lock tenant: %w", err)
+		}
+		created, err = writeflow.InsertAlerts(ctx, writeTx{s, tx}, tenantID, alerts)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: insert alerts: %w", err)
+	}
+	return created, nil
+}
+
+// RecordInteractions implements store.Store.
+func (s *Store) RecordInteractions(ctx context.Context, tenantID uuid.UUID, ins []store.Interaction) ([]store.InteractionResult, error) {
+	var results []store.InteractionResult
+	err := s.inTx(ctx, func(tx pgx.Tx) (err error) {
+		if err := s.lockTenant(ctx, tx, tenantID, false); err != nil {
+			return fmt.Errorf("lock tenant: %w", err)
+		}
+		if err := s.lockAlerts(ctx, tx, tenantID, ins); err != nil {
+			return fmt.Errorf("lock alerts: %w", err)
+		}
+		results, err = writeflow.RecordInteractions(ctx, writeTx{s, tx}, tenantID, ins)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: record interactions: %w", err)
+	}
+	return results, nil
+}
+
+// lockTenant takes the tenant's transaction-scoped advisory lock: shared
+// for writes, which run side by side, exclusive for a deletion, which waits
+// for the writes under way and holds off new ones until it commits.
+func (s *Store) lockTenant(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, exclusive bool) error {
+	h := fnv.New64a()
+	h.Write([]byte("alertanalytics tenant " + s.schema + " "))
+	h.Write(tenantID[:])
+	key := int64(binary.BigEndian.Uint64(h.Sum(nil)))
+	lock := `SELECT pg_advisory_xact_lock_shared($1)`
+	if exclusive {
+		lock = `SELECT pg_advisory_xact_lock($1)`
+	}
+	_, err := tx.Exec(ctx, lock, key)
+	return err
+}
+
+// lockAlerts locks the alerts of a batch that names more than one, in id
+// order, before any is touched: concurrent batches then take their locks in
+// the same order and never wait on each other in a cycle (a deadlock).
+func (s *Store) lockAlerts(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, ins []store.Interaction) error {
+	seen := make(map[uuid.UUID]bool, len(ins))
+	ids := make([][16]byte, 0, len(ins))
+	for _, in := range ins {
+		if !seen[in.AlertID] {
+			seen[in.AlertID] = true
+			ids = append(ids, in.AlertID)
+		}
+	}
+	if len(ids) < 2 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, s.sql(`SELECT 1 FROM {schema}.alerts WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE`),
+		tenantID, ids)
+	return err
+}
+
+// writeTx gives the write flows the statements of one PostgreSQL
+// transaction.
+type writeTx struct {
+	s  *Store
+	tx pgx.Tx
+}
+
+var _ writeflow.Tx = writeTx{}
+
+// insertAlertsQuery inserts a whole batch in one statement from parallel
+// arrays; ON CONFLICT DO NOTHING skips existing ids and repeats within the
+// batch, and RETURNING names the rows that were new.
+const insertAlertsQuery = `INSERT INTO {schema}.alerts (` + alertColumns + `)
+	SELECT id, $1::uuid, alert_type, category, title, message, service, priority_level, priority_score,
+		type_class, status, created_at, acknowledged_at, resolved_at, business_impact, orchestrator_context,
+		financial_impact_cents, estimated_savings_cents
+	FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+		$9::integer[], $10::text[], $11::text[], $12::bigint[], $13::bigint[], $14::bigint[],
+		$15::text[], $16::text[], $17::bigint[], $18::bigint[])
+		AS u(id, alert_type, category, title, message, service, priority_level, priority_score, type_class,
+			status, created_at, acknowledged_at, resolved_at, business_impact, orchestrator_context,
+			financial_impact_cents, estimated_savings_cents)
+	ON CONFLICT DO NOTHING
+	RETURNING id`
+
+// alertArrays holds a batch of alerts as the parallel arrays of
+// insertAlertsQuery.
+type alertArrays struct {
+	// [16]byte, not uuid.UUID: pgx encodes it directly, while a uuid.UUID
+	// would go through its driver.Valuer as text.
+	ids                                           [][16]byte
+	types, categories, titles, messages, services []string
+	priorities, classes, statuses                 []string
+	scores                                        []*int32
+	created                                       []int64
+	acked, resolved                               []*int64
+	impacts, contexts                             []*string
+	impactCents, savingsCents                     []int64
+}
+
+// newAlertArrays lays the alerts out in id order, so concurrent batches
+// that share ids take the unique-index locks in the same order and cannot
+// deadlock. The sort is stable: of repeated ids the first in the batch is
+// still the one stored.
+func newAlertArrays(alerts []store.Alert) *alertArrays {
+	order := make([]int, len(alerts))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(x, y int) int { return bytes.Compare(alerts[x].ID[:], alerts[y].ID[:]) })
+	c := &alertArrays{}
+	for _, j := range order {
+		a := &alerts[j]
+		c.ids = append(c.ids, a.ID)
+		c.types, c.categories, c.titles = append(c.types, a.AlertType), append(c.categories, a.Category), append(c.titles, a.Title)
+		c.messages, c.services = append(c.messages, a.Message), append(c.services, a.Service)
+		c.priorities, c.classes, c.statuses = append(c.priorities, string(a.PriorityLevel)), append(c.classes, string(a.TypeClass)), append(c.statuses, string(a.Status))
+		var score *int32
+		if a.PriorityScore != nil {
+			v := int32(*a.PriorityScore)
+			score = &v
+		}
+		c.scores = append(c.scores, score)
+		c.created, c.acked, c.resolved = append(c.created, ms(a.CreatedAt)), append(c.acked, nullMS(a.AcknowledgedAt)), append(c.resolved, nullMS(a.ResolvedAt))
+		c.impacts, c.contexts = append(c.impacts, nullText(a.BusinessImpact)), append(c.contexts, nullText(a.OrchestratorContext))
+		c.impactCents, c.savingsCents = append(c.impactCents, a.FinancialImpactCents), append(c.savingsCents, a.EstimatedSavingsCents)
+	}
+	return c
+}
+
+func (w writeTx) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []store.Alert) ([]bool, error) {
+	c := newAlertArrays(alerts)
+	rows, err := w.tx.Query(ctx, w.s.sql(insertAlertsQuery), [16]byte(tenantID), c.ids, c.types, c.categories, c.titles,
+		c.messages, c.services, c.priorities, c.scores, c.classes, c.statuses, c.created, c.acked, c.resolved,
+		c.impacts, c.contexts, c.impactCents, c.savingsCents)
+	if err != nil {
+		return nil, err
+	}
+	inserted := make(map[uuid.UUID]bool, len(alerts))
+	for rows.Next() {
+		var id [16]byte
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		inserted[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// The first occurrence of a new id is the one inserted.
+	created := make([]bool, len(alerts))
+	for i := range alerts {
+		if id := alerts[i].ID; inserted[id] {
+			created[i] = true
+			delete(inserted, id)
+		}
+	}
+	return created, nil
+}
+
+func (w writeTx) InteractionByKey(ctx context.Context, tenantID uuid.UUID, key string) (store.Interaction, error) {
+	in, err := scanInteraction(w.tx.QueryRow(ctx, w.s.sql(`SELECT `+interactionColumns+`
+		FROM {schema}.alert_interactions WHERE tenant_id = $1 AND idempotency_key = $2`), tenantID, key))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return in, store.ErrNotFound
+	}
+	return in, err
+}
+
+// AlertForUpdate locks the row: concurrent interactions on one alert move
+// its status one after the other, in the order they get the row.
+func (w writeTx) AlertForUpdate(ctx context.Context, tenantID, alertID uuid.UUID) (store.Alert, error) {
+	a, err := scanAlert(w.tx.QueryRow(ctx, w.s.sql(`SELECT `+alertColumns+` FROM {schema}.alerts
+		WHERE tenant_id = $1 AND id = $2 FOR UPDATE`), tenantID, alertID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return a, store.ErrNotFound
+	}
+	return a, err
+}
+
+func (w writeTx) InsertInteraction(ctx context.Context, in store.Interaction) (bool, error) {
+	tag, err := w.tx.Exec(ctx, w.s.sql(`INSERT INTO {schema}.alert_interactions (`+interactionColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`),
+		in.ID, in.TenantID, in.AlertID, in.UserID, string(in.Type), ms(in.InteractedAt), in.ResponseTimeSeconds,
+		nullText(in.Metadata), nullKey(in.IdempotencyKey), ms(in.RecordedAt))
+	if err != nil {
+		return false, err
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+func (w writeTx) UpdateAlertState(ctx context.Context, a *store.Alert) error {
+	_, err := w.tx.Exec(ctx, w.s.sql(`UPDATE {schema}.alerts SET status = $3, acknowledged_at = $4, resolved_at = $5
+		WHERE tenant_id = $1 AND id = $2`), a.TenantID, a.ID, string(a.Status), nullMS(a.AcknowledgedAt), nullMS(a.ResolvedAt))
+	return err
+}
+
+func (w writeTx) InsertAuditLog(ctx context.Context, l writeflow.AuditLog) error {
+	_, err := w.tx.Exec(ctx, w.s.sql(`INSERT INTO {schema}.audit_logs
+		(tenant_id, id, alert_id, user_id, from_status, to_status, changed_at, interaction_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`), l.TenantID, l.ID, l.AlertID, l.UserID,
+		string(l.From), string(l.To), l.ChangedAt, l.InteractionID)
+	return err
+}
+
+// ApplyTotals applies the open totals in type-class order, so concurrent
+// writers lock the rows in the same order.
+func (w writeTx) ApplyTotals(ctx context.Context, tenantID uuid.UUID, d *writeflow.Delta) error {
+	for _, t := range d.OpenTotals() {
+		if _, err := w.tx.Exec(ctx, w.s.sql(`INSERT INTO {schema}.open_totals (tenant_id, type_class, alerts, financial_impact_cents)
+			VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, type_class) DO UPDATE SET
+			alerts = open_totals.alerts + excluded.alerts,
+			financial_impact_cents = open_totals.financial_impact_cents + excluded.financial_impact_cents`),
+			tenantID, string(t.TypeClass), t.Alerts, t.FinancialImpactCents); err != nil {
+			return fmt.Errorf("open totals: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,128 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/alertanalytics/alertanalytics/internal/writeflow"
+	"github.com/alertanalytics/alertanalytics/store"
+)
+
+// InsertAlerts implements store.Store.
+func (s *Store) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []store.Alert) ([]bool, error) {
+	var created []bool
+	err := s.inTx(ctx, func(tx *sql.Tx) (err error) {
+		created, err = writeflow.InsertAlerts(ctx, writeTx{tx}, tenantID, alerts)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: insert alerts: %w", err)
+	}
+	return created, nil
+}
+
+// RecordInteractions implements store.Store.
+func (s *Store) RecordInteractions(ctx context.Context, tenantID uuid.UUID, ins []store.Interaction) ([]store.InteractionResult, error) {
+	var results []store.InteractionResult
+	err := s.inTx(ctx, func(tx *sql.Tx) (err error) {
+		results, err = writeflow.RecordInteractions(ctx, writeTx{tx}, tenantID, ins)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: record interactions: %w", err)
+	}
+	return results, nil
+}
+
+// writeTx gives the write flows the statements of one SQLite transaction.
+// The single writer connection serialises every write transaction, so rows
+// need no locks of their own.
+type writeTx struct{ tx *sql.Tx }
+
+var _ writeflow.Tx = writeTx{}
+
+func (w writeTx) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []store.Alert) ([]bool, error) {
+	stmt, err := w.tx.PrepareContext(ctx, `INSERT INTO alertanalytics_alerts (`+alertColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return nil, err
+	}
+	defer stmt.Close()
+	created := make([]bool, len(alerts))
+	for i := range alerts {
+		a := &alerts[i]
+		res, err := stmt.ExecContext(ctx, a.ID[:], tenantID[:], a.AlertType, a.Category, a.Title, a.Message,
+			a.Service, string(a.PriorityLevel), nullInt(a.PriorityScore), string(a.TypeClass), string(a.Status),
+			ms(a.CreatedAt), nullMS(a.AcknowledgedAt), nullMS(a.ResolvedAt), nullText(a.BusinessImpact),
+			nullText(a.OrchestratorContext), a.FinancialImpactCents, a.EstimatedSavingsCents)
+		if err != nil {
+			return nil, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return nil, err
+		}
+		created[i] = n == 1
+	}
+	return created, nil
+}
+
+func (w writeTx) InteractionByKey(ctx context.Context, tenantID uuid.UUID, key string) (store.Interaction, error) {
+	in, err := scanInteraction(w.tx.QueryRowContext(ctx, `SELECT `+interactionColumns+`
+		FROM alertanalytics_alert_interactions WHERE tenant_id = ? AND idempotency_key = ?`, tenantID[:], key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return in, store.ErrNotFound
+	}
+	return in, err
+}
+
+func (w writeTx) AlertForUpdate(ctx context.Context, tenantID, alertID uuid.UUID) (store.Alert, error) {
+	a, err := scanAlert(w.tx.QueryRowContext(ctx, `SELECT `+alertColumns+` FROM alertanalytics_alerts
+		WHERE tenant_id = ? AND id = ?`, tenantID[:], alertID[:]))
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, store.ErrNotFound
+	}
+	return a, err
+}
+
+func (w writeTx) InsertInteraction(ctx context.Context, in store.Interaction) (bool, error) {
+	var key any
+	if in.IdempotencyKey != "" {
+		key = in.IdempotencyKey
+	}
+	_, err := w.tx.ExecContext(ctx, `INSERT INTO alertanalytics_alert_interactions (`+interactionColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, in.ID[:], in.TenantID[:], in.AlertID[:], in.UserID[:], string(in.Type),
+		ms(in.InteractedAt), in.ResponseTimeSeconds, nullText(in.Metadata), key, ms(in.RecordedAt))
+	return err == nil, err
+}
+
+func (w writeTx) UpdateAlertState(ctx context.Context, a *store.Alert) error {
+	_, err := w.tx.ExecContext(ctx, `UPDATE alertanalytics_alerts SET status = ?, acknowledged_at = ?, resolved_at = ?
+		WHERE tenant_id = ? AND created_at = ? AND id = ?`, string(a.Status), nullMS(a.AcknowledgedAt), nullMS(a.ResolvedAt),
+		a.TenantID[:], ms(a.CreatedAt), a.ID[:])
+	return err
+}
+
+func (w writeTx) InsertAuditLog(ctx context.Context, l writeflow.AuditLog) error {
+	_, err := w.tx.ExecContext(ctx, `INSERT INTO alertanalytics_audit_logs
+		(tenant_id, id, alert_id, user_id, from_status, to_status, changed_at, interaction_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, l.TenantID[:], l.ID[:], l.AlertID[:], l.UserID[:],
+		string(l.From), string(l.To), l.ChangedAt, l.InteractionID[:])
+	return err
+}
+
+func (w writeTx) ApplyTotals(ctx context.Context, tenantID uuid.UUID, d *writeflow.Delta) error {
+	for _, t := range d.OpenTotals() {
+		if _, err := w.tx.ExecContext(ctx, `INSERT INTO alertanalytics_open_totals (tenant_id, type_class, alerts, financial_impact_cents)
+			VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, type_class) DO UPDATE SET
+			alerts = alerts + excluded.alerts, financial_impact_cents = financial_impact_cents + excluded.financial_impact_cents`,
+			tenantID[:], string(t.TypeClass), t.Alerts, t.FinancialImpactCents); err != nil {
+			return err
+		}
+	}
+	return nil
+}

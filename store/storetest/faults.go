@@ -1,0 +1,131 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/alertanalytics/alertanalytics/store"
+)
+
+// ErrInjected is the error a faulty store's statement fails with.
+var ErrInjected = errors.New("injected fault")
+
+// NewFaultyStore returns a fresh, migrated, empty store whose database
+// statements can be made to fail, and the function that arms it: after
+// failAt(k) the k-th statement from then on (1-based, counting every
+// statement the store sends, commit included) fails with ErrInjected, and
+// so does every later one until failAt is called again; failAt(0) disarms.
+type NewFaultyStore func(t *testing.T) (st store.Store, failAt func(k int))
+
+// RunFaults checks, for every write, that a failure at any of its
+// statements leaves the data exactly as they were before the call: no
+// partial batch, interaction or deletion, and kept totals untouched. Each
+// write is retried with the fault one statement later until it succeeds.
+func RunFaults(t *testing.T, newStore NewFaultyStore) {
+	t.Helper()
+	for _, tc := range []struct {
+		name string
+		op   func(ctx context.Context, t *testing.T, st store.Store) error
+	}{
+		{"InsertAlerts", func(ctx context.Context, t *testing.T, st store.Store) error {
+			_, err := st.InsertAlerts(ctx, tenantA(), []store.Alert{
+				alert(tenantA(), 10, at(t, "2026-05-04T09:00:00Z"), withPriority(store.PriorityCritical), withImpact(500)),
+				alert(tenantA(), 1, at(t, "2026-05-04T09:00:00Z")), // exists
+				alert(tenantA(), 11, at(t, "2026-05-04T10:00:00Z"), withPriority(store.PriorityInfo), withCategory("quality")),
+			})
+			return err
+		}},
+		{"RecordInteractions", func(ctx context.Context, t *testing.T, st store.Store) error {
+			keyed := func(in store.Interaction, key string) store.Interaction { in.IdempotencyKey = key; return in }
+			_, err := st.RecordInteractions(ctx, tenantA(), []store.Interaction{
+				keyed(interaction(tenantA(), id(1), store.InteractionAcknowledged, at(t, "2026-05-04T08:05:00Z")), "k-1"),
+				interaction(tenantA(), id(2), store.InteractionResolved, at(t, "2026-05-04T08:20:00Z")),
+				interaction(tenantA(), id(1), store.InteractionDismissed, at(t, "2026-05-04T08:30:00Z")),
+				keyed(interaction(tenantA(), id(3), store.InteractionAcknowledged, at(t, "2026-05-04T08:40:00Z")), "k-1"), // a repeat
+			})
+			return err
+		}},
+		{"DeleteTenant", func(ctx context.Context, t *testing.T, st store.Store) error {
+			_, err := st.DeleteTenant(ctx, store.DeletionReceipt{ID: uuid.New(), TenantID: tenantA(), RequestedBy: "faults",
+				DeletedAt: at(t, "2026-05-05T00:00:00Z")})
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			st, failAt := newStore(t)
+			ctx := context.Background()
+			seedFaults(t, st)
+			before := snapshotOf(t, st)
+			for k := 1; ; k++ {
+				require.Less(t, k, 200, "the write never succeeded")
+				failAt(k)
+				err := tc.op(ctx, t, st)
+				failAt(0)
+				if err == nil {
+					require.NotEqual(t, before, snapshotOf(t, st), "the write changed nothing")
+					require.Greater(t, k, 2, "a write sends more than one statement")
+					t.Logf("succeeded with the fault at statement %d, after %d faults that changed nothing", k, k-1)
+					return
+				}
+				require.ErrorIs(t, err, ErrInjected, "statement %d", k)
+				require.Equal(t, before, snapshotOf(t, st), "after a fault at statement %d", k)
+			}
+		})
+	}
+}
+
+// seedFaults stores three open alerts of tenant A and one of tenant B, and
+// acknowledges the second.
+func seedFaults(t *testing.T, st store.Store) {
+	insert(t, st, tenantA(),
+		alert(tenantA(), 1, at(t, "2026-05-04T08:00:00Z"), withPriority(store.PriorityCritical), withImpact(1250)),
+		alert(tenantA(), 2, at(t, "2026-05-04T08:00:00Z"), withPriority(store.PriorityImportant)),
+		alert(tenantA(), 3, at(t, "2026-05-04T08:10:00Z"), withCategory("production"), withImpact(99)))
+	insert(t, st, tenantB(), alert(tenantB(), 1, at(t, "2026-05-04T08:00:00Z"), withPriority(store.PriorityInfo)))
+	record(t, st, tenantA(), interaction(tenantA(), id(2), store.InteractionAcknowledged, at(t, "2026-05-04T08:01:00Z")))
+}
+
+// snapshot is what a write may change, as the store answers it.
+type snapshot struct {
+	counts   [2]store.TenantCounts
+	open     [2][]store.OpenTotal
+	alerts   map[uuid.UUID]store.Alert
+	days     []store.DayTotals
+	times    store.ResponseTimes
+	receipts int
+}
+
+func snapshotOf(t *testing.T, st store.Store) snapshot {
+	t.Helper()
+	ctx := context.Background()
+	s := snapshot{alerts: map[uuid.UUID]store.Alert{}}
+	var err error
+	for i, tenant := range []uuid.UUID{tenantA(), tenantB()} {
+		s.counts[i], err = st.CountTenant(ctx, tenant)
+		require.NoError(t, err)
+		s.open[i], err = st.OpenTotals(ctx, tenant)
+		require.NoError(t, err)
+		for n := 1; n <= 11; n++ {
+			if a, err := st.Alert(ctx, tenant, id(n)); err == nil {
+				s.alerts[a.ID] = a
+			} else {
+				require.ErrorIs(t, err, store.ErrNotFound)
+			}
+		}
+	}
+	from, to := at(t, "2026-05-04T00:00:00Z"), at(t, "2026-05-05T00:00:00Z")
+	s.days, err = st.DayTotals(ctx, tenantA(), []time.Time{from, to})
+	require.NoError(t, err)
+	s.times, err = st.ResponseTimes(ctx, tenantA(), from, to)
+	require.NoError(t, err)
+	receipts, err := st.DeletionReceipts(ctx, tenantA())
+	require.NoError(t, err)
+	s.receipts = len(receipts)
+	return s
+}
