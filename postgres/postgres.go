@@ -17,8 +17,6 @@ import (
 	"hash/fnv"
 	"io/fs"
 	"regexp"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +24,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/alertanalytics/alertanalytics/internal/migrate"
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
@@ -132,44 +131,61 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	ms, err := loadMigrations()
 	if err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
-		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("postgres: migrate: bad migration name %q", base)
-		}
-		body, err := migrationFiles.ReadFile(name)
-		if err != nil {
-			return fmt.Errorf("postgres: migrate: %w", err)
-		}
-		err = s.inTx(ctx, func(tx pgx.Tx) error {
+	for _, m := range ms {
+		err := s.inTx(ctx, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, s.lockKey()); err != nil {
 				return err
 			}
 			var applied bool
-			if err := tx.QueryRow(ctx, s.sql(`SELECT EXISTS (SELECT 1 FROM {schema}.schema_migrations WHERE version = $1)`), version).Scan(&applied); err != nil {
+			if err := tx.QueryRow(ctx, s.sql(`SELECT EXISTS (SELECT 1 FROM {schema}.schema_migrations WHERE version = $1)`), m.Version).Scan(&applied); err != nil {
 				return err
 			}
 			if applied {
 				return nil
 			}
-			if _, err := tx.Exec(ctx, s.sql(string(body))); err != nil {
+			if _, err := tx.Exec(ctx, s.sql(m.SQL)); err != nil {
 				return err
 			}
 			_, err := tx.Exec(ctx, s.sql(`INSERT INTO {schema}.schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`),
-				version, base, time.Now().UnixMilli())
+				m.Version, m.Name, time.Now().UnixMilli())
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("postgres: migrate %s: %w", base, err)
+			return fmt.Errorf("postgres: migrate %s: %w", m.Name, err)
 		}
 	}
 	return nil
+}
+
+func loadMigrations() ([]migrate.Migration, error) {
+	dir, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	return migrate.Load(dir)
+}
+
+// Migrations returns the schema's migrations rendered for schema (a
+// lower-case identifier, "" for the default) as numbered, up-only SQL files
+// (NNN_name.sql, applied in name order, each in a transaction of its own;
+// the first creates the schema), for applying with a migration tool of your
+// own (goose, atlas, golang-migrate) instead of Migrate. Use one way or the
+// other on a schema, never both: Migrate keeps its versions in a
+// schema_migrations table of its own.
+func Migrations(schema string) (fs.FS, error) {
+	st, err := newStore(nil, Config{Schema: schema})
+	if err != nil {
+		return nil, err
+	}
+	ms, err := loadMigrations()
+	if err != nil {
+		return nil, fmt.Errorf("postgres: migrations: %w", err)
+	}
+	return migrate.Render(ms, st.sql(`CREATE SCHEMA IF NOT EXISTS {schema};`), st.sql), nil
 }
 
 // inTx runs fn in a transaction, committing when it returns nil and rolling

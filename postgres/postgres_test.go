@@ -3,9 +3,12 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/alertanalytics/alertanalytics/internal/pgstore"
@@ -62,4 +65,37 @@ func TestSchemaName(t *testing.T) {
 	}
 	_, err := postgres.New(nil, postgres.Config{Schema: "tenant_analytics_2"})
 	require.ErrorContains(t, err, "nil pool")
+}
+
+// TestMigrationsApplyOutsideMigrate applies the files Migrations renders
+// for a schema with plain SQL, as a migration tool would, and uses the
+// result.
+func TestMigrationsApplyOutsideMigrate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.Pool(t)
+	schema := pgtest.Schema(t, pool)
+	fsys, err := postgres.Migrations(schema)
+	require.NoError(t, err)
+	names, err := fs.Glob(fsys, "*.sql")
+	require.NoError(t, err)
+	require.Equal(t, []string{"001_initial.sql", "002_open_totals.sql"}, names)
+	for _, name := range names {
+		body, err := fs.ReadFile(fsys, name)
+		require.NoError(t, err)
+		require.NotContains(t, string(body), "{schema}")
+		_, err = pool.Exec(ctx, string(body))
+		require.NoError(t, err, name)
+	}
+	st, err := postgres.New(pool, postgres.Config{Schema: schema})
+	require.NoError(t, err)
+	tenant := uuid.New()
+	created, err := st.InsertAlerts(ctx, tenant, []store.Alert{{ID: uuid.New(), TenantID: tenant,
+		AlertType: "t", Category: "t", PriorityLevel: store.PriorityInfo, TypeClass: store.TypeClassActionNeeded,
+		Status: store.StatusActive, CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}})
+	require.NoError(t, err)
+	require.Equal(t, []bool{true}, created)
+
+	_, err = postgres.Migrations("Bad-Name")
+	require.ErrorContains(t, err, "not a lower-case identifier")
 }

@@ -9,12 +9,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/alertanalytics/alertanalytics/internal/schema"
 	"github.com/alertanalytics/alertanalytics/store"
 )
-
-const alertColumns = `id, tenant_id, alert_type, category, title, message, service, priority_level,
-	priority_score, type_class, status, created_at, acknowledged_at, resolved_at,
-	business_impact, orchestrator_context, financial_impact_cents, estimated_savings_cents`
 
 func scanAlert(row pgx.Row) (store.Alert, error) {
 	var (
@@ -52,7 +49,7 @@ func scanAlert(row pgx.Row) (store.Alert, error) {
 
 // Alert implements store.Store.
 func (s *Store) Alert(ctx context.Context, tenantID, alertID uuid.UUID) (store.Alert, error) {
-	a, err := scanAlert(s.db.QueryRow(ctx, s.sql(`SELECT `+alertColumns+` FROM {schema}.alerts
+	a, err := scanAlert(s.db.QueryRow(ctx, s.sql(`SELECT `+schema.AlertColumns+` FROM {schema}.alerts
 		WHERE tenant_id = $1 AND id = $2`), tenantID, alertID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.Alert{}, fmt.Errorf("postgres: alert %s: %w", alertID, store.ErrNotFound)
@@ -62,9 +59,6 @@ func (s *Store) Alert(ctx context.Context, tenantID, alertID uuid.UUID) (store.A
 	}
 	return a, nil
 }
-
-const interactionColumns = `id, tenant_id, alert_id, user_id, interaction_type, interacted_at,
-	response_time_seconds, metadata, idempotency_key, recorded_at`
 
 func scanInteraction(row pgx.Row) (store.Interaction, error) {
 	var (
@@ -91,24 +85,17 @@ func scanInteraction(row pgx.Row) (store.Interaction, error) {
 
 // dayTotalsQuery aggregates the window in one pass: width_bucket puts each
 // alert in its day by the day starts in $4, and a hash aggregate groups them.
-const dayTotalsQuery = `SELECT width_bucket(created_at, $4::bigint[]) - 1 AS day, count(*),
-	count(*) FILTER (WHERE priority_level = 'critical'),
-	count(*) FILTER (WHERE priority_level = 'important'),
-	count(*) FILTER (WHERE priority_level = 'standard'),
-	count(*) FILTER (WHERE priority_level = 'info'),
-	count(*) FILTER (WHERE type_class = 'action_needed'),
-	count(*) FILTER (WHERE type_class = 'prevented_issue'),
-	count(*) FILTER (WHERE type_class = 'trend_warning'),
-	count(*) FILTER (WHERE type_class = 'escalation'),
-	count(*) FILTER (WHERE type_class = 'information'),
-	count(*) FILTER (WHERE status = 'resolved'),
-	count(*) FILTER (WHERE status IN ('active', 'acknowledged', 'snoozed')),
+// Its counted columns come from the store's lists.
+func dayTotalsQuery() string {
+	return `SELECT width_bucket(created_at, $4::bigint[]) - 1 AS day, count(*),
+	` + schema.DayCountColumns() + `,
 	coalesce(sum(estimated_savings_cents) FILTER (WHERE type_class = 'prevented_issue'), 0)::bigint,
 	count(acknowledged_at),
 	coalesce(sum(greatest(0, (acknowledged_at - created_at) / 1000)), 0)::bigint
 	FROM {schema}.alerts
 	WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3
 	GROUP BY 1`
+}
 
 // DayTotals implements store.Store.
 func (s *Store) DayTotals(ctx context.Context, tenantID uuid.UUID, bounds []time.Time) ([]store.DayTotals, error) {
@@ -123,27 +110,25 @@ func (s *Store) DayTotals(ctx context.Context, tenantID uuid.UUID, bounds []time
 	for i := range out {
 		out[i] = store.NewDayTotals()
 	}
-	rows, err := s.db.Query(ctx, s.sql(dayTotalsQuery), tenantID, starts[0], ms(bounds[len(bounds)-1]), starts)
+	rows, err := s.db.Query(ctx, s.sql(dayTotalsQuery()), tenantID, starts[0], ms(bounds[len(bounds)-1]), starts)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: day totals: %w", err)
 	}
 	defer rows.Close()
+	counts, into := schema.DayCounts()
 	for rows.Next() {
 		var (
-			day         int32
-			t           = store.NewDayTotals()
-			byPriority  [4]int64
-			byTypeClass [5]int64
+			day int32
+			t   = store.NewDayTotals()
 		)
-		if err := rows.Scan(&day, &t.Count, &byPriority[0], &byPriority[1], &byPriority[2], &byPriority[3],
-			&byTypeClass[0], &byTypeClass[1], &byTypeClass[2], &byTypeClass[3], &byTypeClass[4],
-			&t.Resolved, &t.Open, &t.PreventedSavingsCents, &t.AcknowledgedCount, &t.AcknowledgeSeconds); err != nil {
+		dest := append(append([]any{&day, &t.Count}, counts...), &t.PreventedSavingsCents, &t.AcknowledgedCount, &t.AcknowledgeSeconds)
+		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("postgres: day totals: %w", err)
 		}
 		if day < 0 || int(day) >= len(out) {
 			return nil, fmt.Errorf("postgres: day totals: day %d outside the window", day)
 		}
-		t.SetCounts(byPriority, byTypeClass)
+		into(&t)
 		out[day] = t
 	}
 	if err := rows.Err(); err != nil {
@@ -186,7 +171,7 @@ WITH v AS (
 	WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3 AND resolved_at IS NOT NULL
 )
 SELECT kind, grouping(p) = 1, coalesce(p, ''), count(*), sum(s)::bigint,
-	percentile_disc(ARRAY[0.5, 0.75, 0.9, 0.95, 0.99]) WITHIN GROUP (ORDER BY s)
+	percentile_disc($4::float8[]) WITHIN GROUP (ORDER BY s)
 FROM v
 GROUP BY GROUPING SETS ((kind), (kind, p))`
 
@@ -200,7 +185,12 @@ func (s *Store) ResponseTimes(ctx context.Context, tenantID uuid.UUID, from, to 
 		rt.AcknowledgeByPriority[p] = store.Distribution{}
 		rt.ResolveByPriority[p] = store.Distribution{}
 	}
-	rows, err := s.db.Query(ctx, s.sql(responseTimesQuery), tenantID, ms(from), ms(to))
+	pcts := store.Percentiles()
+	fractions := make([]float64, len(pcts))
+	for i, p := range pcts {
+		fractions[i] = float64(p) / 100
+	}
+	rows, err := s.db.Query(ctx, s.sql(responseTimesQuery), tenantID, ms(from), ms(to), fractions)
 	if err != nil {
 		return rt, fmt.Errorf("postgres: response times: %w", err)
 	}
@@ -216,10 +206,12 @@ func (s *Store) ResponseTimes(ctx context.Context, tenantID uuid.UUID, from, to 
 		if err := rows.Scan(&kind, &overall, &priority, &d.Count, &d.SumSeconds, &pct); err != nil {
 			return rt, fmt.Errorf("postgres: response times: %w", err)
 		}
-		if len(pct) != 5 {
-			return rt, fmt.Errorf("postgres: response times: %d percentiles, want 5", len(pct))
+		if len(pct) != len(pcts) {
+			return rt, fmt.Errorf("postgres: response times: %d percentiles, want %d", len(pct), len(pcts))
 		}
-		d.P50, d.P75, d.P90, d.P95, d.P99 = pct[0], pct[1], pct[2], pct[3], pct[4]
+		for i, p := range pcts {
+			store.SetPercentiles(&d, store.NearestRank(p, d.Count), pct[i])
+		}
 		switch {
 		case kind == 0 && overall:
 			rt.Acknowledge = d

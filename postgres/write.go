@@ -12,43 +12,48 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/alertanalytics/alertanalytics/internal/schema"
 	"github.com/alertanalytics/alertanalytics/internal/writeflow"
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
 // InsertAlerts implements store.Store.
 func (s *Store) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []store.Alert) ([]bool, error) {
-	var created []bool
-	err := s.inTx(ctx, func(tx pgx.Tx) (err error) {
-		if err := s.lockTenant(ctx, tx, tenantID, false); err != nil {
-			return fmt.Errorf("lock tenant: %w", err)
-		}
-		created, err = writeflow.InsertAlerts(ctx, writeTx{s, tx}, tenantID, alerts)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("postgres: insert alerts: %w", err)
-	}
-	return created, nil
+	created, err := writeflow.InsertAlerts(ctx, s.write, tenantID, alerts)
+	return created, wrapErr("insert alerts", err)
 }
 
-// RecordInteractions implements store.Store.
+// RecordInteractions implements store.Store. The batch's alerts are locked
+// in id order first (see lockAlerts).
 func (s *Store) RecordInteractions(ctx context.Context, tenantID uuid.UUID, ins []store.Interaction) ([]store.InteractionResult, error) {
-	var results []store.InteractionResult
-	err := s.inTx(ctx, func(tx pgx.Tx) (err error) {
+	results, err := writeflow.RecordInteractions(ctx, func(ctx context.Context, tenantID uuid.UUID, fn func(writeflow.Tx) error) error {
+		return s.write(ctx, tenantID, func(tx writeflow.Tx) error {
+			if err := s.lockAlerts(ctx, tx.(writeTx).tx, tenantID, ins); err != nil {
+				return fmt.Errorf("lock alerts: %w", err)
+			}
+			return fn(tx)
+		})
+	}, tenantID, ins)
+	return results, wrapErr("record interactions", err)
+}
+
+// write runs fn in a transaction holding the tenant's shared lock (see
+// lockTenant).
+func (s *Store) write(ctx context.Context, tenantID uuid.UUID, fn func(writeflow.Tx) error) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := s.lockTenant(ctx, tx, tenantID, false); err != nil {
 			return fmt.Errorf("lock tenant: %w", err)
 		}
-		if err := s.lockAlerts(ctx, tx, tenantID, ins); err != nil {
-			return fmt.Errorf("lock alerts: %w", err)
-		}
-		results, err = writeflow.RecordInteractions(ctx, writeTx{s, tx}, tenantID, ins)
-		return err
+		return fn(writeTx{s, tx})
 	})
-	if err != nil {
-		return nil, fmt.Errorf("postgres: record interactions: %w", err)
+}
+
+// wrapErr names the backend and the operation in err; nil stays nil.
+func wrapErr(op string, err error) error {
+	if err == nil {
+		return nil
 	}
-	return results, nil
+	return fmt.Errorf("postgres: %s: %w", op, err)
 }
 
 // lockTenant takes the tenant's transaction-scoped advisory lock: shared
@@ -99,7 +104,7 @@ var _ writeflow.Tx = writeTx{}
 // insertAlertsQuery inserts a whole batch in one statement from parallel
 // arrays; ON CONFLICT DO NOTHING skips existing ids and repeats within the
 // batch, and RETURNING names the rows that were new.
-const insertAlertsQuery = `INSERT INTO {schema}.alerts (` + alertColumns + `)
+const insertAlertsQuery = `INSERT INTO {schema}.alerts (` + schema.AlertColumns + `)
 	SELECT id, $1::uuid, alert_type, category, title, message, service, priority_level, priority_score,
 		type_class, status, created_at, acknowledged_at, resolved_at, business_impact, orchestrator_context,
 		financial_impact_cents, estimated_savings_cents
@@ -189,7 +194,7 @@ func (w writeTx) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []
 }
 
 func (w writeTx) InteractionByKey(ctx context.Context, tenantID uuid.UUID, key string) (store.Interaction, error) {
-	in, err := scanInteraction(w.tx.QueryRow(ctx, w.s.sql(`SELECT `+interactionColumns+`
+	in, err := scanInteraction(w.tx.QueryRow(ctx, w.s.sql(`SELECT `+schema.InteractionColumns+`
 		FROM {schema}.alert_interactions WHERE tenant_id = $1 AND idempotency_key = $2`), tenantID, key))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return in, store.ErrNotFound
@@ -200,7 +205,7 @@ func (w writeTx) InteractionByKey(ctx context.Context, tenantID uuid.UUID, key s
 // AlertForUpdate locks the row: concurrent interactions on one alert move
 // its status one after the other, in the order they get the row.
 func (w writeTx) AlertForUpdate(ctx context.Context, tenantID, alertID uuid.UUID) (store.Alert, error) {
-	a, err := scanAlert(w.tx.QueryRow(ctx, w.s.sql(`SELECT `+alertColumns+` FROM {schema}.alerts
+	a, err := scanAlert(w.tx.QueryRow(ctx, w.s.sql(`SELECT `+schema.AlertColumns+` FROM {schema}.alerts
 		WHERE tenant_id = $1 AND id = $2 FOR UPDATE`), tenantID, alertID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return a, store.ErrNotFound
@@ -209,7 +214,7 @@ func (w writeTx) AlertForUpdate(ctx context.Context, tenantID, alertID uuid.UUID
 }
 
 func (w writeTx) InsertInteraction(ctx context.Context, in store.Interaction) (bool, error) {
-	tag, err := w.tx.Exec(ctx, w.s.sql(`INSERT INTO {schema}.alert_interactions (`+interactionColumns+`)
+	tag, err := w.tx.Exec(ctx, w.s.sql(`INSERT INTO {schema}.alert_interactions (`+schema.InteractionColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`),
 		in.ID, in.TenantID, in.AlertID, in.UserID, string(in.Type), ms(in.InteractedAt), in.ResponseTimeSeconds,

@@ -10,12 +10,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/alertanalytics/alertanalytics/internal/schema"
 	"github.com/alertanalytics/alertanalytics/store"
 )
-
-const alertColumns = `id, tenant_id, alert_type, category, title, message, service, priority_level,
-	priority_score, type_class, status, created_at, acknowledged_at, resolved_at,
-	business_impact, orchestrator_context, financial_impact_cents, estimated_savings_cents`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -59,7 +56,7 @@ func scanAlert(row rowScanner) (store.Alert, error) {
 
 // Alert implements store.Store.
 func (s *Store) Alert(ctx context.Context, tenantID, alertID uuid.UUID) (store.Alert, error) {
-	row := s.reader.QueryRowContext(ctx, `SELECT `+alertColumns+` FROM alertanalytics_alerts
+	row := s.reader.QueryRowContext(ctx, `SELECT `+schema.AlertColumns+` FROM alertanalytics_alerts
 		WHERE tenant_id = ? AND id = ?`, tenantID[:], alertID[:])
 	a, err := scanAlert(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -70,9 +67,6 @@ func (s *Store) Alert(ctx context.Context, tenantID, alertID uuid.UUID) (store.A
 	}
 	return a, nil
 }
-
-const interactionColumns = `id, tenant_id, alert_id, user_id, interaction_type, interacted_at,
-	response_time_seconds, metadata, idempotency_key, recorded_at`
 
 func scanInteraction(row rowScanner) (store.Interaction, error) {
 	var (
@@ -103,24 +97,17 @@ func scanInteraction(row rowScanner) (store.Interaction, error) {
 // dayTotalsQuery aggregates one day's range of the clustered alerts table.
 // There is no GROUP BY: SQLite would sort every row to group them, which
 // costs more than all the aggregates together, while a range per day reads
-// the rows in key order and sorts nothing.
-const dayTotalsQuery = `SELECT count(*),
-	count(*) FILTER (WHERE priority_level = 'critical'),
-	count(*) FILTER (WHERE priority_level = 'important'),
-	count(*) FILTER (WHERE priority_level = 'standard'),
-	count(*) FILTER (WHERE priority_level = 'info'),
-	count(*) FILTER (WHERE type_class = 'action_needed'),
-	count(*) FILTER (WHERE type_class = 'prevented_issue'),
-	count(*) FILTER (WHERE type_class = 'trend_warning'),
-	count(*) FILTER (WHERE type_class = 'escalation'),
-	count(*) FILTER (WHERE type_class = 'information'),
-	count(*) FILTER (WHERE status = 'resolved'),
-	count(*) FILTER (WHERE status IN ('active', 'acknowledged', 'snoozed')),
+// the rows in key order and sorts nothing. Its counted columns come from
+// the store's lists.
+func dayTotalsQuery() string {
+	return `SELECT count(*),
+	` + schema.DayCountColumns() + `,
 	coalesce(sum(estimated_savings_cents) FILTER (WHERE type_class = 'prevented_issue'), 0),
 	count(acknowledged_at),
 	coalesce(sum(max(0, (acknowledged_at - created_at) / 1000)), 0)
 	FROM alertanalytics_alerts
 	WHERE tenant_id = ? AND created_at >= ? AND created_at < ?`
+}
 
 // DayTotals implements store.Store. The days are read in one read
 // transaction, so they all see the same snapshot.
@@ -133,26 +120,20 @@ func (s *Store) DayTotals(ctx context.Context, tenantID uuid.UUID, bounds []time
 		return nil, fmt.Errorf("sqlite: day totals: %w", err)
 	}
 	defer tx.Rollback() // read-only: nothing to commit
-	stmt, err := tx.PrepareContext(ctx, dayTotalsQuery)
+	stmt, err := tx.PrepareContext(ctx, dayTotalsQuery())
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: day totals: %w", err)
 	}
 	defer stmt.Close()
 	out := make([]store.DayTotals, len(bounds)-1)
+	counts, into := schema.DayCounts()
 	for i := range out {
 		t := store.NewDayTotals()
-		var (
-			byPriority  [4]int64
-			byTypeClass [5]int64
-		)
-		err := stmt.QueryRowContext(ctx, tenantID[:], ms(bounds[i]), ms(bounds[i+1])).Scan(&t.Count,
-			&byPriority[0], &byPriority[1], &byPriority[2], &byPriority[3],
-			&byTypeClass[0], &byTypeClass[1], &byTypeClass[2], &byTypeClass[3], &byTypeClass[4],
-			&t.Resolved, &t.Open, &t.PreventedSavingsCents, &t.AcknowledgedCount, &t.AcknowledgeSeconds)
-		if err != nil {
+		dest := append(append([]any{&t.Count}, counts...), &t.PreventedSavingsCents, &t.AcknowledgedCount, &t.AcknowledgeSeconds)
+		if err := stmt.QueryRowContext(ctx, tenantID[:], ms(bounds[i]), ms(bounds[i+1])).Scan(dest...); err != nil {
 			return nil, fmt.Errorf("sqlite: day totals: %w", err)
 		}
-		t.SetCounts(byPriority, byTypeClass)
+		into(&t)
 		out[i] = t
 	}
 	return out, nil

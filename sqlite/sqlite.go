@@ -21,13 +21,12 @@ import (
 	"io/fs"
 	"net/url"
 	"runtime"
-	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
+	"github.com/alertanalytics/alertanalytics/internal/migrate"
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
@@ -148,7 +147,8 @@ func (s *Store) Close() error {
 // Migrate applies the embedded migrations that the database has not seen
 // yet, each in its own transaction together with its version row. Running it
 // again, or from several processes at once, is safe: each version is applied
-// exactly once.
+// exactly once. Use either Migrate or Migrations in your own tool, never
+// both on one database: Migrate keeps its versions in a table of its own.
 func (s *Store) Migrate(ctx context.Context) error {
 	if _, err := s.writer.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS alertanalytics_schema_migrations (
 		version    INTEGER PRIMARY KEY,
@@ -156,26 +156,37 @@ func (s *Store) Migrate(ctx context.Context) error {
 		applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	ms, err := loadMigrations()
 	if err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
-		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("sqlite: migrate: bad migration name %q", base)
-		}
-		body, err := migrationFiles.ReadFile(name)
-		if err != nil {
-			return fmt.Errorf("sqlite: migrate: %w", err)
-		}
-		if err := s.applyMigration(ctx, version, base, string(body)); err != nil {
-			return fmt.Errorf("sqlite: migrate %s: %w", base, err)
+	for _, m := range ms {
+		if err := s.applyMigration(ctx, m.Version, m.Name, m.SQL); err != nil {
+			return fmt.Errorf("sqlite: migrate %s: %w", m.Name, err)
 		}
 	}
 	return nil
+}
+
+func loadMigrations() ([]migrate.Migration, error) {
+	dir, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	return migrate.Load(dir)
+}
+
+// Migrations returns the schema as numbered, up-only SQL files
+// (NNN_name.sql, applied in name order, each in a transaction of its own),
+// for applying with a migration tool of your own (goose, atlas,
+// golang-migrate) instead of Migrate. Tables carry the alertanalytics_
+// prefix.
+func Migrations() (fs.FS, error) {
+	ms, err := loadMigrations()
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	return migrate.Render(ms, "", func(s string) string { return s }), nil
 }
 
 func (s *Store) applyMigration(ctx context.Context, version int, name, body string) error {

@@ -2,7 +2,9 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -102,4 +104,38 @@ func TestOpenPathsWithURIMeta(t *testing.T) {
 	require.NoError(t, st.Close())
 	_, err = os.Stat(path)
 	require.NoError(t, err)
+}
+
+// TestMigrationsApplyOutsideMigrate applies the files Migrations returns
+// with plain SQL, as a migration tool would, and uses the result.
+func TestMigrationsApplyOutsideMigrate(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "tool.db")
+	db, err := sql.Open("sqlite", path)
+	require.NoError(t, err)
+	fsys, err := sqlite.Migrations()
+	require.NoError(t, err)
+	names, err := fs.Glob(fsys, "*.sql")
+	require.NoError(t, err)
+	require.Equal(t, []string{"001_initial.sql", "002_open_totals.sql"}, names)
+	for _, name := range names {
+		body, err := fs.ReadFile(fsys, name)
+		require.NoError(t, err)
+		_, err = db.Exec(string(body))
+		require.NoError(t, err, name)
+	}
+	require.NoError(t, db.Close())
+
+	st, err := sqlite.Open(path)
+	require.NoError(t, err)
+	defer st.Close()
+	tenant := uuid.New()
+	created, err := st.InsertAlerts(context.Background(), tenant, []store.Alert{{ID: uuid.New(), TenantID: tenant,
+		AlertType: "t", Category: "t", PriorityLevel: store.PriorityInfo, TypeClass: store.TypeClassActionNeeded,
+		Status: store.StatusActive, CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}})
+	require.NoError(t, err)
+	require.Equal(t, []bool{true}, created)
+	open, err := st.OpenTotals(context.Background(), tenant)
+	require.NoError(t, err)
+	require.Equal(t, []store.OpenTotal{{TypeClass: store.TypeClassActionNeeded, Alerts: 1}}, open)
 }

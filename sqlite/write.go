@@ -8,45 +8,18 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/alertanalytics/alertanalytics/internal/schema"
 	"github.com/alertanalytics/alertanalytics/internal/writeflow"
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
-// InsertAlerts implements store.Store.
-func (s *Store) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []store.Alert) ([]bool, error) {
-	var created []bool
-	err := s.inTx(ctx, func(tx *sql.Tx) (err error) {
-		created, err = writeflow.InsertAlerts(ctx, writeTx{tx}, tenantID, alerts)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: insert alerts: %w", err)
-	}
-	return created, nil
-}
-
-// RecordInteractions implements store.Store.
-func (s *Store) RecordInteractions(ctx context.Context, tenantID uuid.UUID, ins []store.Interaction) ([]store.InteractionResult, error) {
-	var results []store.InteractionResult
-	err := s.inTx(ctx, func(tx *sql.Tx) (err error) {
-		results, err = writeflow.RecordInteractions(ctx, writeTx{tx}, tenantID, ins)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: record interactions: %w", err)
-	}
-	return results, nil
-}
-
 // writeTx gives the write flows the statements of one SQLite transaction.
-// The single writer connection serialises every write transaction, so rows
-// need no locks of their own.
 type writeTx struct{ tx *sql.Tx }
 
 var _ writeflow.Tx = writeTx{}
 
 func (w writeTx) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []store.Alert) ([]bool, error) {
-	stmt, err := w.tx.PrepareContext(ctx, `INSERT INTO alertanalytics_alerts (`+alertColumns+`)
+	stmt, err := w.tx.PrepareContext(ctx, `INSERT INTO alertanalytics_alerts (`+schema.AlertColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
 	if err != nil {
 		return nil, err
@@ -72,7 +45,7 @@ func (w writeTx) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []
 }
 
 func (w writeTx) InteractionByKey(ctx context.Context, tenantID uuid.UUID, key string) (store.Interaction, error) {
-	in, err := scanInteraction(w.tx.QueryRowContext(ctx, `SELECT `+interactionColumns+`
+	in, err := scanInteraction(w.tx.QueryRowContext(ctx, `SELECT `+schema.InteractionColumns+`
 		FROM alertanalytics_alert_interactions WHERE tenant_id = ? AND idempotency_key = ?`, tenantID[:], key))
 	if errors.Is(err, sql.ErrNoRows) {
 		return in, store.ErrNotFound
@@ -81,7 +54,7 @@ func (w writeTx) InteractionByKey(ctx context.Context, tenantID uuid.UUID, key s
 }
 
 func (w writeTx) AlertForUpdate(ctx context.Context, tenantID, alertID uuid.UUID) (store.Alert, error) {
-	a, err := scanAlert(w.tx.QueryRowContext(ctx, `SELECT `+alertColumns+` FROM alertanalytics_alerts
+	a, err := scanAlert(w.tx.QueryRowContext(ctx, `SELECT `+schema.AlertColumns+` FROM alertanalytics_alerts
 		WHERE tenant_id = ? AND id = ?`, tenantID[:], alertID[:]))
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, store.ErrNotFound
@@ -94,7 +67,7 @@ func (w writeTx) InsertInteraction(ctx context.Context, in store.Interaction) (b
 	if in.IdempotencyKey != "" {
 		key = in.IdempotencyKey
 	}
-	_, err := w.tx.ExecContext(ctx, `INSERT INTO alertanalytics_alert_interactions (`+interactionColumns+`)
+	_, err := w.tx.ExecContext(ctx, `INSERT INTO alertanalytics_alert_interactions (`+schema.InteractionColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, in.ID[:], in.TenantID[:], in.AlertID[:], in.UserID[:], string(in.Type),
 		ms(in.InteractedAt), in.ResponseTimeSeconds, nullText(in.Metadata), key, ms(in.RecordedAt))
 	return err == nil, err
@@ -125,4 +98,30 @@ func (w writeTx) ApplyTotals(ctx context.Context, tenantID uuid.UUID, d *writefl
 		}
 	}
 	return nil
+}
+
+// InsertAlerts implements store.Store.
+func (s *Store) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []store.Alert) ([]bool, error) {
+	created, err := writeflow.InsertAlerts(ctx, s.write, tenantID, alerts)
+	return created, wrapErr("insert alerts", err)
+}
+
+// RecordInteractions implements store.Store.
+func (s *Store) RecordInteractions(ctx context.Context, tenantID uuid.UUID, ins []store.Interaction) ([]store.InteractionResult, error) {
+	results, err := writeflow.RecordInteractions(ctx, s.write, tenantID, ins)
+	return results, wrapErr("record interactions", err)
+}
+
+// write runs fn in a write transaction on the single writer connection,
+// which serialises every write, so rows need no locks of their own.
+func (s *Store) write(ctx context.Context, _ uuid.UUID, fn func(writeflow.Tx) error) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error { return fn(writeTx{tx}) })
+}
+
+// wrapErr names the backend and the operation in err; nil stays nil.
+func wrapErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("sqlite: %s: %w", op, err)
 }

@@ -15,6 +15,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -102,10 +103,12 @@ func (s Status) Valid() bool {
 	return false
 }
 
-// Open reports whether s is an open status (active, acknowledged, snoozed).
-func (s Status) Open() bool {
-	return s == StatusActive || s == StatusAcknowledged || s == StatusSnoozed
-}
+// OpenStatuses returns the open statuses: active, acknowledged, snoozed.
+// Every other status is closed.
+func OpenStatuses() []Status { return []Status{StatusActive, StatusAcknowledged, StatusSnoozed} }
+
+// Open reports whether s is an open status.
+func (s Status) Open() bool { return slices.Contains(OpenStatuses(), s) }
 
 // InteractionType is what a person did about an alert.
 type InteractionType string
@@ -259,17 +262,6 @@ type DayTotals struct {
 	// AcknowledgeSeconds sums their time to acknowledge: acknowledged_at −
 	// created_at in whole seconds, clamped at 0.
 	AcknowledgedCount, AcknowledgeSeconds int64
-}
-
-// SetCounts sets the per-priority and per-type-class counts, given in the
-// order of Priorities and TypeClasses, the order backends select them in.
-func (t *DayTotals) SetCounts(byPriority [4]int64, byTypeClass [5]int64) {
-	for i, p := range Priorities() {
-		t.ByPriority[p] = byPriority[i]
-	}
-	for i, c := range TypeClasses() {
-		t.ByTypeClass[c] = byTypeClass[i]
-	}
 }
 
 // NewDayTotals returns empty totals with every priority level and type

@@ -40,6 +40,11 @@ type Tx interface {
 	ApplyTotals(ctx context.Context, tenantID uuid.UUID, d *Delta) error
 }
 
+// Begin runs fn in one write transaction for the tenant, committing when fn
+// returns nil and rolling back otherwise. Backends take whatever locks
+// their writes need there.
+type Begin func(ctx context.Context, tenantID uuid.UUID, fn func(Tx) error) error
+
 // AuditLog is one status change of an alert.
 type AuditLog struct {
 	ID, TenantID, AlertID, UserID, InteractionID uuid.UUID
@@ -48,9 +53,20 @@ type AuditLog struct {
 	ChangedAt int64 // Unix milliseconds
 }
 
-// InsertAlerts ingests alerts: the new ones are stored and counted in the
-// kept totals; existing ids change nothing.
-func InsertAlerts(ctx context.Context, tx Tx, tenantID uuid.UUID, alerts []store.Alert) ([]bool, error) {
+// InsertAlerts ingests alerts in one transaction: the new ones are stored
+// and counted in the kept totals; existing ids change nothing.
+func InsertAlerts(ctx context.Context, begin Begin, tenantID uuid.UUID, alerts []store.Alert) (created []bool, err error) {
+	err = begin(ctx, tenantID, func(tx Tx) error {
+		created, err = insertAlerts(ctx, tx, tenantID, alerts)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return created, nil
+}
+
+func insertAlerts(ctx context.Context, tx Tx, tenantID uuid.UUID, alerts []store.Alert) ([]bool, error) {
 	created, err := tx.InsertAlerts(ctx, tenantID, alerts)
 	if err != nil {
 		return nil, err
@@ -70,10 +86,21 @@ func InsertAlerts(ctx context.Context, tx Tx, tenantID uuid.UUID, alerts []store
 	return created, nil
 }
 
-// RecordInteractions records interactions in order, as store.Store's
-// RecordInteractions promises, and moves the kept totals of every alert it
-// changes.
-func RecordInteractions(ctx context.Context, tx Tx, tenantID uuid.UUID, ins []store.Interaction) ([]store.InteractionResult, error) {
+// RecordInteractions records interactions in order in one transaction, as
+// store.Store's RecordInteractions promises, and moves the kept totals of
+// every alert it changes.
+func RecordInteractions(ctx context.Context, begin Begin, tenantID uuid.UUID, ins []store.Interaction) (results []store.InteractionResult, err error) {
+	err = begin(ctx, tenantID, func(tx Tx) error {
+		results, err = recordInteractions(ctx, tx, tenantID, ins)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+func recordInteractions(ctx context.Context, tx Tx, tenantID uuid.UUID, ins []store.Interaction) ([]store.InteractionResult, error) {
 	results := make([]store.InteractionResult, len(ins))
 	d := NewDelta()
 	for i, in := range ins {

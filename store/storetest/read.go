@@ -61,7 +61,12 @@ func insertWindowFixture(t *testing.T, st store.Store) {
 func totals(count int64, priorities [4]int64, classes [5]int64, resolved, open, savings, acked, ackSeconds int64) store.DayTotals {
 	t := store.NewDayTotals()
 	t.Count, t.Resolved, t.Open = count, resolved, open
-	t.SetCounts(priorities, classes)
+	for i, p := range store.Priorities() {
+		t.ByPriority[p] = priorities[i]
+	}
+	for i, c := range store.TypeClasses() {
+		t.ByTypeClass[c] = classes[i]
+	}
 	t.PreventedSavingsCents, t.AcknowledgedCount, t.AcknowledgeSeconds = savings, acked, ackSeconds
 	return t
 }
