@@ -131,7 +131,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
-	ms, err := loadMigrations()
+	ms, err := migrate.LoadDir(migrationFiles, "migrations")
 	if err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
@@ -161,14 +161,6 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
-func loadMigrations() ([]migrate.Migration, error) {
-	dir, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	return migrate.Load(dir)
-}
-
 // Migrations returns the schema's migrations rendered for schema (a
 // lower-case identifier, "" for the default) as numbered, up-only SQL files
 // (NNN_name.sql, applied in name order, each in a transaction of its own;
@@ -181,7 +173,7 @@ func Migrations(schema string) (fs.FS, error) {
 	if err != nil {
 		return nil, err
 	}
-	ms, err := loadMigrations()
+	ms, err := migrate.LoadDir(migrationFiles, "migrations")
 	if err != nil {
 		return nil, fmt.Errorf("postgres: migrations: %w", err)
 	}

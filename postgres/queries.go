@@ -266,49 +266,6 @@ func (s *Store) CountTenant(ctx context.Context, tenantID uuid.UUID) (store.Tena
 	return c, nil
 }
 
-// DeleteTenant implements store.Store.
-func (s *Store) DeleteTenant(ctx context.Context, r store.DeletionReceipt) (store.TenantCounts, error) {
-	var deleted store.TenantCounts
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		// Wait for the tenant's writes under way, and hold off new ones,
-		// so that every row they add is either deleted here or written
-		// after the deletion: a write committing in between would leave
-		// rows whose kept totals this deletion had already removed.
-		if err := s.lockTenant(ctx, tx, r.TenantID, true); err != nil {
-			return fmt.Errorf("lock tenant: %w", err)
-		}
-		for _, d := range []struct {
-			table string
-			n     *int64
-		}{
-			{"audit_logs", &deleted.AuditLogs},
-			{"alert_interactions", &deleted.AlertInteractions},
-			{"alerts", &deleted.Alerts},
-		} {
-			tag, err := tx.Exec(ctx, s.sql(`DELETE FROM {schema}.`+d.table+` WHERE tenant_id = $1`), r.TenantID)
-			if err != nil {
-				return fmt.Errorf("delete %s: %w", d.table, err)
-			}
-			*d.n = tag.RowsAffected()
-		}
-		if _, err := tx.Exec(ctx, s.sql(`DELETE FROM {schema}.open_totals WHERE tenant_id = $1`), r.TenantID); err != nil {
-			return fmt.Errorf("delete open_totals: %w", err)
-		}
-		_, err := tx.Exec(ctx, s.sql(`INSERT INTO {schema}.deletion_receipts
-			(tenant_id, id, requested_by, alerts, alert_interactions, audit_logs, deleted_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`), r.TenantID, r.ID, r.RequestedBy,
-			deleted.Alerts, deleted.AlertInteractions, deleted.AuditLogs, ms(r.DeletedAt))
-		if err != nil {
-			return fmt.Errorf("insert receipt: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
-		return store.TenantCounts{}, fmt.Errorf("postgres: delete tenant: %w", err)
-	}
-	return deleted, nil
-}
-
 // DeletionReceipts implements store.Store.
 func (s *Store) DeletionReceipts(ctx context.Context, tenantID uuid.UUID) ([]store.DeletionReceipt, error) {
 	rows, err := s.db.Query(ctx, s.sql(`SELECT id, requested_by, alerts, alert_interactions, audit_logs, deleted_at

@@ -37,11 +37,29 @@ func (s *Store) RecordInteractions(ctx context.Context, tenantID uuid.UUID, ins 
 	return results, wrapErr("record interactions", err)
 }
 
+// DeleteTenant implements store.Store. It holds the tenant's lock
+// exclusively: it waits for the tenant's writes under way and holds off new
+// ones, so every row they add is either deleted here or written after the
+// deletion. A write committing in between would leave rows whose kept totals
+// this deletion had already removed.
+func (s *Store) DeleteTenant(ctx context.Context, r store.DeletionReceipt) (store.TenantCounts, error) {
+	deleted, err := writeflow.DeleteTenant(ctx, func(ctx context.Context, tenantID uuid.UUID, fn func(writeflow.Tx) error) error {
+		return s.inTenantTx(ctx, tenantID, true, fn)
+	}, r)
+	return deleted, wrapErr("delete tenant", err)
+}
+
 // write runs fn in a transaction holding the tenant's shared lock (see
 // lockTenant).
 func (s *Store) write(ctx context.Context, tenantID uuid.UUID, fn func(writeflow.Tx) error) error {
+	return s.inTenantTx(ctx, tenantID, false, fn)
+}
+
+// inTenantTx runs fn in a transaction holding the tenant's lock, shared or
+// exclusive.
+func (s *Store) inTenantTx(ctx context.Context, tenantID uuid.UUID, exclusive bool, fn func(writeflow.Tx) error) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
-		if err := s.lockTenant(ctx, tx, tenantID, false); err != nil {
+		if err := s.lockTenant(ctx, tx, tenantID, exclusive); err != nil {
 			return fmt.Errorf("lock tenant: %w", err)
 		}
 		return fn(writeTx{s, tx})
@@ -236,6 +254,19 @@ func (w writeTx) InsertAuditLog(ctx context.Context, l writeflow.AuditLog) error
 		(tenant_id, id, alert_id, user_id, from_status, to_status, changed_at, interaction_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`), l.TenantID, l.ID, l.AlertID, l.UserID,
 		string(l.From), string(l.To), l.ChangedAt, l.InteractionID)
+	return err
+}
+
+func (w writeTx) DeleteTenantRows(ctx context.Context, table string, tenantID uuid.UUID) (int64, error) {
+	tag, err := w.tx.Exec(ctx, w.s.sql(`DELETE FROM {schema}.`+table+` WHERE tenant_id = $1`), tenantID)
+	return tag.RowsAffected(), err
+}
+
+func (w writeTx) InsertDeletionReceipt(ctx context.Context, r store.DeletionReceipt) error {
+	_, err := w.tx.Exec(ctx, w.s.sql(`INSERT INTO {schema}.deletion_receipts
+		(tenant_id, id, requested_by, alerts, alert_interactions, audit_logs, deleted_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`), r.TenantID, r.ID, r.RequestedBy,
+		r.Deleted.Alerts, r.Deleted.AlertInteractions, r.Deleted.AuditLogs, ms(r.DeletedAt))
 	return err
 }
 

@@ -309,41 +309,6 @@ func (s *Store) CountTenant(ctx context.Context, tenantID uuid.UUID) (store.Tena
 	return c, nil
 }
 
-// DeleteTenant implements store.Store.
-func (s *Store) DeleteTenant(ctx context.Context, r store.DeletionReceipt) (store.TenantCounts, error) {
-	var deleted store.TenantCounts
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		for _, d := range []struct {
-			table string
-			n     *int64
-		}{
-			{"alertanalytics_audit_logs", &deleted.AuditLogs},
-			{"alertanalytics_alert_interactions", &deleted.AlertInteractions},
-			{"alertanalytics_alerts", &deleted.Alerts},
-		} {
-			res, err := tx.ExecContext(ctx, `DELETE FROM `+d.table+` WHERE tenant_id = ?`, r.TenantID[:])
-			if err != nil {
-				return err
-			}
-			if *d.n, err = res.RowsAffected(); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM alertanalytics_open_totals WHERE tenant_id = ?`, r.TenantID[:]); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO alertanalytics_deletion_receipts
-			(tenant_id, id, requested_by, alerts, alert_interactions, audit_logs, deleted_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, r.TenantID[:], r.ID[:], r.RequestedBy,
-			deleted.Alerts, deleted.AlertInteractions, deleted.AuditLogs, ms(r.DeletedAt))
-		return err
-	})
-	if err != nil {
-		return store.TenantCounts{}, fmt.Errorf("sqlite: delete tenant: %w", err)
-	}
-	return deleted, nil
-}
-
 // DeletionReceipts implements store.Store.
 func (s *Store) DeletionReceipts(ctx context.Context, tenantID uuid.UUID) ([]store.DeletionReceipt, error) {
 	rows, err := s.reader.QueryContext(ctx, `SELECT id, requested_by, alerts, alert_interactions, audit_logs, deleted_at

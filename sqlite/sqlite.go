@@ -156,7 +156,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 		applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
-	ms, err := loadMigrations()
+	ms, err := migrate.LoadDir(migrationFiles, "migrations")
 	if err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
@@ -168,21 +168,13 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
-func loadMigrations() ([]migrate.Migration, error) {
-	dir, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	return migrate.Load(dir)
-}
-
 // Migrations returns the schema as numbered, up-only SQL files
 // (NNN_name.sql, applied in name order, each in a transaction of its own),
 // for applying with a migration tool of your own (goose, atlas,
 // golang-migrate) instead of Migrate. Tables carry the alertanalytics_
 // prefix.
 func Migrations() (fs.FS, error) {
-	ms, err := loadMigrations()
+	ms, err := migrate.LoadDir(migrationFiles, "migrations")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: migrations: %w", err)
 	}

@@ -88,6 +88,22 @@ func (w writeTx) InsertAuditLog(ctx context.Context, l writeflow.AuditLog) error
 	return err
 }
 
+func (w writeTx) DeleteTenantRows(ctx context.Context, table string, tenantID uuid.UUID) (int64, error) {
+	res, err := w.tx.ExecContext(ctx, `DELETE FROM alertanalytics_`+table+` WHERE tenant_id = ?`, tenantID[:])
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (w writeTx) InsertDeletionReceipt(ctx context.Context, r store.DeletionReceipt) error {
+	_, err := w.tx.ExecContext(ctx, `INSERT INTO alertanalytics_deletion_receipts
+		(tenant_id, id, requested_by, alerts, alert_interactions, audit_logs, deleted_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, r.TenantID[:], r.ID[:], r.RequestedBy,
+		r.Deleted.Alerts, r.Deleted.AlertInteractions, r.Deleted.AuditLogs, ms(r.DeletedAt))
+	return err
+}
+
 func (w writeTx) ApplyTotals(ctx context.Context, tenantID uuid.UUID, d *writeflow.Delta) error {
 	for _, t := range d.OpenTotals() {
 		if _, err := w.tx.ExecContext(ctx, `INSERT INTO alertanalytics_open_totals (tenant_id, type_class, alerts, financial_impact_cents)
@@ -110,6 +126,13 @@ func (s *Store) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []s
 func (s *Store) RecordInteractions(ctx context.Context, tenantID uuid.UUID, ins []store.Interaction) ([]store.InteractionResult, error) {
 	results, err := writeflow.RecordInteractions(ctx, s.write, tenantID, ins)
 	return results, wrapErr("record interactions", err)
+}
+
+// DeleteTenant implements store.Store. The single writer keeps every other
+// write out while it runs.
+func (s *Store) DeleteTenant(ctx context.Context, r store.DeletionReceipt) (store.TenantCounts, error) {
+	deleted, err := writeflow.DeleteTenant(ctx, s.write, r)
+	return deleted, wrapErr("delete tenant", err)
 }
 
 // write runs fn in a write transaction on the single writer connection,

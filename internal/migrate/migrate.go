@@ -22,6 +22,15 @@ type Migration struct {
 	SQL  string
 }
 
+// LoadDir reads the migrations in the folder dir of fsys, as Load does.
+func LoadDir(fsys fs.FS, dir string) ([]Migration, error) {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	return Load(sub)
+}
+
 // Load reads the *.sql files at the top of fsys, in version order. Every
 // name starts with a version number and an underscore; versions are unique.
 func Load(fsys fs.FS) ([]Migration, error) {

@@ -38,6 +38,43 @@ type Tx interface {
 	InsertAuditLog(ctx context.Context, l AuditLog) error
 	// ApplyTotals adds the delta to the tenant's kept totals.
 	ApplyTotals(ctx context.Context, tenantID uuid.UUID, d *Delta) error
+	// DeleteTenantRows deletes the tenant's rows of one table, named as in
+	// TenantTables, and returns how many there were.
+	DeleteTenantRows(ctx context.Context, table string, tenantID uuid.UUID) (int64, error)
+	// InsertDeletionReceipt stores a deletion receipt.
+	InsertDeletionReceipt(ctx context.Context, r store.DeletionReceipt) error
+}
+
+// TenantTables lists the tables holding a tenant's rows and kept totals, in
+// the order a deletion empties them: rows that point at others first.
+func TenantTables() []string {
+	return []string{"audit_logs", "alert_interactions", "alerts", "open_totals"}
+}
+
+// DeleteTenant deletes every row and kept total of the tenant and stores
+// the receipt with the counts deleted, in one transaction begun by begin,
+// which must keep the tenant's other writes out until it ends.
+func DeleteTenant(ctx context.Context, begin Begin, r store.DeletionReceipt) (store.TenantCounts, error) {
+	err := begin(ctx, r.TenantID, func(tx Tx) error {
+		counted := map[string]*int64{"audit_logs": &r.Deleted.AuditLogs, "alert_interactions": &r.Deleted.AlertInteractions, "alerts": &r.Deleted.Alerts}
+		for _, table := range TenantTables() {
+			n, err := tx.DeleteTenantRows(ctx, table, r.TenantID)
+			if err != nil {
+				return fmt.Errorf("delete %s: %w", table, err)
+			}
+			if c, ok := counted[table]; ok {
+				*c = n
+			}
+		}
+		if err := tx.InsertDeletionReceipt(ctx, r); err != nil {
+			return fmt.Errorf("insert receipt: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return store.TenantCounts{}, err
+	}
+	return r.Deleted, nil
 }
 
 // Begin runs fn in one write transaction for the tenant, committing when fn
