@@ -53,10 +53,6 @@ func invalid(field, detail string) error { return &FieldError{Field: field, Deta
 
 // Re-exported domain types, so callers need not import the store package.
 type (
-	// Alert is one operational alert; see store.Alert.
-	Alert = store.Alert
-	// Interaction is one thing a person did about an alert; see store.Interaction.
-	Interaction = store.Interaction
 	// Priority is an alert's urgency; see store.Priority.
 	Priority = store.Priority
 	// TypeClass is an alert's kind of situation; see store.TypeClass.

@@ -69,6 +69,31 @@ func newAlert(tenantID uuid.UUID, in AlertInput, now time.Time) (store.Alert, er
 	if err := checkTenant(tenantID); err != nil {
 		return a, err
 	}
+	for _, check := range []func(*store.Alert) error{checkAlertTexts, checkAlertEnums} {
+		if err := check(&a); err != nil {
+			return a, err
+		}
+	}
+	if in.CreatedAt.IsZero() {
+		a.CreatedAt = now
+	} else if err := checkTime("created_at", a.CreatedAt, now); err != nil {
+		return a, err
+	}
+	if err := setAlertDocuments(&a, in); err != nil {
+		return a, err
+	}
+	if a.ID == uuid.Nil {
+		var err error
+		if a.ID, err = uuid.NewV7(); err != nil {
+			return a, fmt.Errorf("generate alert id: %w", err)
+		}
+	}
+	return a, nil
+}
+
+// checkAlertTexts checks the text fields and defaults the category to the
+// alert type.
+func checkAlertTexts(a *store.Alert) error {
 	for _, c := range []struct {
 		field, value string
 		max          int
@@ -80,54 +105,54 @@ func newAlert(tenantID uuid.UUID, in AlertInput, now time.Time) (store.Alert, er
 		{"service", a.Service, maxService},
 	} {
 		if err := checkText(c.field, c.value, c.max, c.field == "alert_type"); err != nil {
-			return a, err
+			return err
 		}
 	}
 	if a.Category == "" {
 		a.Category = a.AlertType
 	}
+	return nil
+}
+
+// checkAlertEnums checks the enum fields and the score, filling in the
+// defaults.
+func checkAlertEnums(a *store.Alert) error {
 	if a.PriorityLevel == "" {
 		a.PriorityLevel = store.PriorityStandard
 	} else if !a.PriorityLevel.Valid() {
-		return a, invalid("priority_level", "must be one of critical, important, standard, info")
+		return invalid("priority_level", "must be one of "+joinNames(store.Priorities()))
 	}
 	if a.PriorityScore != nil && (*a.PriorityScore < 0 || *a.PriorityScore > maxPriorityScore) {
-		return a, invalid("priority_score", "must be between 0 and 100")
+		return invalid("priority_score", fmt.Sprintf("must be between 0 and %d", maxPriorityScore))
 	}
 	if a.TypeClass == "" {
 		a.TypeClass = store.TypeClassActionNeeded
 	} else if !a.TypeClass.Valid() {
-		return a, invalid("type_class", "must be one of action_needed, prevented_issue, trend_warning, escalation, information")
+		return invalid("type_class", "must be one of "+joinNames(store.TypeClasses()))
 	}
 	if a.Status == "" {
 		a.Status = store.StatusActive
 	} else if !a.Status.Valid() {
-		return a, invalid("status", "must be one of active, acknowledged, snoozed, resolved, dismissed")
+		return invalid("status", "must be one of "+joinNames(store.Statuses()))
 	}
-	if in.CreatedAt.IsZero() {
-		a.CreatedAt = now
-	} else if err := checkTime("created_at", a.CreatedAt, now); err != nil {
-		return a, err
-	}
+	return nil
+}
+
+// setAlertDocuments checks the two JSON objects and extracts their euro
+// figures in cents.
+func setAlertDocuments(a *store.Alert, in AlertInput) error {
 	var err error
 	if a.BusinessImpact, err = normalizeJSON("business_impact", in.BusinessImpact, maxAlertJSON); err != nil {
-		return a, err
+		return err
 	}
 	if a.OrchestratorContext, err = normalizeJSON("orchestrator_context", in.OrchestratorContext, maxAlertJSON); err != nil {
-		return a, err
+		return err
 	}
 	if a.FinancialImpactCents, err = euroCents("business_impact", "financial_impact_eur", a.BusinessImpact); err != nil {
-		return a, err
+		return err
 	}
-	if a.EstimatedSavingsCents, err = euroCents("orchestrator_context", "estimated_savings_eur", a.OrchestratorContext); err != nil {
-		return a, err
-	}
-	if a.ID == uuid.Nil {
-		if a.ID, err = uuid.NewV7(); err != nil {
-			return a, fmt.Errorf("generate alert id: %w", err)
-		}
-	}
-	return a, nil
+	a.EstimatedSavingsCents, err = euroCents("orchestrator_context", "estimated_savings_eur", a.OrchestratorContext)
+	return err
 }
 
 // RecordAlert ingests one alert for the tenant and returns it as stored.
@@ -144,13 +169,13 @@ func (s *Service) RecordAlert(ctx context.Context, tenantID uuid.UUID, in AlertI
 		return Alert{}, false, fmt.Errorf("record alert: %w", err)
 	}
 	if flags[0] {
-		return a, true, nil
+		return alertOf(a), true, nil
 	}
 	existing, err := s.store.Alert(ctx, tenantID, a.ID)
 	if err != nil {
 		return Alert{}, false, fmt.Errorf("record alert: %w", err)
 	}
-	return existing, false, nil
+	return alertOf(existing), false, nil
 }
 
 // Rejection is an item of a batch that was not stored, and why.
@@ -229,5 +254,5 @@ func (s *Service) Alert(ctx context.Context, tenantID, alertID uuid.UUID) (Alert
 	if err != nil {
 		return Alert{}, fmt.Errorf("alert: %w", err)
 	}
-	return a, nil
+	return alertOf(a), nil
 }

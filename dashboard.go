@@ -101,62 +101,6 @@ type ResponseTimeReport struct {
 	} `json:"by_priority"`
 }
 
-func responseTimeStats(d store.Distribution) ResponseTimeStats {
-	if d.Count == 0 {
-		return ResponseTimeStats{}
-	}
-	return ResponseTimeStats{
-		Count:       d.Count,
-		MeanSeconds: divRound(d.SumSeconds, d.Count),
-		P50Seconds:  d.P50,
-		P75Seconds:  d.P75,
-		P90Seconds:  d.P90,
-		P95Seconds:  d.P95,
-		P99Seconds:  d.P99,
-	}
-}
-
-func responseTimeReport(rt store.ResponseTimes) ResponseTimeReport {
-	var r ResponseTimeReport
-	r.TimeToAcknowledge = responseTimeStats(rt.Acknowledge)
-	r.TimeToResolve = responseTimeStats(rt.Resolve)
-	for _, p := range []struct {
-		priority Priority
-		pair     *ResponseTimePair
-	}{
-		{PriorityCritical, &r.ByPriority.Critical},
-		{PriorityImportant, &r.ByPriority.Important},
-		{PriorityStandard, &r.ByPriority.Standard},
-		{PriorityInfo, &r.ByPriority.Info},
-	} {
-		p.pair.TimeToAcknowledge = responseTimeStats(rt.AcknowledgeByPriority[p.priority])
-		p.pair.TimeToResolve = responseTimeStats(rt.ResolveByPriority[p.priority])
-	}
-	return r
-}
-
-// change is round(100 × (cur − prev) / prev, 1 decimal), nil when prev is 0.
-func change(cur, prev int64) *float64 {
-	if prev == 0 {
-		return nil
-	}
-	v := float64(divRound(1000*(cur-prev), prev)) / 10
-	return &v
-}
-
-func periodStats(sp span, t windowTotals) PeriodStats {
-	return PeriodStats{
-		Start:                      sp.start(),
-		End:                        sp.last(),
-		TotalAlerts:                t.total,
-		ResolvedAlerts:             t.resolved,
-		ResolutionRate:             t.resolutionRate(),
-		AverageResponseTimeMinutes: t.averageResponseMinutes(),
-	}
-}
-
-func euros(cents int64) float64 { return float64(cents) / 100 }
-
 // Dashboard returns the dashboard of the tenant's window (30 days by
 // default). An out-of-range Days returns a *FieldError for "days".
 func (s *Service) Dashboard(ctx context.Context, tenantID uuid.UUID, w Window) (Dashboard, error) {

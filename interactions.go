@@ -58,7 +58,7 @@ func newInteraction(tenantID, userID uuid.UUID, in InteractionInput, now time.Ti
 	case in.Type == "":
 		return it, invalid("interaction_type", "is required")
 	case !in.Type.Valid():
-		return it, invalid("interaction_type", "must be one of acknowledged, resolved, snoozed, dismissed")
+		return it, invalid("interaction_type", "must be one of "+joinNames(store.InteractionTypes()))
 	}
 	if in.InteractedAt.IsZero() {
 		it.InteractedAt = now
@@ -109,7 +109,7 @@ func (s *Service) RecordInteraction(ctx context.Context, tenantID, alertID, user
 	if err := checkRepeat(it, r); err != nil {
 		return RecordedInteraction{}, err
 	}
-	return RecordedInteraction{Interaction: r.Interaction, Duplicate: r.Duplicate}, nil
+	return RecordedInteraction{Interaction: interactionOf(r.Interaction), Duplicate: r.Duplicate}, nil
 }
 
 // checkRepeat refuses an idempotency key reused for another alert or another
@@ -166,10 +166,10 @@ func (s *Service) RecordInteractions(ctx context.Context, tenantID, userID uuid.
 			notFound = append(notFound, Rejection{Index: positions[j], Err: r.Err})
 		case r.Duplicate:
 			res.Duplicates++
-			res.Interactions = append(res.Interactions, RecordedInteraction{Interaction: r.Interaction, Duplicate: true})
+			res.Interactions = append(res.Interactions, RecordedInteraction{Interaction: interactionOf(r.Interaction), Duplicate: true})
 		default:
 			res.Created++
-			res.Interactions = append(res.Interactions, RecordedInteraction{Interaction: r.Interaction})
+			res.Interactions = append(res.Interactions, RecordedInteraction{Interaction: interactionOf(r.Interaction)})
 		}
 	}
 	res.Rejected = mergeRejections(res.Rejected, notFound)

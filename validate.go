@@ -41,6 +41,15 @@ func checkTenant(tenantID uuid.UUID) error {
 	return nil
 }
 
+// joinNames lists enum values for an error message: "a, b, c".
+func joinNames[T ~string](values []T) string {
+	names := make([]string, len(values))
+	for i, v := range values {
+		names[i] = string(v)
+	}
+	return strings.Join(names, ", ")
+}
+
 // checkText validates a string field: valid UTF-8, no NUL, at most max
 // characters, and at least one when required.
 func checkText(field, v string, max int, required bool) error {

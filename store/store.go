@@ -42,13 +42,7 @@ func Priorities() []Priority {
 }
 
 // Valid reports whether p is one of the defined priority levels.
-func (p Priority) Valid() bool {
-	switch p {
-	case PriorityCritical, PriorityImportant, PriorityStandard, PriorityInfo:
-		return true
-	}
-	return false
-}
+func (p Priority) Valid() bool { return slices.Contains(Priorities(), p) }
 
 // TypeClass says what kind of situation an alert describes.
 type TypeClass string
@@ -68,13 +62,7 @@ func TypeClasses() []TypeClass {
 }
 
 // Valid reports whether c is one of the defined type classes.
-func (c TypeClass) Valid() bool {
-	switch c {
-	case TypeClassActionNeeded, TypeClassPreventedIssue, TypeClassTrendWarning, TypeClassEscalation, TypeClassInformation:
-		return true
-	}
-	return false
-}
+func (c TypeClass) Valid() bool { return slices.Contains(TypeClasses(), c) }
 
 // Status is where an alert stands in its life cycle.
 type Status string
@@ -95,13 +83,7 @@ func Statuses() []Status {
 }
 
 // Valid reports whether s is one of the defined statuses.
-func (s Status) Valid() bool {
-	switch s {
-	case StatusActive, StatusAcknowledged, StatusSnoozed, StatusResolved, StatusDismissed:
-		return true
-	}
-	return false
-}
+func (s Status) Valid() bool { return slices.Contains(Statuses(), s) }
 
 // OpenStatuses returns the open statuses: active, acknowledged, snoozed.
 // Every other status is closed.
@@ -121,14 +103,13 @@ const (
 	InteractionDismissed    InteractionType = "dismissed"
 )
 
-// Valid reports whether t is one of the defined interaction types.
-func (t InteractionType) Valid() bool {
-	switch t {
-	case InteractionAcknowledged, InteractionResolved, InteractionSnoozed, InteractionDismissed:
-		return true
-	}
-	return false
+// InteractionTypes returns every interaction type.
+func InteractionTypes() []InteractionType {
+	return []InteractionType{InteractionAcknowledged, InteractionResolved, InteractionSnoozed, InteractionDismissed}
 }
+
+// Valid reports whether t is one of the defined interaction types.
+func (t InteractionType) Valid() bool { return slices.Contains(InteractionTypes(), t) }
 
 // NextStatus returns the status an alert in status from moves to when an
 // interaction of type t is recorded:
@@ -187,49 +168,49 @@ func ResponseTimeSeconds(createdAt, interactedAt time.Time) int64 {
 	return int64(d / time.Second)
 }
 
-// Alert is one operational alert of a tenant. Times are UTC with millisecond
-// precision.
+// Alert is one operational alert of a tenant, as stored. Times are UTC with
+// millisecond precision.
 type Alert struct {
-	ID             uuid.UUID  `json:"id"`
-	TenantID       uuid.UUID  `json:"tenant_id"`
-	AlertType      string     `json:"alert_type"`
-	Category       string     `json:"category"`
-	Title          string     `json:"title"`
-	Message        string     `json:"message"`
-	Service        string     `json:"service"`
-	PriorityLevel  Priority   `json:"priority_level"`
-	PriorityScore  *int       `json:"priority_score"`
-	TypeClass      TypeClass  `json:"type_class"`
-	Status         Status     `json:"status"`
-	CreatedAt      time.Time  `json:"created_at"`
-	AcknowledgedAt *time.Time `json:"acknowledged_at"`
-	ResolvedAt     *time.Time `json:"resolved_at"`
+	ID             uuid.UUID
+	TenantID       uuid.UUID
+	AlertType      string
+	Category       string
+	Title          string
+	Message        string
+	Service        string
+	PriorityLevel  Priority
+	PriorityScore  *int
+	TypeClass      TypeClass
+	Status         Status
+	CreatedAt      time.Time
+	AcknowledgedAt *time.Time
+	ResolvedAt     *time.Time
 	// BusinessImpact and OrchestratorContext are the JSON objects given at
 	// ingest, kept as they were sent; nil when none was given.
-	BusinessImpact      json.RawMessage `json:"business_impact"`
-	OrchestratorContext json.RawMessage `json:"orchestrator_context"`
+	BusinessImpact      json.RawMessage
+	OrchestratorContext json.RawMessage
 	// FinancialImpactCents is business_impact.financial_impact_eur in euro
 	// cents (0 when absent), extracted at ingest so aggregates never parse JSON.
-	FinancialImpactCents int64 `json:"-"`
+	FinancialImpactCents int64
 	// EstimatedSavingsCents is orchestrator_context.estimated_savings_eur in
 	// euro cents (0 when absent).
-	EstimatedSavingsCents int64 `json:"-"`
+	EstimatedSavingsCents int64
 }
 
 // Interaction is one thing a person did about an alert.
 type Interaction struct {
-	ID                  uuid.UUID       `json:"id"`
-	TenantID            uuid.UUID       `json:"tenant_id"`
-	AlertID             uuid.UUID       `json:"alert_id"`
-	UserID              uuid.UUID       `json:"user_id"`
-	Type                InteractionType `json:"interaction_type"`
-	InteractedAt        time.Time       `json:"interacted_at"`
-	ResponseTimeSeconds int64           `json:"response_time_seconds"`
-	Metadata            json.RawMessage `json:"metadata"`
-	IdempotencyKey      string          `json:"idempotency_key,omitempty"`
+	ID                  uuid.UUID
+	TenantID            uuid.UUID
+	AlertID             uuid.UUID
+	UserID              uuid.UUID
+	Type                InteractionType
+	InteractedAt        time.Time
+	ResponseTimeSeconds int64
+	Metadata            json.RawMessage
+	IdempotencyKey      string
 	// RecordedAt is when the interaction reached the service; status changes
 	// it causes are audited at this time.
-	RecordedAt time.Time `json:"recorded_at"`
+	RecordedAt time.Time
 }
 
 // InteractionResult is the outcome of one interaction handed to
