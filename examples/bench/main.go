@@ -31,7 +31,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/alertanalytics/alertanalytics"
-	"github.com/alertanalytics/alertanalytics/internal/demo"
+	"github.com/alertanalytics/alertanalytics/internal/benchdata"
 	"github.com/alertanalytics/alertanalytics/postgres"
 	"github.com/alertanalytics/alertanalytics/sqlite"
 	"github.com/alertanalytics/alertanalytics/store"
@@ -176,7 +176,7 @@ func ingest(ctx context.Context, svc *alertanalytics.Service, r *rand.Rand, tena
 	user := uuid.New()
 	recorded := 0
 	for i := 0; i < n; i += 10000 {
-		chunk := demo.Stream(r, min(10000, n-i), start.Add(time.Duration(i)*step), step)
+		chunk := benchdata.Stream(r, min(10000, n-i), start.Add(time.Duration(i)*step), step)
 		for j := 0; j < len(chunk); j += 1000 {
 			began := time.Now()
 			res, err := svc.RecordAlerts(ctx, tenant, chunk[j:min(j+1000, len(chunk))])
@@ -190,7 +190,7 @@ func ingest(ctx context.Context, svc *alertanalytics.Service, r *rand.Rand, tena
 				st.batches = append(st.batches, time.Since(began))
 			}
 		}
-		responses := demo.Responses(r, chunk, maxInteractions-recorded)
+		responses := benchdata.Responses(r, chunk, maxInteractions-recorded)
 		for j := 0; j < len(responses); j += 1000 {
 			if _, err := svc.RecordInteractions(ctx, tenant, user, responses[j:min(j+1000, len(responses))]); err != nil {
 				return err
@@ -289,7 +289,7 @@ func run(ctx context.Context, c config, out io.Writer) error {
 
 	// Single interactions go to a tenant of their own, so the measured
 	// tenant stays as it was when measured alone.
-	clicks, ids := uuid.New(), demo.Stream(r, c.interactionCalls, now.Add(-time.Hour), time.Millisecond)
+	clicks, ids := uuid.New(), benchdata.Stream(r, c.interactionCalls, now.Add(-time.Hour), time.Millisecond)
 	if _, err := svc.RecordAlerts(ctx, clicks, ids); err != nil {
 		return err
 	}

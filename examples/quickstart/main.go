@@ -5,7 +5,7 @@
 //	go run ./examples/quickstart
 //
 // With -postgres it runs the same demo on PostgreSQL instead, in a schema of
-// its own (alertanalytics_quickstart) that it drops when done:
+// its own (alertanalytics_quickstart, or -schema) that it drops when done:
 //
 //	go run ./examples/quickstart -postgres "postgres://user:pass@localhost:5432/db"
 package main
@@ -33,10 +33,11 @@ import (
 func main() {
 	tz := flag.String("tz", "Europe/Madrid", "the bakery's IANA time zone")
 	pgURL := flag.String("postgres", "", "run on this PostgreSQL database (URL or DSN) instead of SQLite")
+	pgSchema := flag.String("schema", "alertanalytics_quickstart", "with -postgres: the schema to work in, dropped when done")
 	flag.Parse()
 	var err error
 	if *pgURL != "" {
-		err = runPostgres(context.Background(), os.Stdout, *tz, *pgURL)
+		err = runPostgres(context.Background(), os.Stdout, *tz, *pgURL, *pgSchema)
 	} else {
 		err = run(context.Background(), os.Stdout, *tz)
 	}
@@ -70,10 +71,9 @@ func run(ctx context.Context, out io.Writer, tz string) error {
 }
 
 // quickstartSchema is the PostgreSQL schema the demo creates and drops.
-const quickstartSchema = "alertanalytics_quickstart"
-
-// runPostgres runs the demo on PostgreSQL, in a schema it drops when done.
-func runPostgres(ctx context.Context, out io.Writer, tz, url string) error {
+// runPostgres runs the demo on PostgreSQL, in schema, which it drops when
+// done.
+func runPostgres(ctx context.Context, out io.Writer, tz, url, schema string) error {
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
 		return fmt.Errorf("-tz: %w", err)
@@ -83,12 +83,12 @@ func runPostgres(ctx context.Context, out io.Writer, tz, url string) error {
 		return err
 	}
 	defer pool.Close()
-	st, err := postgres.New(pool, postgres.Config{Schema: quickstartSchema})
+	st, err := postgres.New(pool, postgres.Config{Schema: schema})
 	if err != nil {
 		return err
 	}
 	drop := func() error {
-		_, err := pool.Exec(ctx, `DROP SCHEMA IF EXISTS `+quickstartSchema+` CASCADE`)
+		_, err := pool.Exec(ctx, `DROP SCHEMA IF EXISTS "`+st.Schema()+`" CASCADE`)
 		return err
 	}
 	if err := drop(); err != nil { // a previous run that was interrupted
@@ -98,7 +98,7 @@ func runPostgres(ctx context.Context, out io.Writer, tz, url string) error {
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
-	return demoReport(ctx, out, st, "PostgreSQL schema "+quickstartSchema, loc)
+	return demoReport(ctx, out, st, "PostgreSQL schema "+st.Schema(), loc)
 }
 
 // demoReport seeds the demo bakery into st and prints the report.

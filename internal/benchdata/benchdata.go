@@ -1,4 +1,7 @@
-package demo
+// Package benchdata generates the alert streams the benchmarks load: one
+// tenant's alerts in created_at order with UUIDv7 ids, as a live stream
+// delivers them.
+package benchdata
 
 import (
 	"encoding/json"
