@@ -24,7 +24,7 @@ func TestQuickstartRuns(t *testing.T) {
 
 func TestQuickstartRunsOnPostgres(t *testing.T) {
 	t.Parallel()
-	pool := pgtest.Pool(t) // skips, or fails in CI, without a database
+	pool := pgtest.Pool(t)           // skips, or fails in CI, without a database
 	schema := pgtest.Schema(t, pool) // a fresh name: parallel runs on one database do not collide
 	var out bytes.Buffer
 	require.NoError(t, runPostgres(context.Background(), &out, "Europe/Madrid", os.Getenv(pgtest.EnvURL), schema))
