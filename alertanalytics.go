@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/alertanalytics/alertanalytics/internal/rollup"
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
@@ -108,6 +109,9 @@ type Service struct {
 	store  store.Store
 	clock  func() time.Time
 	logger *slog.Logger
+	// buffers holds *rollup.Buffers, the scratch space of response-time
+	// reads, so a Dashboard allocates the same whatever the tenant's size.
+	buffers *sync.Pool
 }
 
 // New returns a Service over st. It panics when st is nil: that is a
@@ -122,7 +126,8 @@ func New(st store.Store, cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Service{store: st, clock: cfg.Clock, logger: cfg.Logger}
+	return &Service{store: st, clock: cfg.Clock, logger: cfg.Logger,
+		buffers: &sync.Pool{New: func() any { return new(rollup.Buffers) }}}
 }
 
 // now returns the clock's time in UTC, truncated to the millisecond the

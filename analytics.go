@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/alertanalytics/alertanalytics/internal/rollup"
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
@@ -71,7 +72,7 @@ func (s *Service) Analytics(ctx context.Context, tenantID uuid.UUID, w Window) (
 	err = concurrently(
 		func() (err error) { t, err = s.windowTotals(ctx, tenantID, sp); return err },
 		func() (err error) {
-			cats, err = s.store.TopCategories(ctx, tenantID, sp.start(), sp.end(), topCategoriesCount)
+			cats, err = rollup.TopCategories(ctx, s.store, tenantID, sp.start(), sp.end(), topCategoriesCount)
 			return err
 		},
 	)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/alertanalytics/alertanalytics/internal/rollup"
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
@@ -117,7 +118,12 @@ func (s *Service) Dashboard(ctx context.Context, tenantID uuid.UUID, w Window) (
 	err = concurrently(
 		func() (err error) { cur, err = s.windowTotals(ctx, tenantID, sp); return err },
 		func() (err error) { before, err = s.windowTotals(ctx, tenantID, prev); return err },
-		func() (err error) { rt, err = s.store.ResponseTimes(ctx, tenantID, sp.start(), sp.end()); return err },
+		func() (err error) {
+			bufs := s.buffers.Get().(*rollup.Buffers)
+			defer s.buffers.Put(bufs)
+			rt, err = rollup.ResponseTimes(ctx, s.store, tenantID, sp.start(), sp.end(), bufs)
+			return err
+		},
 		func() (err error) { open, err = s.store.OpenTotals(ctx, tenantID); return err },
 	)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/alertanalytics/alertanalytics/internal/rollup"
 	"github.com/google/uuid"
 )
 
@@ -64,7 +65,7 @@ type windowTotals struct {
 }
 
 func (s *Service) windowTotals(ctx context.Context, tenantID uuid.UUID, sp span) (windowTotals, error) {
-	days, err := s.store.DayTotals(ctx, tenantID, sp.bounds)
+	days, err := rollup.DayTotals(ctx, s.store, tenantID, sp.bounds)
 	if err != nil {
 		return windowTotals{}, err
 	}

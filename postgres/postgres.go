@@ -25,6 +25,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/alertanalytics/alertanalytics/internal/migrate"
+	"github.com/alertanalytics/alertanalytics/internal/writeflow"
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
@@ -150,6 +151,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 			if _, err := tx.Exec(ctx, s.sql(m.SQL)); err != nil {
 				return err
 			}
+			if step := writeflow.MigrationStep(m.Version); step != nil {
+				if err := step(ctx, writeTx{s, tx}); err != nil {
+					return err
+				}
+			}
 			_, err := tx.Exec(ctx, s.sql(`INSERT INTO {schema}.schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`),
 				m.Version, m.Name, time.Now().UnixMilli())
 			return err
@@ -167,7 +173,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 // the first creates the schema), for applying with a migration tool of your
 // own (goose, atlas, golang-migrate) instead of Migrate. Use one way or the
 // other on a schema, never both: Migrate keeps its versions in a
-// schema_migrations table of its own.
+// schema_migrations table of its own. Migrate completes 003_rollups.sql by
+// filling the new table from the alerts already stored; a tool of your own
+// applies only its SQL, so call RebuildRollups once after it on a schema
+// that already had alerts.
 func Migrations(schema string) (fs.FS, error) {
 	st, err := newStore(nil, Config{Schema: schema})
 	if err != nil {

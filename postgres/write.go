@@ -269,18 +269,3 @@ func (w writeTx) InsertDeletionReceipt(ctx context.Context, r store.DeletionRece
 		r.Deleted.Alerts, r.Deleted.AlertInteractions, r.Deleted.AuditLogs, ms(r.DeletedAt))
 	return err
 }
-
-// ApplyTotals applies the open totals in type-class order, so concurrent
-// writers lock the rows in the same order.
-func (w writeTx) ApplyTotals(ctx context.Context, tenantID uuid.UUID, d *writeflow.Delta) error {
-	for _, t := range d.OpenTotals() {
-		if _, err := w.tx.Exec(ctx, w.s.sql(`INSERT INTO {schema}.open_totals (tenant_id, type_class, alerts, financial_impact_cents)
-			VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, type_class) DO UPDATE SET
-			alerts = open_totals.alerts + excluded.alerts,
-			financial_impact_cents = open_totals.financial_impact_cents + excluded.financial_impact_cents`),
-			tenantID, string(t.TypeClass), t.Alerts, t.FinancialImpactCents); err != nil {
-			return fmt.Errorf("open totals: %w", err)
-		}
-	}
-	return nil
-}

@@ -68,4 +68,5 @@ func ExampleMigrations() {
 	// Output:
 	// 001_initial.sql
 	// 002_open_totals.sql
+	// 003_rollups.sql
 }

@@ -27,6 +27,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/alertanalytics/alertanalytics/internal/migrate"
+	"github.com/alertanalytics/alertanalytics/internal/writeflow"
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
@@ -135,6 +136,17 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// RebuildRollups recomputes every tenant's rollups from its alerts in one
+// transaction, replacing the kept ones. Migrate does it when it adds the
+// rollups; call it after applying Migrations with a tool of your own to a
+// database that already had alerts.
+func (s *Store) RebuildRollups(ctx context.Context) error {
+	if err := s.inTx(ctx, func(tx *sql.Tx) error { return writeflow.RebuildRollups(ctx, writeTx{tx}) }); err != nil {
+		return fmt.Errorf("sqlite: rebuild rollups: %w", err)
+	}
+	return nil
+}
+
 // Close closes the database connections.
 func (s *Store) Close() error {
 	err := s.writer.Close()
@@ -161,7 +173,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
 	for _, m := range ms {
-		if err := s.applyMigration(ctx, m.Version, m.Name, m.SQL); err != nil {
+		if err := s.applyMigration(ctx, m); err != nil {
 			return fmt.Errorf("sqlite: migrate %s: %w", m.Name, err)
 		}
 	}
@@ -172,7 +184,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 // (NNN_name.sql, applied in name order, each in a transaction of its own),
 // for applying with a migration tool of your own (goose, atlas,
 // golang-migrate) instead of Migrate. Tables carry the alertanalytics_
-// prefix.
+// prefix. Migrate completes 003_rollups.sql by filling the new table from
+// the alerts already stored; a tool of your own applies only its SQL, so
+// call RebuildRollups once after it on a database that already had alerts.
 func Migrations() (fs.FS, error) {
 	ms, err := migrate.LoadDir(migrationFiles, "migrations")
 	if err != nil {
@@ -181,20 +195,25 @@ func Migrations() (fs.FS, error) {
 	return migrate.Render(ms, "", func(s string) string { return s }), nil
 }
 
-func (s *Store) applyMigration(ctx context.Context, version int, name, body string) error {
+func (s *Store) applyMigration(ctx context.Context, m migrate.Migration) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM alertanalytics_schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM alertanalytics_schema_migrations WHERE version = ?`, m.Version).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, body); err != nil {
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 			return err
 		}
+		if step := writeflow.MigrationStep(m.Version); step != nil {
+			if err := step(ctx, writeTx{tx}); err != nil {
+				return err
+			}
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO alertanalytics_schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-			version, name, time.Now().UnixMilli())
+			m.Version, m.Name, time.Now().UnixMilli())
 		return err
 	})
 }

@@ -104,18 +104,6 @@ func (w writeTx) InsertDeletionReceipt(ctx context.Context, r store.DeletionRece
 	return err
 }
 
-func (w writeTx) ApplyTotals(ctx context.Context, tenantID uuid.UUID, d *writeflow.Delta) error {
-	for _, t := range d.OpenTotals() {
-		if _, err := w.tx.ExecContext(ctx, `INSERT INTO alertanalytics_open_totals (tenant_id, type_class, alerts, financial_impact_cents)
-			VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, type_class) DO UPDATE SET
-			alerts = alerts + excluded.alerts, financial_impact_cents = financial_impact_cents + excluded.financial_impact_cents`,
-			tenantID[:], string(t.TypeClass), t.Alerts, t.FinancialImpactCents); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // InsertAlerts implements store.Store.
 func (s *Store) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []store.Alert) ([]bool, error) {
 	created, err := writeflow.InsertAlerts(ctx, s.write, tenantID, alerts)

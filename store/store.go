@@ -280,16 +280,10 @@ func NearestRank(p, n int64) int64 { return (p*n + 99) / 100 }
 // order of its fields P50…P99.
 func Percentiles() []int64 { return []int64{50, 75, 90, 95, 99} }
 
-// SetPercentiles stores v in every percentile of d whose nearest rank in a
-// list of d.Count values is rank. Backends that rank values in SQL call it
-// for each ranked row they read.
-func SetPercentiles(d *Distribution, rank, v int64) {
-	pcts := Percentiles()
-	for i, dst := range []*int64{&d.P50, &d.P75, &d.P90, &d.P95, &d.P99} {
-		if NearestRank(pcts[i], d.Count) == rank {
-			*dst = v
-		}
-	}
+// SetPercentile sets the i-th percentile of Percentiles (P50 for 0, …, P99
+// for 4) to v.
+func (d *Distribution) SetPercentile(i int, v int64) {
+	*[]*int64{&d.P50, &d.P75, &d.P90, &d.P95, &d.P99}[i] = v
 }
 
 // ResponseTimes holds the time-to-acknowledge and time-to-resolve
@@ -299,6 +293,26 @@ type ResponseTimes struct {
 	Acknowledge, Resolve                     Distribution
 	AcknowledgeByPriority, ResolveByPriority map[Priority]Distribution
 }
+
+// Rollup is what a backend keeps for one tenant's 15-minute bucket of
+// created_at: the totals the analytics sum, encoded by the root package's
+// write flows. Backends store the parts as opaque bytes, in the transaction
+// of every write that changes them, and return them as they were given.
+type Rollup struct {
+	Bucket                         int64
+	Counts, Categories             []byte
+	AcknowledgeTimes, ResolveTimes []byte
+}
+
+// RollupParts selects the parts of a Rollup a read fills; Counts is always
+// filled.
+type RollupParts uint8
+
+// The optional parts of a Rollup.
+const (
+	RollupCategories RollupParts = 1 << iota
+	RollupTimes
+)
 
 // OpenTotal is the total of a tenant's open alerts of one type class,
 // whenever they were created: how many, and the financial impact they carry.
@@ -357,23 +371,19 @@ type Store interface {
 	// rolls back every item.
 	RecordInteractions(ctx context.Context, tenantID uuid.UUID, ins []Interaction) ([]InteractionResult, error)
 
-	// DayTotals aggregates the alerts created in each of the consecutive
-	// days that bounds delimits: day i holds created_at in [bounds[i],
-	// bounds[i+1]). bounds is ascending with at least two instants; the
-	// result has one entry per day, zero-filled. The days are whatever the
-	// caller says (local calendar days of any length), so backends never
-	// deal with time zones.
-	DayTotals(ctx context.Context, tenantID uuid.UUID, bounds []time.Time) ([]DayTotals, error)
+	// Rollups calls fn, in bucket order, for each kept rollup of the
+	// tenant's buckets in [from, to) (bucket numbers: created_at in Unix
+	// milliseconds divided by 900,000). Only the parts asked for are filled;
+	// the byte slices are valid during the call only. Buckets without alerts
+	// have no rollup.
+	Rollups(ctx context.Context, tenantID uuid.UUID, from, to int64, parts RollupParts, fn func(*Rollup) error) error
 
-	// TopCategories returns the limit categories with most alerts created in
-	// [from, to), by count descending then category ascending (byte order).
-	TopCategories(ctx context.Context, tenantID uuid.UUID, from, to time.Time, limit int) ([]CategoryCount, error)
-
-	// ResponseTimes returns the time-to-acknowledge and time-to-resolve
-	// distributions of the alerts created in [from, to): for each alert with
-	// an acknowledged_at (resolved_at), that time − created_at in whole
-	// seconds, clamped at 0.
-	ResponseTimes(ctx context.Context, tenantID uuid.UUID, from, to time.Time) (ResponseTimes, error)
+	// AlertFacts calls fn for each of the tenant's alerts created in
+	// [from, to), in created_at order, with the fields kept totals are made
+	// of: ID, TenantID, Category, PriorityLevel, TypeClass, Status,
+	// CreatedAt, AcknowledgedAt, ResolvedAt and the two cent figures. The
+	// alert is valid during the call only.
+	AlertFacts(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*Alert) error) error
 
 	// OpenTotals returns the totals of the tenant's open alerts per type
 	// class, whenever created; type classes with none are left out.

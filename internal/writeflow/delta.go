@@ -1,16 +1,23 @@
 package writeflow
 
-import "github.com/alertanalytics/alertanalytics/store"
+import (
+	"github.com/alertanalytics/alertanalytics/internal/rollup"
+	"github.com/alertanalytics/alertanalytics/store"
+)
 
 // Delta accumulates how one transaction changes a tenant's kept totals.
 // Every write is a move of one alert from a before state to an after state
 // (nil: absent), and every kept total is a sum over alerts of what each
 // contributes, so a move adds what the after state contributes and takes
 // away what the before state did. Ingest, interactions and purges are all
-// moves; the totals cannot drift from the rows whatever the order.
+// moves; the totals cannot drift from the rows whatever the order: a late
+// offline sync that moves acknowledged_at earlier takes the old time out of
+// its bucket and puts the new one in.
 type Delta struct {
 	// Open holds the change of the open-alert totals per type class.
 	Open map[store.TypeClass]store.OpenTotal
+	// Rollups holds the change of the per-bucket rollups.
+	Rollups rollup.Delta
 }
 
 // NewDelta returns an empty delta.
@@ -27,6 +34,8 @@ func (d *Delta) Move(before, after *store.Alert) {
 }
 
 func (d *Delta) add(a *store.Alert, sign int64) {
+	c := rollup.Of(a)
+	d.Rollups.Add(&c, sign)
 	if a.Status.Open() {
 		t := d.Open[a.TypeClass]
 		t.TypeClass = a.TypeClass

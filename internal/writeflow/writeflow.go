@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/alertanalytics/alertanalytics/internal/rollup"
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
@@ -36,8 +37,17 @@ type Tx interface {
 	UpdateAlertState(ctx context.Context, a *store.Alert) error
 	// InsertAuditLog writes one audit-log row.
 	InsertAuditLog(ctx context.Context, l AuditLog) error
-	// ApplyTotals adds the delta to the tenant's kept totals.
-	ApplyTotals(ctx context.Context, tenantID uuid.UUID, d *Delta) error
+	// AddOpenTotals adds the changes to the tenant's open totals, in the
+	// order given.
+	AddOpenTotals(ctx context.Context, tenantID uuid.UUID, changes []store.OpenTotal) error
+	// LockRollups returns the tenant's rollups of the buckets (ascending),
+	// with every part, locked until the transaction ends where the backend
+	// locks rows; a bucket without a rollup is left out (and, where rows are
+	// locked, reserved, so that a concurrent writer waits for this one).
+	LockRollups(ctx context.Context, tenantID uuid.UUID, buckets []int64) ([]store.Rollup, error)
+	// WriteRollups stores the rollups, replacing those of their buckets, and
+	// deletes the rollups of the buckets in drop.
+	WriteRollups(ctx context.Context, tenantID uuid.UUID, put []store.Rollup, drop []int64) error
 	// DeleteTenantRows deletes the tenant's rows of one table, named as in
 	// TenantTables, and returns how many there were.
 	DeleteTenantRows(ctx context.Context, table string, tenantID uuid.UUID) (int64, error)
@@ -48,7 +58,7 @@ type Tx interface {
 // TenantTables lists the tables holding a tenant's rows and kept totals, in
 // the order a deletion empties them: rows that point at others first.
 func TenantTables() []string {
-	return []string{"audit_logs", "alert_interactions", "alerts", "open_totals"}
+	return []string{"audit_logs", "alert_interactions", "alerts", "open_totals", "rollups"}
 }
 
 // DeleteTenant deletes every row and kept total of the tenant and stores
@@ -117,7 +127,7 @@ func insertAlerts(ctx context.Context, tx Tx, tenantID uuid.UUID, alerts []store
 			d.Move(nil, &alerts[i])
 		}
 	}
-	if err := tx.ApplyTotals(ctx, tenantID, d); err != nil {
+	if err := applyTotals(ctx, tx, tenantID, d); err != nil {
 		return nil, fmt.Errorf("kept totals: %w", err)
 	}
 	return created, nil
@@ -147,7 +157,7 @@ func recordInteractions(ctx context.Context, tx Tx, tenantID uuid.UUID, ins []st
 		}
 		results[i] = r
 	}
-	if err := tx.ApplyTotals(ctx, tenantID, d); err != nil {
+	if err := applyTotals(ctx, tx, tenantID, d); err != nil {
 		return nil, fmt.Errorf("kept totals: %w", err)
 	}
 	return results, nil
@@ -211,4 +221,98 @@ func recordInteraction(ctx context.Context, tx Tx, tenantID uuid.UUID, in store.
 		}
 	}
 	return store.InteractionResult{Interaction: in}, nil
+}
+
+// applyTotals adds a transaction's delta to the kept totals: the open
+// totals first, then the rollups in bucket order, so concurrent writers
+// take their row locks in one order and never deadlock.
+func applyTotals(ctx context.Context, tx Tx, tenantID uuid.UUID, d *Delta) error {
+	if open := d.OpenTotals(); len(open) > 0 {
+		if err := tx.AddOpenTotals(ctx, tenantID, open); err != nil {
+			return fmt.Errorf("open totals: %w", err)
+		}
+	}
+	buckets := d.Rollups.Buckets()
+	if len(buckets) == 0 {
+		return nil
+	}
+	current, err := tx.LockRollups(ctx, tenantID, buckets)
+	if err != nil {
+		return fmt.Errorf("lock rollups: %w", err)
+	}
+	byBucket := make(map[int64]store.Rollup, len(current))
+	for _, r := range current {
+		byBucket[r.Bucket] = r
+	}
+	put := make([]store.Rollup, 0, len(buckets))
+	var drop []int64
+	for _, b := range buckets {
+		r, ok := byBucket[b]
+		if !ok {
+			r = store.Rollup{Bucket: b}
+		}
+		keep, err := d.Rollups.Apply(&r)
+		if err != nil {
+			return fmt.Errorf("rollup of bucket %d: %w", b, err)
+		}
+		if keep {
+			put = append(put, r)
+		} else {
+			drop = append(drop, b)
+		}
+	}
+	if err := tx.WriteRollups(ctx, tenantID, put, drop); err != nil {
+		return fmt.Errorf("write rollups: %w", err)
+	}
+	return nil
+}
+
+// RebuildTx is what rebuilding the rollups needs of a backend inside one
+// transaction.
+type RebuildTx interface {
+	// TenantIDs returns the tenants that have alerts.
+	TenantIDs(ctx context.Context) ([]uuid.UUID, error)
+	// AlertFacts calls fn for each of the tenant's alerts, as store.Store's
+	// AlertFacts does, inside the transaction.
+	AlertFacts(ctx context.Context, tenantID uuid.UUID, fn func(*store.Alert) error) error
+	DeleteTenantRows(ctx context.Context, table string, tenantID uuid.UUID) (int64, error)
+	WriteRollups(ctx context.Context, tenantID uuid.UUID, put []store.Rollup, drop []int64) error
+}
+
+// RebuildRollups recomputes every tenant's rollups from its alert rows and
+// replaces the kept ones: the migration that introduces rollups runs it on
+// existing data, in its own transaction.
+func RebuildRollups(ctx context.Context, tx RebuildTx) error {
+	tenants, err := tx.TenantIDs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, tenantID := range tenants {
+		var b rollup.Builder
+		if err := tx.AlertFacts(ctx, tenantID, func(a *store.Alert) error { b.Add(a); return nil }); err != nil {
+			return err
+		}
+		rs, err := b.Rollups()
+		if err != nil {
+			return err
+		}
+		if _, err := tx.DeleteTenantRows(ctx, "rollups", tenantID); err != nil {
+			return err
+		}
+		if err := tx.WriteRollups(ctx, tenantID, rs, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// MigrationStep returns the Go step that completes a migration in its
+// transaction, after its SQL, or nil. Both backends number their migrations
+// alike: version 3 adds the rollups table, which the step fills from the
+// existing alerts.
+func MigrationStep(version int) func(context.Context, RebuildTx) error {
+	if version == 3 {
+		return RebuildRollups
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/alertanalytics/alertanalytics/internal/rollup"
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
@@ -120,9 +121,9 @@ func snapshotOf(t *testing.T, st store.Store) snapshot {
 		}
 	}
 	from, to := at(t, "2026-05-04T00:00:00Z"), at(t, "2026-05-05T00:00:00Z")
-	s.days, err = st.DayTotals(ctx, tenantA(), []time.Time{from, to})
+	s.days, err = rollup.DayTotals(ctx, st, tenantA(), []time.Time{from, to})
 	require.NoError(t, err)
-	s.times, err = st.ResponseTimes(ctx, tenantA(), from, to)
+	s.times, err = rollup.ResponseTimes(ctx, st, tenantA(), from, to, &rollup.Buffers{})
 	require.NoError(t, err)
 	receipts, err := st.DeletionReceipts(ctx, tenantA())
 	require.NoError(t, err)

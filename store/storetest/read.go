@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/alertanalytics/alertanalytics/internal/rollup"
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
@@ -73,7 +74,7 @@ func totals(count int64, priorities [4]int64, classes [5]int64, resolved, open, 
 
 func testDayTotalsByLocalDay(t *testing.T, st store.Store) {
 	insertWindowFixture(t, st)
-	days, err := st.DayTotals(context.Background(), tenantA(), madridSpring(t))
+	days, err := rollup.DayTotals(context.Background(), st, tenantA(), madridSpring(t))
 	require.NoError(t, err)
 	require.Equal(t, []store.DayTotals{
 		// 29th (23 hours): alerts 2 (critical, active, acknowledged after
@@ -90,7 +91,7 @@ func testDayTotalsByLocalDay(t *testing.T, st store.Store) {
 
 func testDayTotalsUTC(t *testing.T, st store.Store) {
 	insertWindowFixture(t, st)
-	days, err := st.DayTotals(context.Background(), tenantA(), []time.Time{
+	days, err := rollup.DayTotals(context.Background(), st, tenantA(), []time.Time{
 		at(t, "2026-03-28T00:00:00Z"), at(t, "2026-03-29T00:00:00Z"), at(t, "2026-03-30T00:00:00Z"),
 		at(t, "2026-03-31T00:00:00Z"), at(t, "2026-04-01T00:00:00Z"),
 	})
@@ -104,7 +105,7 @@ func testDayTotalsUTC(t *testing.T, st store.Store) {
 	require.Equal(t, []int64{2, 3, 1, 2}, counts)
 
 	// One day, empty: zero-filled with every level and class present.
-	days, err = st.DayTotals(context.Background(), tenantA(), []time.Time{at(t, "2026-01-01T00:00:00Z"), at(t, "2026-01-02T00:00:00Z")})
+	days, err = rollup.DayTotals(context.Background(), st, tenantA(), []time.Time{at(t, "2026-01-01T00:00:00Z"), at(t, "2026-01-02T00:00:00Z")})
 	require.NoError(t, err)
 	require.Equal(t, []store.DayTotals{store.NewDayTotals()}, days)
 }
@@ -132,13 +133,13 @@ func testTopCategories(t *testing.T, st store.Store) {
 	add(tenantA(), "cake", 5, from.Add(-1))    // outside the window
 	add(tenantB(), "zzz-other-tenant", 10, in) // other tenant
 	ctx := context.Background()
-	top, err := st.TopCategories(ctx, tenantA(), from, to, 3)
+	top, err := rollup.TopCategories(ctx, st, tenantA(), from, to, 3)
 	require.NoError(t, err)
 	require.Equal(t, []store.CategoryCount{cat("bread", 3), cat("Zeta", 2), cat("apple", 2)}, top)
-	top, err = st.TopCategories(ctx, tenantA(), from, to, 10)
+	top, err = rollup.TopCategories(ctx, st, tenantA(), from, to, 10)
 	require.NoError(t, err)
 	require.Equal(t, []store.CategoryCount{cat("bread", 3), cat("Zeta", 2), cat("apple", 2), cat("dough", 2), cat("cake", 1)}, top)
-	top, err = st.TopCategories(ctx, tenantA(), to, to.Add(time.Hour), 3)
+	top, err = rollup.TopCategories(ctx, st, tenantA(), to, to.Add(time.Hour), 3)
 	require.NoError(t, err)
 	require.Equal(t, []store.CategoryCount{cat("cake", 5)}, top)
 }
@@ -173,7 +174,7 @@ func testResponseTimePercentiles(t *testing.T, st store.Store) {
 	insert(t, st, a, alerts...)
 	insert(t, st, tenantB(), alert(tenantB(), 40, created, withAcknowledgedAt(created.Add(99*time.Hour))))
 
-	rt, err := st.ResponseTimes(context.Background(), a, from, to)
+	rt, err := rollup.ResponseTimes(context.Background(), st, a, from, to, &rollup.Buffers{})
 	require.NoError(t, err)
 	// Overall TTA: 0, 100, …, 1000 (n = 11). Nearest rank ceil(p·n):
 	// p50 → 6th = 500, p75 → 9th = 800, p90 → 10th = 900, p95 → 11th,
@@ -202,7 +203,7 @@ func testResponseTimePercentiles(t *testing.T, st store.Store) {
 	require.Len(t, rt.ResolveByPriority, 4)
 
 	// An empty window: every distribution zero, every priority present.
-	rt, err = st.ResponseTimes(context.Background(), a, to.Add(24*time.Hour), to.Add(48*time.Hour))
+	rt, err = rollup.ResponseTimes(context.Background(), st, a, to.Add(24*time.Hour), to.Add(48*time.Hour), &rollup.Buffers{})
 	require.NoError(t, err)
 	require.Equal(t, store.Distribution{}, rt.Acknowledge)
 	require.Equal(t, store.Distribution{}, rt.Resolve)

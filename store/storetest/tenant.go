@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/alertanalytics/alertanalytics/internal/rollup"
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
@@ -79,11 +80,11 @@ func testTenantIsolation(t *testing.T, st store.Store) {
 
 	from, to := at(t, "2026-05-04T00:00:00Z"), at(t, "2026-05-05T00:00:00Z")
 	snapshot := func(tenant uuid.UUID) []any {
-		groups, err := st.DayTotals(ctx, tenant, []time.Time{from, from.Add(12 * time.Hour), to})
+		groups, err := rollup.DayTotals(ctx, st, tenant, []time.Time{from, from.Add(12 * time.Hour), to})
 		require.NoError(t, err)
-		top, err := st.TopCategories(ctx, tenant, from, to, 10)
+		top, err := rollup.TopCategories(ctx, st, tenant, from, to, 10)
 		require.NoError(t, err)
-		rt, err := st.ResponseTimes(ctx, tenant, from, to)
+		rt, err := rollup.ResponseTimes(ctx, st, tenant, from, to, &rollup.Buffers{})
 		require.NoError(t, err)
 		open, err := st.OpenTotals(ctx, tenant)
 		require.NoError(t, err)
