@@ -16,7 +16,9 @@
 package alertanalytics
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -24,6 +26,7 @@ import (
 
 	"github.com/alertanalytics/alertanalytics/internal/rollup"
 	"github.com/alertanalytics/alertanalytics/store"
+	"github.com/google/uuid"
 )
 
 // ErrNotFound is returned, wrapped, when an alert does not exist in the
@@ -149,4 +152,19 @@ func concurrently(fns ...func() error) error {
 	errs[0] = fns[0]()
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// CheckTotals recomputes the totals the stores keep beside the rows — the
+// per-bucket rollups the analytics read and the open-alert totals — from the
+// tenant's alert rows, and returns an error describing the first
+// difference, or nil when they agree to the unit. It reads every alert of
+// the tenant: run it to verify data after an incident, not on every request.
+func (s *Service) CheckTotals(ctx context.Context, tenantID uuid.UUID) error {
+	if err := checkTenant(tenantID); err != nil {
+		return err
+	}
+	if err := rollup.Verify(ctx, s.store, tenantID); err != nil {
+		return fmt.Errorf("check totals: %w", err)
+	}
+	return nil
 }

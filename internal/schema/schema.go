@@ -3,7 +3,6 @@
 // which column is where.
 package schema
 
-
 // AlertColumns lists an alert row's columns in the order the backends
 // write and scan them.
 const AlertColumns = `id, tenant_id, alert_type, category, title, message, service, priority_level,

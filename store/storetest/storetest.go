@@ -52,6 +52,9 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ConcurrentBatches", testConcurrentBatches},
 		{"ConcurrentOverlappingIngest", testConcurrentOverlappingIngest},
 		{"CancelledContextWritesNothing", testCancelledContextWritesNothing},
+		{"KeptTotalsMatchRows", testKeptTotalsMatchRows},
+		{"ConcurrentWritersKeepTotalsExact", testConcurrentWritersKeepTotalsExact},
+		{"DeleteDuringOwnIngest", testDeleteDuringOwnIngest},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -1,0 +1,121 @@
+package rollup
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+
+	"github.com/alertanalytics/alertanalytics/store"
+)
+
+func TestBuckets(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 3, 29, 1, 14, 59, 999e6, time.UTC)
+	require.Equal(t, at.Truncate(15*time.Minute), BucketStart(BucketOf(at)))
+	require.Equal(t, BucketOf(at)+1, BucketOf(at.Add(time.Millisecond)))
+	before := time.UnixMilli(-1).UTC() // floor division below zero
+	require.Equal(t, int64(-1), BucketOf(before))
+	// Kolkata's midnight (+05:30) and Kathmandu's (+05:45) are bucket edges.
+	for _, zone := range []string{"Asia/Kolkata", "Asia/Kathmandu", "Australia/Eucla", "Pacific/Chatham"} {
+		loc, err := time.LoadLocation(zone)
+		require.NoError(t, err)
+		require.True(t, aligned(time.Date(2026, 11, 2, 0, 0, 0, 0, loc)), zone)
+	}
+}
+
+func TestCountsRoundTrip(t *testing.T) {
+	t.Parallel()
+	rapid.Check(t, func(t *rapid.T) {
+		var c Counts
+		for i := range c {
+			c[i] = rapid.Int64().Draw(t, "v")
+		}
+		var got Counts
+		require.NoError(t, DecodeCounts(AppendCounts(nil, &c), &got))
+		require.Equal(t, c, got)
+	})
+	// A shorter encoding (older rows) reads with zeros at the end.
+	var c Counts
+	c[Alerts] = 3
+	var got Counts
+	require.NoError(t, DecodeCounts(AppendCounts(nil, &c)[:1], &got))
+	require.Equal(t, c, got)
+	require.Error(t, DecodeCounts([]byte{0x80}, &got))
+}
+
+func TestSortKeysMatchesSort(t *testing.T) {
+	t.Parallel()
+	rapid.Check(t, func(t *rapid.T) {
+		keys := rapid.SliceOf(rapid.Uint64Range(0, 1<<44)).Draw(t, "keys")
+		want := slices.Clone(keys)
+		slices.Sort(want)
+		got, _ := SortKeys(slices.Clone(keys), nil)
+		require.Equal(t, want, got)
+		enc := AppendKeys(nil, want)
+		dec, err := DecodeKeys(nil, enc)
+		require.NoError(t, err)
+		require.True(t, slices.Equal(want, dec), "decoded %v, want %v", dec, want)
+	})
+}
+
+func TestDistributions(t *testing.T) {
+	t.Parallel()
+	crit, std := PriorityIndex(store.PriorityCritical), PriorityIndex(store.PriorityStandard)
+	// Ten values 10…100 s; the critical ones are 10, 40, 70 and 100.
+	var keys []uint64
+	for i := int64(1); i <= 10; i++ {
+		p := std
+		if i%3 == 1 {
+			p = crit
+		}
+		keys = append(keys, Key(10*i, p))
+	}
+	slices.Sort(keys)
+	overall, by := Distributions(keys)
+	// Nearest rank of 10 values: p50 → 5th (50), p75 → 8th (80), p90 → 9th
+	// (90), p95 and p99 → 10th (100). Interpolation would say 55 and 77.5.
+	require.Equal(t, store.Distribution{Count: 10, SumSeconds: 550, P50: 50, P75: 80, P90: 90, P95: 100, P99: 100}, overall)
+	// Critical 10, 40, 70, 100: p50 → 2nd (40), p75 → 3rd (70), p90+ → 4th.
+	require.Equal(t, store.Distribution{Count: 4, SumSeconds: 220, P50: 40, P75: 70, P90: 100, P95: 100, P99: 100}, by[store.PriorityCritical])
+	// Standard 20, 30, 50, 60, 80, 90: p50 → 3rd (50), p75 → 5th (80), p90+ → 6th.
+	require.Equal(t, store.Distribution{Count: 6, SumSeconds: 330, P50: 50, P75: 80, P90: 90, P95: 90, P99: 90}, by[store.PriorityStandard])
+	require.Equal(t, store.Distribution{}, by[store.PriorityInfo])
+}
+
+func TestDeltaMovesTimes(t *testing.T) {
+	t.Parallel()
+	created := time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)
+	late, early := created.Add(time.Hour), created.Add(time.Minute)
+	a := store.Alert{CreatedAt: created, Category: "stock", PriorityLevel: store.PriorityInfo, TypeClass: store.TypeClassActionNeeded,
+		Status: store.StatusActive}
+	acked := a
+	acked.Status, acked.AcknowledgedAt = store.StatusAcknowledged, &late
+	// A late offline sync moves acknowledged_at earlier.
+	earlier := acked
+	earlier.AcknowledgedAt = &early
+
+	var d Delta
+	for _, move := range [][2]*store.Alert{{nil, &a}, {&a, &acked}, {&acked, &earlier}} {
+		if move[0] != nil {
+			c := Of(move[0])
+			d.Add(&c, -1)
+		}
+		c := Of(move[1])
+		d.Add(&c, 1)
+	}
+	r := store.Rollup{Bucket: BucketOf(created)}
+	keep, err := d.Apply(&r)
+	require.NoError(t, err)
+	require.True(t, keep)
+	var b Builder
+	b.Add(&earlier)
+	want, err := b.Rollups()
+	require.NoError(t, err)
+	require.Equal(t, want, []store.Rollup{r})
+	keys, err := DecodeKeys(nil, r.AcknowledgeTimes)
+	require.NoError(t, err)
+	require.Equal(t, []uint64{Key(60, PriorityIndex(store.PriorityInfo))}, keys)
+}

@@ -1,0 +1,236 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+
+	"github.com/alertanalytics/alertanalytics/internal/rollup"
+	"github.com/alertanalytics/alertanalytics/store"
+)
+
+// The kept totals (rollups and open totals) must equal a recomputation
+// from the rows after any sequence of writes, in any order, concurrent or
+// not; and the analytics read from them must equal the same sums over rows.
+
+// totalsDay is the fixed stretch the random writes fall in: three UTC days
+// around Madrid's autumn change.
+var totalsStart = time.Date(2026, 10, 24, 0, 0, 0, 0, time.UTC)
+
+func testKeptTotalsMatchRows(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	rapid.Check(t, func(rt *rapid.T) {
+		tenant := uuid.New() // a fresh tenant per run: the store is shared
+		var ids []uuid.UUID
+		newAlert := func(rt *rapid.T) store.Alert {
+			id := uuid.New()
+			if len(ids) > 0 && rapid.IntRange(0, 4).Draw(rt, "redeliver") == 0 {
+				id = rapid.SampledFrom(ids).Draw(rt, "id")
+			} else {
+				ids = append(ids, id)
+			}
+			return store.Alert{
+				ID: id, TenantID: tenant, AlertType: "t",
+				Category:              rapid.SampledFrom([]string{"stock", "production", "Stock", ""}).Draw(rt, "category"),
+				PriorityLevel:         rapid.SampledFrom(store.Priorities()).Draw(rt, "priority"),
+				TypeClass:             rapid.SampledFrom(store.TypeClasses()).Draw(rt, "class"),
+				Status:                rapid.SampledFrom(store.Statuses()).Draw(rt, "status"),
+				CreatedAt:             totalsStart.Add(time.Duration(rapid.Int64Range(0, 3*86400e3).Draw(rt, "created")) * time.Millisecond),
+				FinancialImpactCents:  rapid.Int64Range(0, 1e6).Draw(rt, "impact"),
+				EstimatedSavingsCents: rapid.Int64Range(0, 1e4).Draw(rt, "savings"),
+			}
+		}
+		steps := rapid.IntRange(1, 12).Draw(rt, "steps")
+		for step := range steps {
+			switch rapid.IntRange(0, 9).Draw(rt, "action") {
+			case 0, 1, 2:
+				batch := make([]store.Alert, rapid.IntRange(1, 8).Draw(rt, "alerts"))
+				for i := range batch {
+					batch[i] = newAlert(rt)
+				}
+				_, err := st.InsertAlerts(ctx, tenant, batch)
+				require.NoError(rt, err)
+			case 3, 4, 5, 6, 7:
+				if len(ids) == 0 {
+					continue
+				}
+				batch := make([]store.Interaction, rapid.IntRange(1, 6).Draw(rt, "interactions"))
+				for i := range batch {
+					when := totalsStart.Add(time.Duration(rapid.Int64Range(-3600e3, 4*86400e3).Draw(rt, "at")) * time.Millisecond)
+					batch[i] = store.Interaction{ID: uuid.New(), TenantID: tenant, UserID: userID(),
+						AlertID: rapid.SampledFrom(ids).Draw(rt, "alert"), Type: rapid.SampledFrom(store.InteractionTypes()).Draw(rt, "type"),
+						InteractedAt: when, RecordedAt: when}
+					if rapid.IntRange(0, 3).Draw(rt, "keyed") == 0 {
+						batch[i].IdempotencyKey = fmt.Sprint("k", rapid.IntRange(0, 3).Draw(rt, "key"))
+					}
+				}
+				_, err := st.RecordInteractions(ctx, tenant, batch)
+				require.NoError(rt, err)
+			case 8:
+				_, err := st.DeleteTenant(ctx, store.DeletionReceipt{ID: uuid.New(), TenantID: tenant, RequestedBy: "rapid", DeletedAt: totalsStart})
+				require.NoError(rt, err)
+				ids = nil
+			case 9:
+				requireAnswersMatchRows(rt, st, tenant, rapid.Int64Range(0, 3*86400e3).Draw(rt, "now"))
+			}
+			require.NoError(rt, rollup.Verify(ctx, st, tenant), "after step %d", step)
+		}
+		requireAnswersMatchRows(rt, st, tenant, rapid.Int64Range(0, 3*86400e3).Draw(rt, "now"))
+	})
+}
+
+// requireAnswersMatchRows checks the day totals and response times read
+// from rollups (whole buckets) and rows (cut buckets) against sums over the
+// rows alone, for Madrid days ending at an instant that cuts a bucket.
+func requireAnswersMatchRows(t require.TestingT, st store.Store, tenant uuid.UUID, nowOffset int64) {
+	ctx := context.Background()
+	madrid, err := time.LoadLocation("Europe/Madrid")
+	require.NoError(t, err)
+	now := totalsStart.Add(time.Duration(nowOffset) * time.Millisecond)
+	var bounds []time.Time
+	for d := -3; d <= 0; d++ {
+		y, m, day := now.In(madrid).Date()
+		bounds = append(bounds, time.Date(y, m, day+d, 0, 0, 0, 0, madrid).UTC())
+	}
+	bounds = append(bounds, now.Add(7*time.Minute+13*time.Second)) // cuts a bucket
+	got, err := rollup.DayTotals(ctx, st, tenant, bounds)
+	require.NoError(t, err)
+	want := make([]rollup.Counts, len(bounds)-1)
+	var ack, res []uint64
+	err = st.AlertFacts(ctx, tenant, bounds[0], bounds[len(bounds)-1], func(a *store.Alert) error {
+		for i := range want {
+			if !a.CreatedAt.Before(bounds[i]) && a.CreatedAt.Before(bounds[i+1]) {
+				c := rollup.Of(a)
+				want[i].Add(&c.Counts)
+				if c.Counts[rollup.Acknowledged] == 1 {
+					ack = append(ack, c.AcknowledgeKey)
+				}
+				if c.Counts[rollup.ResolvedAt] == 1 {
+					res = append(res, c.ResolveKey)
+				}
+			}
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	for i := range want {
+		require.Equal(t, want[i][rollup.Alerts], got[i].Count, "day %d", i)
+		require.Equal(t, want[i][rollup.Open], got[i].Open, "day %d", i)
+		require.Equal(t, want[i][rollup.Resolved], got[i].Resolved, "day %d", i)
+		require.Equal(t, want[i][rollup.AcknowledgeSeconds], got[i].AcknowledgeSeconds, "day %d", i)
+		require.Equal(t, want[i][rollup.PreventedSavingsCents], got[i].PreventedSavingsCents, "day %d", i)
+	}
+	times, err := rollup.ResponseTimes(ctx, st, tenant, bounds[0], bounds[len(bounds)-1], &rollup.Buffers{})
+	require.NoError(t, err)
+	ack, _ = rollup.SortKeys(ack, nil)
+	res, _ = rollup.SortKeys(res, nil)
+	wantAck, _ := rollup.Distributions(ack)
+	wantRes, _ := rollup.Distributions(res)
+	require.Equal(t, wantAck, times.Acknowledge)
+	require.Equal(t, wantRes, times.Resolve)
+}
+
+func testConcurrentWritersKeepTotalsExact(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	tenant := uuid.New()
+	const writers, rounds = 4, 15
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*rounds)
+	for w := range writers {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(w), 7))
+			var mine []uuid.UUID
+			for range rounds {
+				batch := make([]store.Alert, 10)
+				for i := range batch {
+					// Every writer writes into the same few buckets.
+					batch[i] = alert(tenant, 0, totalsStart.Add(time.Duration(r.IntN(3600))*time.Second),
+						withPriority(store.Priorities()[r.IntN(4)]), withImpact(int64(r.IntN(1000))))
+					batch[i].ID = uuid.New()
+					mine = append(mine, batch[i].ID)
+				}
+				if _, err := st.InsertAlerts(ctx, tenant, batch); err != nil {
+					errs <- err
+					return
+				}
+				ins := make([]store.Interaction, 5)
+				for i := range ins {
+					ins[i] = interaction(tenant, mine[r.IntN(len(mine))], store.InteractionTypes()[r.IntN(4)],
+						totalsStart.Add(time.Duration(r.IntN(7200))*time.Second))
+				}
+				if _, err := st.RecordInteractions(ctx, tenant, ins); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	require.NoError(t, rollup.Verify(ctx, st, tenant))
+	require.Equal(t, int64(writers*rounds*10), counts(t, st, tenant).Alerts)
+}
+
+// testDeleteDuringOwnIngest deletes a tenant again and again while the
+// tenant itself ingests and records interactions: whatever survives, its
+// kept totals equal its rows.
+func testDeleteDuringOwnIngest(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	tenant, other := uuid.New(), uuid.New()
+	insert(t, st, other, alert(other, 1, totalsStart, withImpact(500)))
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	errs := make(chan error, 64)
+	for w := range 3 {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(w), 11))
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				batch := make([]store.Alert, 40)
+				for j := range batch {
+					batch[j] = alert(tenant, 0, totalsStart.Add(time.Duration(r.IntN(86400))*time.Second), withImpact(int64(r.IntN(10000))))
+					batch[j].ID = uuid.New()
+				}
+				if _, err := st.InsertAlerts(ctx, tenant, batch); err != nil {
+					errs <- err
+					return
+				}
+				ins := []store.Interaction{interaction(tenant, batch[0].ID, store.InteractionResolved, totalsStart.Add(time.Hour))}
+				if _, err := st.RecordInteractions(ctx, tenant, ins); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	for range 6 {
+		time.Sleep(15 * time.Millisecond)
+		if _, err := st.DeleteTenant(ctx, store.DeletionReceipt{ID: uuid.New(), TenantID: tenant, RequestedBy: "t", DeletedAt: totalsStart}); err != nil {
+			errs <- err
+			break
+		}
+	}
+	close(done)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	require.NoError(t, rollup.Verify(ctx, st, tenant))
+	require.NoError(t, rollup.Verify(ctx, st, other))
+	require.Equal(t, int64(1), counts(t, st, other).Alerts)
+}
