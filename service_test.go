@@ -554,3 +554,75 @@ func TestWindowValidation(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, tr, 90)
 }
+
+// TestWindowEndsCutBuckets puts alerts on both sides of the instants that
+// cut a 15-minute bucket — now, and now's wall-clock time a day earlier —
+// so that a bucket read whole from the rollups would count them wrongly.
+func TestWindowEndsCutBuckets(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 2, 12, 7, 30, 250e6, time.UTC)
+	forEachBackend(t, func(t *testing.T, st store.Store) {
+		ctx := context.Background()
+		svc := alertanalytics.New(st, alertanalytics.Config{Clock: func() time.Time { return now }})
+		tenant, user := uuid.New(), uuid.New()
+		created := map[string]time.Time{
+			"a1": ts(t, "2026-11-02T12:00:00Z"),     // in the cut bucket, before now
+			"a2": now,                               // at now: included
+			"a3": now.Add(time.Millisecond),         // 1 ms after now: not yet
+			"a4": ts(t, "2026-11-02T12:11:00Z"),     // later in the cut bucket
+			"a5": ts(t, "2026-11-02T11:59:59.999Z"), // the whole bucket before
+			"p1": now.AddDate(0, 0, -1),             // the previous period's last instant
+			"p2": now.AddDate(0, 0, -1).Add(time.Millisecond),
+			"p3": ts(t, "2026-11-01T12:10:00Z"),
+			"p4": ts(t, "2026-11-01T03:00:00Z"),
+		}
+		ids := map[string]uuid.UUID{}
+		for name, at := range created {
+			in := alertanalytics.AlertInput{AlertType: name, CreatedAt: at}
+			if name == "a1" {
+				in.PriorityLevel = alertanalytics.PriorityCritical
+			}
+			a, _, err := svc.RecordAlert(ctx, tenant, in)
+			require.NoError(t, err)
+			ids[name] = a.ID
+		}
+		for name, at := range map[string]time.Time{
+			"a1": ts(t, "2026-11-02T12:05:00Z"), // 300 s
+			"a2": now,                           // 0 s
+			"a5": ts(t, "2026-11-02T12:01:00Z"), // 60.001 s → 60
+			"a3": now.Add(time.Minute),
+			"a4": now.Add(time.Minute),
+			"p1": ts(t, "2026-11-01T12:08:00Z"), // 29.75 s → 29
+			"p4": ts(t, "2026-11-01T03:30:00Z"), // 1800 s
+			"p2": ts(t, "2026-11-01T12:08:00Z"),
+			"p3": ts(t, "2026-11-01T12:11:00Z"),
+		} {
+			_, err := svc.RecordInteraction(ctx, tenant, ids[name], user, alertanalytics.InteractionInput{
+				Type: alertanalytics.InteractionAcknowledged, InteractedAt: at})
+			require.NoError(t, err, name)
+		}
+		d, err := svc.Dashboard(ctx, tenant, alertanalytics.Window{Days: 1})
+		require.NoError(t, err)
+		require.Equal(t, int64(3), d.TotalAlerts) // a1, a2, a5
+		// TTA 0, 60, 300: mean 120; nearest rank p50 → 2nd (60), p75+ → 3rd.
+		require.Equal(t, alertanalytics.ResponseTimeStats{Count: 3, MeanSeconds: 120, P50Seconds: 60, P75Seconds: 300,
+			P90Seconds: 300, P95Seconds: 300, P99Seconds: 300}, d.ResponseTimes.TimeToAcknowledge)
+		require.Equal(t, int64(1), d.ResponseTimes.ByPriority.Critical.TimeToAcknowledge.Count)
+		cur, prev := d.PeriodComparison.CurrentPeriod, d.PeriodComparison.PreviousPeriod
+		require.Equal(t, now.Truncate(time.Millisecond), cur.End)
+		require.Equal(t, now.AddDate(0, 0, -1), prev.End)
+		// Previous: p1 and p4; average (29 + 1800) / 2 s = 15.24 min → 15.
+		require.Equal(t, int64(2), prev.TotalAlerts)
+		require.Equal(t, int64(15), prev.AverageResponseTimeMinutes)
+		// Current average (0 + 60 + 300) / 3 s = 2 min; changes +50.0 % and −86.7 %.
+		require.Equal(t, int64(2), cur.AverageResponseTimeMinutes)
+		require.Equal(t, 50.0, *d.PeriodComparison.Changes.TotalAlerts)
+		require.Equal(t, -86.7, *d.PeriodComparison.Changes.AverageResponseTimeMinutes)
+
+		tr, err := svc.Trends(ctx, tenant, alertanalytics.Window{Days: 2})
+		require.NoError(t, err)
+		// The whole of 1 November (p1–p4), and 2 November up to now.
+		require.Equal(t, []int64{4, 3}, []int64{tr[0].Count, tr[1].Count})
+		require.Equal(t, int64(1), tr[1].Critical)
+	})
+}

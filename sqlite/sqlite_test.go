@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/alertanalytics/alertanalytics"
 	"github.com/alertanalytics/alertanalytics/sqlite"
 	"github.com/alertanalytics/alertanalytics/store"
 	"github.com/alertanalytics/alertanalytics/store/storetest"
@@ -138,4 +139,45 @@ func TestMigrationsApplyOutsideMigrate(t *testing.T) {
 	open, err := st.OpenTotals(context.Background(), tenant)
 	require.NoError(t, err)
 	require.Equal(t, []store.OpenTotal{{TypeClass: store.TypeClassActionNeeded, Alerts: 1}}, open)
+}
+
+// TestMigrationFillsRollups runs migration 003 on a database that already
+// has alerts and interactions (kept before rollups existed): it fills the
+// rollups from the rows.
+func TestMigrationFillsRollups(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	st, err := sqlite.Open(path)
+	require.NoError(t, err)
+	require.NoError(t, st.Migrate(ctx))
+	svc := alertanalytics.New(st, alertanalytics.Config{Clock: func() time.Time { return time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC) }})
+	tenant := uuid.New()
+	res, err := svc.RecordAlerts(ctx, tenant, []alertanalytics.AlertInput{
+		{AlertType: "a", CreatedAt: time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)},
+		{AlertType: "b", CreatedAt: time.Date(2026, 11, 1, 8, 5, 0, 0, time.UTC), PriorityLevel: alertanalytics.PriorityCritical},
+	})
+	require.NoError(t, err)
+	_, err = svc.RecordInteraction(ctx, tenant, res.IDs[1], uuid.New(), alertanalytics.InteractionInput{
+		Type: alertanalytics.InteractionResolved, InteractedAt: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)})
+	require.NoError(t, err)
+	require.NoError(t, st.Close())
+
+	// Take the database back to before migration 003.
+	db, err := sql.Open("sqlite", path)
+	require.NoError(t, err)
+	_, err = db.Exec(`DROP TABLE alertanalytics_rollups; DELETE FROM alertanalytics_schema_migrations WHERE version = 3`)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
+	st, err = sqlite.Open(path)
+	require.NoError(t, err)
+	defer st.Close()
+	require.NoError(t, st.Migrate(ctx))
+	svc = alertanalytics.New(st, alertanalytics.Config{Clock: func() time.Time { return time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC) }})
+	require.NoError(t, svc.CheckTotals(ctx, tenant))
+	d, err := svc.Dashboard(ctx, tenant, alertanalytics.Window{Days: 2})
+	require.NoError(t, err)
+	require.Equal(t, int64(2), d.TotalAlerts)
+	require.Equal(t, int64(3300), d.ResponseTimes.TimeToResolve.P50Seconds) // 09:00 − 08:05
 }
