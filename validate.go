@@ -113,11 +113,11 @@ func euroCents(field, key string, obj json.RawMessage) (int64, error) {
 	if obj == nil {
 		return 0, nil
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(obj, &m); err != nil {
+	value, _, _, err := jsonx.CheckObject(obj, key)
+	if err != nil {
 		return 0, invalid(field, "must be a JSON object")
 	}
-	raw := bytes.TrimSpace(m[key])
+	raw := bytes.TrimSpace(value)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return 0, nil
 	}

@@ -5,10 +5,8 @@
 package jsonx
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"strconv"
 )
 
@@ -17,13 +15,12 @@ import (
 // "labels.team", "items[2].name". It reports false when no object repeats a
 // key. An error means data is not one well-formed JSON value.
 func DuplicateKey(data []byte) (path string, found bool, err error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	path, found, err = Walk(dec, "")
-	if err != nil || found {
+	s := scanner{data: data}
+	if path, found, err = s.value(""); err != nil || found {
 		return path, found, err
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+	s.ws()
+	if s.i != len(data) {
 		return "", false, errors.New("data after the JSON value")
 	}
 	return "", false, nil
