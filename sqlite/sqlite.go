@@ -136,17 +136,6 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// RebuildRollups recomputes every tenant's rollups from its alerts in one
-// transaction, replacing the kept ones. Migrate does it when it adds the
-// rollups; call it after applying Migrations with a tool of your own to a
-// database that already had alerts.
-func (s *Store) RebuildRollups(ctx context.Context) error {
-	if err := s.inTx(ctx, func(tx *sql.Tx) error { return writeflow.RebuildRollups(ctx, writeTx{tx}) }); err != nil {
-		return fmt.Errorf("sqlite: rebuild rollups: %w", err)
-	}
-	return nil
-}
-
 // Close closes the database connections.
 func (s *Store) Close() error {
 	err := s.writer.Close()

@@ -166,7 +166,8 @@ func TestMigrationFillsRollups(t *testing.T) {
 	// Take the database back to before migration 003.
 	db, err := sql.Open("sqlite", path)
 	require.NoError(t, err)
-	_, err = db.Exec(`DROP TABLE alertanalytics_rollups; DELETE FROM alertanalytics_schema_migrations WHERE version = 3`)
+	_, err = db.Exec(`DROP TABLE alertanalytics_rollups; DROP TABLE alertanalytics_rollup_categories;
+		DROP TABLE alertanalytics_rollup_times; DELETE FROM alertanalytics_schema_migrations WHERE version = 3`)
 	require.NoError(t, err)
 	require.NoError(t, db.Close())
 

@@ -258,12 +258,6 @@ func NewDayTotals() DayTotals {
 	return t
 }
 
-// CategoryCount is the number of alerts of one category.
-type CategoryCount struct {
-	Category string
-	Count    int64
-}
-
 // Distribution summarises a list of durations in whole seconds. P50…P99 are
 // nearest-rank percentiles: the value at position ceil(p × Count / 100) of the
 // ascending list. All fields are 0 when Count is 0.
@@ -294,25 +288,80 @@ type ResponseTimes struct {
 	AcknowledgeByPriority, ResolveByPriority map[Priority]Distribution
 }
 
-// Rollup is what a backend keeps for one tenant's 15-minute bucket of
-// created_at: the totals the analytics sum, encoded by the root package's
-// write flows. Backends store the parts as opaque bytes, in the transaction
-// of every write that changes them, and return them as they were given.
-type Rollup struct {
-	Bucket                         int64
-	Counts, Categories             []byte
-	AcknowledgeTimes, ResolveTimes []byte
+// Counts are the counters a backend keeps per tenant and 15-minute bucket
+// of created_at (bucket = created_at in Unix milliseconds ÷ 900,000), in the
+// order of CountColumns: the sums the analytics fold into days and hours.
+type Counts [NumCounts]int64
+
+// The counters of Counts, by index.
+const (
+	CountAlerts                = iota // alerts
+	CountCritical                     // alerts per priority level, in Priorities order
+	CountImportant                    //
+	CountStandard                     //
+	CountInfo                         //
+	CountActionNeeded                 // alerts per type class, in TypeClasses order
+	CountPreventedIssue               //
+	CountTrendWarning                 //
+	CountEscalation                   //
+	CountInformation                  //
+	CountResolved                     // alerts in status resolved
+	CountOpen                         // alerts in an open status
+	CountDismissed                    // alerts in status dismissed
+	CountPreventedSavingsCents        // estimated savings of prevented_issue alerts, cents
+	CountAcknowledged                 // alerts with an acknowledged_at
+	CountAcknowledgeSeconds           // the sum of their times to acknowledge
+	CountResolvedAt                   // alerts with a resolved_at
+	CountResolveSeconds               // the sum of their times to resolve
+	NumCounts
+)
+
+// CountColumns returns the column names of the counters, in Counts order.
+// Both backends build their rollups SQL from it.
+func CountColumns() []string {
+	return []string{"alerts", "critical", "important", "standard", "info",
+		"action_needed", "prevented_issue", "trend_warning", "escalation", "information",
+		"resolved", "open", "dismissed", "prevented_savings_cents",
+		"acknowledged", "acknowledge_seconds", "resolved_at", "resolve_seconds"}
 }
 
-// RollupParts selects the parts of a Rollup a read fills; Counts is always
-// filled.
-type RollupParts uint8
+// Add adds o to c.
+func (c *Counts) Add(o *Counts) {
+	for i := range c {
+		c[i] += o[i]
+	}
+}
 
-// The optional parts of a Rollup.
-const (
-	RollupCategories RollupParts = 1 << iota
-	RollupTimes
-)
+// BucketRange is the buckets [From, To).
+type BucketRange struct{ From, To int64 }
+
+// BucketCounts is a change of one bucket's counters.
+type BucketCounts struct {
+	Bucket int64
+	Counts Counts
+}
+
+// CategoryCount is the number of alerts of one category.
+type CategoryCount struct {
+	Category string
+	Count    int64
+}
+
+// BucketCategory is a change of one bucket's count of a category.
+type BucketCategory struct {
+	Bucket   int64
+	Category string
+	Count    int64
+}
+
+// DayTimes is what a backend keeps of one tenant's UTC day (day = created_at
+// in Unix milliseconds ÷ 86,400,000): the times to acknowledge and to
+// resolve of the alerts created that day, packed and sorted by the root
+// package's write flows. Backends store and return the bytes as given.
+type DayTimes struct {
+	Day                            int64
+	AcknowledgeTimes, ResolveTimes []byte
+}
 
 // OpenTotal is the total of a tenant's open alerts of one type class,
 // whenever they were created: how many, and the financial impact they carry.
@@ -371,12 +420,23 @@ type Store interface {
 	// rolls back every item.
 	RecordInteractions(ctx context.Context, tenantID uuid.UUID, ins []Interaction) ([]InteractionResult, error)
 
-	// Rollups calls fn, in bucket order, for each kept rollup of the
-	// tenant's buckets in [from, to) (bucket numbers: created_at in Unix
-	// milliseconds divided by 900,000). Only the parts asked for are filled;
-	// the byte slices are valid during the call only. Buckets without alerts
-	// have no rollup.
-	Rollups(ctx context.Context, tenantID uuid.UUID, from, to int64, parts RollupParts, fn func(*Rollup) error) error
+	// SumCounts returns, for each range, the sum of the tenant's kept
+	// counters of the buckets in it (zeros where none are kept).
+	SumCounts(ctx context.Context, tenantID uuid.UUID, ranges []BucketRange) ([]Counts, error)
+
+	// EachCounts calls fn, in bucket order, with the tenant's kept counters
+	// of every bucket in [from, to) that has alerts.
+	EachCounts(ctx context.Context, tenantID uuid.UUID, from, to int64, fn func(bucket int64, c *Counts) error) error
+
+	// SumCategories returns the tenant's kept alert counts per category over
+	// the buckets in [from, to), categories without alerts left out, in no
+	// particular order.
+	SumCategories(ctx context.Context, tenantID uuid.UUID, from, to int64) ([]CategoryCount, error)
+
+	// EachDayTimes calls fn, in day order, with the tenant's kept response
+	// times of every UTC day in [from, to) that has any. The bytes are valid
+	// during the call only.
+	EachDayTimes(ctx context.Context, tenantID uuid.UUID, from, to int64, fn func(*DayTimes) error) error
 
 	// AlertFacts calls fn for each of the tenant's alerts created in
 	// [from, to), in created_at order, with the fields kept totals are made

@@ -1,44 +1,55 @@
 package rollup
 
 import (
+	"cmp"
 	"slices"
-	"strings"
 
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
-// Delta is how one transaction changes a tenant's rollups: per bucket, the
-// counters to add, the category counts to add, and the packed times to
-// insert and to remove.
+// Delta is how one transaction changes a tenant's kept totals: counters
+// and category counts to add per bucket, and packed times to insert and to
+// remove per day.
 type Delta struct {
-	buckets map[int64]*bucketDelta
+	counts     map[int64]*store.Counts
+	categories map[bucketCategory]int64
+	days       map[int64]*dayDelta
 }
 
-type bucketDelta struct {
-	counts                         Counts
-	categories                     map[string]int64
-	ackAdd, ackDel, resAdd, resDel []uint64
+type bucketCategory struct {
+	bucket   int64
+	category string
 }
+
+type dayDelta struct{ ackAdd, ackDel, resAdd, resDel []uint64 }
 
 // Add adds (sign 1) or takes away (sign −1) one alert's contribution.
 func (d *Delta) Add(c *Contribution, sign int64) {
-	if d.buckets == nil {
-		d.buckets = map[int64]*bucketDelta{}
+	if d.counts == nil {
+		d.counts, d.categories, d.days = map[int64]*store.Counts{}, map[bucketCategory]int64{}, map[int64]*dayDelta{}
 	}
-	b := d.buckets[c.Bucket]
-	if b == nil {
-		b = &bucketDelta{categories: map[string]int64{}}
-		d.buckets[c.Bucket] = b
+	cs := d.counts[c.Bucket]
+	if cs == nil {
+		cs = new(store.Counts)
+		d.counts[c.Bucket] = cs
 	}
 	for i, v := range c.Counts {
-		b.counts[i] += sign * v
+		cs[i] += sign * v
 	}
-	b.categories[c.Category] += sign
-	if c.Counts[Acknowledged] == 1 {
-		b.ackAdd, b.ackDel = addKey(b.ackAdd, b.ackDel, c.AcknowledgeKey, sign)
+	d.categories[bucketCategory{c.Bucket, c.Category}] += sign
+	if c.Counts[store.CountAcknowledged] == 0 && c.Counts[store.CountResolvedAt] == 0 {
+		return
 	}
-	if c.Counts[ResolvedAt] == 1 {
-		b.resAdd, b.resDel = addKey(b.resAdd, b.resDel, c.ResolveKey, sign)
+	day := d.days[DayOf(c.Bucket)]
+	if day == nil {
+		day = &dayDelta{}
+		d.days[DayOf(c.Bucket)] = day
+	}
+	if c.Counts[store.CountAcknowledged] == 1 {
+		day.ackAdd, day.ackDel = addKey(day.ackAdd, day.ackDel, c.AcknowledgeKey, sign)
+	}
+	if c.Counts[store.CountResolvedAt] == 1 {
+		day.resAdd, day.resDel = addKey(day.resAdd, day.resDel, c.ResolveKey, sign)
 	}
 }
 
@@ -59,78 +70,61 @@ func addKey(add, del []uint64, k uint64, sign int64) ([]uint64, []uint64) {
 	return add, del
 }
 
-// empty reports whether the bucket's delta changes nothing.
-func (b *bucketDelta) empty() bool {
-	if !b.counts.Zero() || len(b.ackAdd)+len(b.ackDel)+len(b.resAdd)+len(b.resDel) > 0 {
-		return false
-	}
-	for _, n := range b.categories {
-		if n != 0 {
-			return false
+// Counts returns the non-zero counter changes by bucket ascending: the
+// order backends apply them in, so concurrent writers never wait on each
+// other in a cycle.
+func (d *Delta) Counts() []store.BucketCounts {
+	out := make([]store.BucketCounts, 0, len(d.counts))
+	for b, c := range d.counts {
+		if *c != (store.Counts{}) {
+			out = append(out, store.BucketCounts{Bucket: b, Counts: *c})
 		}
 	}
-	return true
+	slices.SortFunc(out, func(x, y store.BucketCounts) int { return cmp.Compare(x.Bucket, y.Bucket) })
+	return out
 }
 
-// Buckets returns the buckets the delta changes, ascending: the order
-// backends lock them in, so concurrent writers never wait on each other in
-// a cycle.
-func (d *Delta) Buckets() []int64 {
-	out := make([]int64, 0, len(d.buckets))
-	for b, bd := range d.buckets {
-		if !bd.empty() {
-			out = append(out, b)
+// Categories returns the non-zero category changes by bucket, then
+// category.
+func (d *Delta) Categories() []store.BucketCategory {
+	out := make([]store.BucketCategory, 0, len(d.categories))
+	for k, n := range d.categories {
+		if n != 0 {
+			out = append(out, store.BucketCategory{Bucket: k.bucket, Category: k.category, Count: n})
+		}
+	}
+	slices.SortFunc(out, func(x, y store.BucketCategory) int {
+		return cmp.Or(cmp.Compare(x.Bucket, y.Bucket), cmp.Compare(x.Category, y.Category))
+	})
+	return out
+}
+
+// Days returns the days whose times change, ascending.
+func (d *Delta) Days() []int64 {
+	out := make([]int64, 0, len(d.days))
+	for day, dd := range d.days {
+		if len(dd.ackAdd)+len(dd.ackDel)+len(dd.resAdd)+len(dd.resDel) > 0 {
+			out = append(out, day)
 		}
 	}
 	slices.Sort(out)
 	return out
 }
 
-// Apply applies the delta of r's bucket to r, re-encoding its parts. It
-// reports false when the bucket is left with no alerts, so the row can go.
-func (d *Delta) Apply(r *store.Rollup) (keep bool, err error) {
-	b := d.buckets[r.Bucket]
-	if b == nil {
-		return true, nil
+// ApplyTimes applies the delta of dt's day to dt. It reports false when
+// the day is left with no times, so the row can go.
+func (d *Delta) ApplyTimes(dt *store.DayTimes) (keep bool, err error) {
+	dd := d.days[dt.Day]
+	if dd == nil {
+		return len(dt.AcknowledgeTimes)+len(dt.ResolveTimes) > 0, nil
 	}
-	var c Counts
-	if err := DecodeCounts(r.Counts, &c); err != nil {
+	if dt.AcknowledgeTimes, err = applyKeys(dt.AcknowledgeTimes, dd.ackAdd, dd.ackDel); err != nil {
 		return false, err
 	}
-	c.Add(&b.counts)
-	if c[Alerts] == 0 {
-		return false, nil
-	}
-	r.Counts = AppendCounts(r.Counts[:0], &c)
-	if r.Categories, err = applyCategories(r.Categories, b.categories); err != nil {
+	if dt.ResolveTimes, err = applyKeys(dt.ResolveTimes, dd.resAdd, dd.resDel); err != nil {
 		return false, err
 	}
-	if r.AcknowledgeTimes, err = applyKeys(r.AcknowledgeTimes, b.ackAdd, b.ackDel); err != nil {
-		return false, err
-	}
-	if r.ResolveTimes, err = applyKeys(r.ResolveTimes, b.resAdd, b.resDel); err != nil {
-		return false, err
-	}
-	return true, nil
-}
-
-func applyCategories(enc []byte, delta map[string]int64) ([]byte, error) {
-	merged := map[string]int64{}
-	err := EachCategory(enc, func(name []byte, n int64) { merged[string(name)] += n })
-	if err != nil {
-		return nil, err
-	}
-	for name, n := range delta {
-		merged[name] += n
-	}
-	out := make([]CategoryCount, 0, len(merged))
-	for name, n := range merged {
-		if n != 0 {
-			out = append(out, CategoryCount{name, n})
-		}
-	}
-	slices.SortFunc(out, func(a, b CategoryCount) int { return strings.Compare(a.Category, b.Category) })
-	return AppendCategories(nil, out), nil
+	return len(dt.AcknowledgeTimes)+len(dt.ResolveTimes) > 0, nil
 }
 
 func applyKeys(enc []byte, add, del []uint64) ([]byte, error) {
@@ -151,9 +145,9 @@ func applyKeys(enc []byte, add, del []uint64) ([]byte, error) {
 	return AppendKeys(nil, keys), nil
 }
 
-// Builder computes rollups afresh from alert rows: what the kept rollups
-// must equal. Migrations build the rollups of existing data with it, and
-// checks compare against it.
+// Builder computes the kept totals afresh from alert rows: what the kept
+// ones must equal. Migrations build the totals of existing data with it,
+// and checks compare against it.
 type Builder struct{ d Delta }
 
 // Add counts one alert.
@@ -162,17 +156,20 @@ func (b *Builder) Add(a *store.Alert) {
 	b.d.Add(&c, 1)
 }
 
-// Rollups returns the rollups of the alerts added, by bucket ascending.
-func (b *Builder) Rollups() ([]store.Rollup, error) {
-	out := make([]store.Rollup, 0, len(b.d.buckets))
-	for _, bucket := range b.d.Buckets() {
-		r := store.Rollup{Bucket: bucket}
-		keep, err := b.d.Apply(&r)
+// Delta returns the totals of the alerts added, as a change from nothing.
+func (b *Builder) Delta() *Delta { return &b.d }
+
+// Times returns the packed times of the alerts added, by day ascending.
+func (b *Builder) Times() ([]store.DayTimes, error) {
+	var out []store.DayTimes
+	for _, day := range b.d.Days() {
+		dt := store.DayTimes{Day: day}
+		keep, err := b.d.ApplyTimes(&dt)
 		if err != nil {
 			return nil, err
 		}
 		if keep {
-			out = append(out, r)
+			out = append(out, dt)
 		}
 	}
 	return out, nil

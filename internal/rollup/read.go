@@ -1,9 +1,12 @@
 package rollup
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -11,56 +14,39 @@ import (
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
-// Visitor receives the pieces of a period: whole buckets from the kept
-// rollups, and single alerts read from rows where an instant cuts a bucket.
-// Either function may be nil.
-type Visitor struct {
-	Rollup func(r *store.Rollup) error
-	Alert  func(a *store.Alert) error
+// segment is how to read [from, to): the whole buckets from the kept
+// totals, and the rest — the parts of the buckets from and to cut — from
+// rows.
+type segment struct {
+	buckets store.BucketRange
+	rows    [][2]time.Time
 }
 
-// Each visits [from, to) of the tenant's alerts by created_at. Every alert
-// in it is seen exactly once: in its bucket's rollup, or as a row when its
-// bucket is cut by from, to or one of cuts (an instant that must not fall
-// inside a rollup, such as a day start off the quarter hour).
-func Each(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to time.Time, cuts []time.Time, parts store.RollupParts, v Visitor) error {
+func split(from, to time.Time) segment {
 	if !from.Before(to) {
-		return nil
+		return segment{}
 	}
-	first, last := BucketOf(from), BucketOf(to.Add(-time.Millisecond))
-	var rows []int64 // the buckets read from rows
-	for _, x := range append([]time.Time{from, to}, cuts...) {
-		if !aligned(x) && !x.Before(from) && x.Before(to.Add(time.Millisecond)) {
-			if b := BucketOf(x); b >= first && b <= last {
-				rows = append(rows, b)
-			}
-		}
+	lo, hi := BucketOf(from), BucketOf(to)
+	if !aligned(from) {
+		lo++
 	}
-	slices.Sort(rows)
-	rows = slices.Compact(rows)
-	if v.Rollup != nil {
-		err := st.Rollups(ctx, tenantID, first, last+1, parts, func(r *store.Rollup) error {
-			if _, cut := slices.BinarySearch(rows, r.Bucket); cut {
-				return nil
-			}
-			return v.Rollup(r)
-		})
-		if err != nil {
-			return err
-		}
+	if lo >= hi {
+		return segment{buckets: store.BucketRange{From: lo, To: lo}, rows: [][2]time.Time{{from, to}}}
 	}
-	if v.Alert == nil {
-		return nil
+	seg := segment{buckets: store.BucketRange{From: lo, To: hi}}
+	if start := BucketStart(lo); start.After(from) {
+		seg.rows = append(seg.rows, [2]time.Time{from, start})
 	}
-	for _, b := range rows {
-		lo, hi := BucketStart(b), BucketStart(b+1)
-		if lo.Before(from) {
-			lo = from
-		}
-		if hi.After(to) {
-			hi = to
-		}
-		if err := st.AlertFacts(ctx, tenantID, lo, hi, v.Alert); err != nil {
+	if end := BucketStart(hi); end.Before(to) {
+		seg.rows = append(seg.rows, [2]time.Time{end, to})
+	}
+	return seg
+}
+
+// eachRow calls fn for the alerts of the segments' row parts.
+func eachRow(ctx context.Context, st store.Store, tenantID uuid.UUID, rows [][2]time.Time, fn func(*store.Alert) error) error {
+	for _, r := range rows {
+		if err := st.AlertFacts(ctx, tenantID, r[0], r[1], fn); err != nil {
 			return err
 		}
 	}
@@ -68,26 +54,29 @@ func Each(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to time
 }
 
 // DayTotals sums the alerts created in each of the days bounds delimits:
-// day i holds created_at in [bounds[i], bounds[i+1]).
+// day i holds created_at in [bounds[i], bounds[i+1]). The database sums the
+// whole buckets of each day; the buckets an unaligned bound cuts are read
+// from rows.
 func DayTotals(ctx context.Context, st store.Store, tenantID uuid.UUID, bounds []time.Time) ([]store.DayTotals, error) {
-	counts := make([]Counts, len(bounds)-1)
-	dayOf := func(t time.Time) int {
-		return sort.Search(len(bounds), func(i int) bool { return bounds[i].After(t) }) - 1
+	ranges := make([]store.BucketRange, len(bounds)-1)
+	var rows [][2]time.Time
+	for i := range ranges {
+		seg := split(bounds[i], bounds[i+1])
+		ranges[i] = seg.buckets
+		rows = append(rows, seg.rows...)
 	}
-	var c Counts
-	err := Each(ctx, st, tenantID, bounds[0], bounds[len(bounds)-1], bounds[1:len(bounds)-1], 0, Visitor{
-		Rollup: func(r *store.Rollup) error {
-			if err := DecodeCounts(r.Counts, &c); err != nil {
-				return err
-			}
-			counts[dayOf(BucketStart(r.Bucket))].Add(&c)
-			return nil
-		},
-		Alert: func(a *store.Alert) error {
-			contrib := Of(a)
-			counts[dayOf(a.CreatedAt)].Add(&contrib.Counts)
-			return nil
-		},
+	counts, err := st.SumCounts(ctx, tenantID, ranges)
+	if err != nil {
+		return nil, err
+	}
+	if len(counts) != len(ranges) {
+		return nil, fmt.Errorf("store summed %d ranges, want %d", len(counts), len(ranges))
+	}
+	err = eachRow(ctx, st, tenantID, rows, func(a *store.Alert) error {
+		day := sort.Search(len(bounds), func(i int) bool { return bounds[i].After(a.CreatedAt) }) - 1
+		c := Of(a)
+		counts[day].Add(&c.Counts)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -99,32 +88,36 @@ func DayTotals(ctx context.Context, st store.Store, tenantID uuid.UUID, bounds [
 	return out, nil
 }
 
-func dayTotals(c *Counts) store.DayTotals {
+func dayTotals(c *store.Counts) store.DayTotals {
 	t := store.NewDayTotals()
-	t.Count = c[Alerts]
+	t.Count = c[store.CountAlerts]
 	for i, p := range store.Priorities() {
-		t.ByPriority[p] = c.ByPriority(i)
+		t.ByPriority[p] = c[store.CountCritical+i]
 	}
 	for i, tc := range store.TypeClasses() {
-		t.ByTypeClass[tc] = c.ByTypeClass(i)
+		t.ByTypeClass[tc] = c[store.CountActionNeeded+i]
 	}
-	t.Resolved, t.Open = c[Resolved], c[Open]
-	t.PreventedSavingsCents = c[PreventedSavingsCents]
-	t.AcknowledgedCount, t.AcknowledgeSeconds = c[Acknowledged], c[AcknowledgeSeconds]
+	t.Resolved, t.Open = c[store.CountResolved], c[store.CountOpen]
+	t.PreventedSavingsCents = c[store.CountPreventedSavingsCents]
+	t.AcknowledgedCount, t.AcknowledgeSeconds = c[store.CountAcknowledged], c[store.CountAcknowledgeSeconds]
 	return t
 }
 
 // TopCategories returns the limit categories with most alerts created in
 // [from, to), by count descending then category ascending in byte order.
 func TopCategories(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to time.Time, limit int) ([]store.CategoryCount, error) {
+	seg := split(from, to)
 	counts := map[string]int64{}
-	err := Each(ctx, st, tenantID, from, to, nil, store.RollupCategories, Visitor{
-		Rollup: func(r *store.Rollup) error {
-			return EachCategory(r.Categories, func(name []byte, n int64) { counts[string(name)] += n })
-		},
-		Alert: func(a *store.Alert) error { counts[a.Category]++; return nil },
-	})
-	if err != nil {
+	if seg.buckets.From < seg.buckets.To {
+		kept, err := st.SumCategories(ctx, tenantID, seg.buckets.From, seg.buckets.To)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range kept {
+			counts[c.Category] += c.Count
+		}
+	}
+	if err := eachRow(ctx, st, tenantID, seg.rows, func(a *store.Alert) error { counts[a.Category]++; return nil }); err != nil {
 		return nil, err
 	}
 	out := make([]store.CategoryCount, 0, len(counts))
@@ -134,13 +127,7 @@ func TopCategories(ctx context.Context, st store.Store, tenantID uuid.UUID, from
 		}
 	}
 	slices.SortFunc(out, func(a, b store.CategoryCount) int {
-		if a.Count != b.Count {
-			return int(b.Count - a.Count)
-		}
-		if a.Category < b.Category {
-			return -1
-		}
-		return 1
+		return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Category, b.Category))
 	})
 	return out[:min(limit, len(out))], nil
 }
@@ -150,27 +137,36 @@ func TopCategories(ctx context.Context, st store.Store, tenantID uuid.UUID, from
 type Buffers struct{ ack, res, tmp []uint64 }
 
 // TimeKeys collects the packed times to acknowledge and to resolve of the
-// alerts created in [from, to), sorted ascending, into bufs.
+// alerts created in [from, to), sorted ascending, into bufs: from the kept
+// days, taking only the whole buckets of the range, and from rows for the
+// buckets from and to cut.
 func TimeKeys(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to time.Time, bufs *Buffers) (ack, res []uint64, err error) {
 	bufs.ack, bufs.res = bufs.ack[:0], bufs.res[:0]
-	err = Each(ctx, st, tenantID, from, to, nil, store.RollupTimes, Visitor{
-		Rollup: func(r *store.Rollup) (err error) {
-			if bufs.ack, err = DecodeKeys(bufs.ack, r.AcknowledgeTimes); err != nil {
+	seg := split(from, to)
+	if seg.buckets.From < seg.buckets.To {
+		lo, hi := seg.buckets.From, seg.buckets.To
+		err = st.EachDayTimes(ctx, tenantID, DayOf(lo), DayOf(hi-1)+1, func(dt *store.DayTimes) error {
+			whole := DayOf(lo) < dt.Day && dt.Day < DayOf(hi-1)
+			var err error
+			if bufs.ack, err = appendKeys(bufs.ack, dt.AcknowledgeTimes, dt.Day, lo, hi, whole); err != nil {
 				return err
 			}
-			bufs.res, err = DecodeKeys(bufs.res, r.ResolveTimes)
+			bufs.res, err = appendKeys(bufs.res, dt.ResolveTimes, dt.Day, lo, hi, whole)
 			return err
-		},
-		Alert: func(a *store.Alert) error {
-			c := Of(a)
-			if c.Counts[Acknowledged] == 1 {
-				bufs.ack = append(bufs.ack, c.AcknowledgeKey)
-			}
-			if c.Counts[ResolvedAt] == 1 {
-				bufs.res = append(bufs.res, c.ResolveKey)
-			}
-			return nil
-		},
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	err = eachRow(ctx, st, tenantID, seg.rows, func(a *store.Alert) error {
+		c := Of(a)
+		if c.Counts[store.CountAcknowledged] == 1 {
+			bufs.ack = append(bufs.ack, c.AcknowledgeKey)
+		}
+		if c.Counts[store.CountResolvedAt] == 1 {
+			bufs.res = append(bufs.res, c.ResolveKey)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, nil, err
@@ -178,6 +174,26 @@ func TimeKeys(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to 
 	bufs.ack, bufs.tmp = SortKeys(bufs.ack, bufs.tmp)
 	bufs.res, bufs.tmp = SortKeys(bufs.res, bufs.tmp)
 	return bufs.ack, bufs.res, nil
+}
+
+// appendKeys decodes a day's keys into dst, keeping those of buckets in
+// [lo, hi) unless the whole day is inside.
+func appendKeys(dst []uint64, enc []byte, day, lo, hi int64, whole bool) ([]uint64, error) {
+	if whole {
+		return DecodeKeys(dst, enc)
+	}
+	n := len(dst)
+	dst, err := DecodeKeys(dst, enc)
+	if err != nil {
+		return dst, err
+	}
+	kept := dst[:n]
+	for _, k := range dst[n:] {
+		if b := keyBucket(k, day); b >= lo && b < hi {
+			kept = append(kept, k)
+		}
+	}
+	return kept, nil
 }
 
 // ResponseTimes returns the time-to-acknowledge and time-to-resolve

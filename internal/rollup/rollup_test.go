@@ -26,26 +26,6 @@ func TestBuckets(t *testing.T) {
 	}
 }
 
-func TestCountsRoundTrip(t *testing.T) {
-	t.Parallel()
-	rapid.Check(t, func(t *rapid.T) {
-		var c Counts
-		for i := range c {
-			c[i] = rapid.Int64().Draw(t, "v")
-		}
-		var got Counts
-		require.NoError(t, DecodeCounts(AppendCounts(nil, &c), &got))
-		require.Equal(t, c, got)
-	})
-	// A shorter encoding (older rows) reads with zeros at the end.
-	var c Counts
-	c[Alerts] = 3
-	var got Counts
-	require.NoError(t, DecodeCounts(AppendCounts(nil, &c)[:1], &got))
-	require.Equal(t, c, got)
-	require.Error(t, DecodeCounts([]byte{0x80}, &got))
-}
-
 func TestSortKeysMatchesSort(t *testing.T) {
 	t.Parallel()
 	rapid.Check(t, func(t *rapid.T) {
@@ -64,6 +44,7 @@ func TestSortKeysMatchesSort(t *testing.T) {
 func TestDistributions(t *testing.T) {
 	t.Parallel()
 	crit, std := PriorityIndex(store.PriorityCritical), PriorityIndex(store.PriorityStandard)
+	bucket := int64(1_000_000)
 	// Ten values 10…100 s; the critical ones are 10, 40, 70 and 100.
 	var keys []uint64
 	for i := int64(1); i <= 10; i++ {
@@ -71,7 +52,7 @@ func TestDistributions(t *testing.T) {
 		if i%3 == 1 {
 			p = crit
 		}
-		keys = append(keys, Key(10*i, p))
+		keys = append(keys, Key(10*i, p, bucket+i%3))
 	}
 	slices.Sort(keys)
 	overall, by := Distributions(keys)
@@ -106,16 +87,20 @@ func TestDeltaMovesTimes(t *testing.T) {
 		c := Of(move[1])
 		d.Add(&c, 1)
 	}
-	r := store.Rollup{Bucket: BucketOf(created)}
-	keep, err := d.Apply(&r)
-	require.NoError(t, err)
-	require.True(t, keep)
 	var b Builder
 	b.Add(&earlier)
-	want, err := b.Rollups()
+	want, err := b.Times()
 	require.NoError(t, err)
-	require.Equal(t, want, []store.Rollup{r})
-	keys, err := DecodeKeys(nil, r.AcknowledgeTimes)
+	dt := store.DayTimes{Day: DayOf(BucketOf(created))}
+	keep, err := d.ApplyTimes(&dt)
 	require.NoError(t, err)
-	require.Equal(t, []uint64{Key(60, PriorityIndex(store.PriorityInfo))}, keys)
+	require.True(t, keep)
+	require.Equal(t, want, []store.DayTimes{dt})
+	require.Equal(t, b.Delta().Counts(), d.Counts())
+	require.Equal(t, b.Delta().Categories(), d.Categories())
+	keys, err := DecodeKeys(nil, dt.AcknowledgeTimes)
+	require.NoError(t, err)
+	require.Equal(t, []uint64{Key(60, PriorityIndex(store.PriorityInfo), BucketOf(created))}, keys)
+	require.Equal(t, int64(60), KeySeconds(keys[0]))
+	require.Equal(t, BucketOf(created), keyBucket(keys[0], dt.Day))
 }

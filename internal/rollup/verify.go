@@ -2,10 +2,12 @@ package rollup
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -13,9 +15,10 @@ import (
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
-// Verify recomputes the tenant's kept totals — rollups and open totals —
-// from its alert rows and reports the first difference, or nil when they
-// are equal, to the unit. It reads every alert of the tenant.
+// Verify recomputes the tenant's kept totals — bucket counters, category
+// counts, packed times and open totals — from its alert rows and reports
+// the first difference, or nil when they are equal, to the unit. It reads
+// every alert of the tenant.
 func Verify(ctx context.Context, st store.Store, tenantID uuid.UUID) error {
 	var (
 		b    Builder
@@ -35,65 +38,142 @@ func Verify(ctx context.Context, st store.Store, tenantID uuid.UUID) error {
 	if err != nil {
 		return err
 	}
-	want, err := b.Rollups()
+	if err := verifyCounts(ctx, st, tenantID, b.Delta().Counts()); err != nil {
+		return err
+	}
+	if err := verifyCategories(ctx, st, tenantID, b.Delta().Categories()); err != nil {
+		return err
+	}
+	wantTimes, err := b.Times()
 	if err != nil {
 		return err
 	}
-	var got []store.Rollup
-	err = st.Rollups(ctx, tenantID, math.MinInt64/2, math.MaxInt64/2, store.RollupCategories|store.RollupTimes, func(r *store.Rollup) error {
-		got = append(got, store.Rollup{Bucket: r.Bucket, Counts: bytes.Clone(r.Counts), Categories: bytes.Clone(r.Categories),
-			AcknowledgeTimes: bytes.Clone(r.AcknowledgeTimes), ResolveTimes: bytes.Clone(r.ResolveTimes)})
+	if err := verifyTimes(ctx, st, tenantID, wantTimes); err != nil {
+		return err
+	}
+	return verifyOpen(ctx, st, tenantID, open)
+}
+
+func verifyCounts(ctx context.Context, st store.Store, tenantID uuid.UUID, want []store.BucketCounts) error {
+	var got []store.BucketCounts
+	err := st.EachCounts(ctx, tenantID, math.MinInt64/2, math.MaxInt64/2, func(bucket int64, c *store.Counts) error {
+		got = append(got, store.BucketCounts{Bucket: bucket, Counts: *c})
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if err := compareRollups(want, got); err != nil {
+	for i := 0; i < max(len(want), len(got)); i++ {
+		switch {
+		case i >= len(got):
+			return fmt.Errorf("bucket %s: no counters kept, rows say %v", BucketStart(want[i].Bucket), want[i].Counts)
+		case i >= len(want):
+			return fmt.Errorf("bucket %s: counters %v kept, no rows", BucketStart(got[i].Bucket), got[i].Counts)
+		case want[i] != got[i]:
+			return fmt.Errorf("bucket %s: kept %v (bucket %s), rows say %v", BucketStart(want[i].Bucket), got[i].Counts,
+				BucketStart(got[i].Bucket), want[i].Counts)
+		}
+	}
+	return nil
+}
+
+// verifyCategories compares the category counts of every UTC day with
+// alerts, and of all time.
+func verifyCategories(ctx context.Context, st store.Store, tenantID uuid.UUID, want []store.BucketCategory) error {
+	byDay := map[int64]map[string]int64{}
+	all := map[string]int64{}
+	for _, c := range want {
+		day := DayOf(c.Bucket)
+		if byDay[day] == nil {
+			byDay[day] = map[string]int64{}
+		}
+		byDay[day][c.Category] += c.Count
+		all[c.Category] += c.Count
+	}
+	check := func(from, to int64, want map[string]int64) error {
+		got, err := st.SumCategories(ctx, tenantID, from, to)
+		if err != nil {
+			return err
+		}
+		gotMap := map[string]int64{}
+		for _, c := range got {
+			gotMap[c.Category] += c.Count
+		}
+		for name, n := range want {
+			if n == 0 {
+				delete(want, name)
+			}
+		}
+		if !mapsEqual(gotMap, want) {
+			return fmt.Errorf("categories of %s–%s: kept %v, rows say %v", BucketStart(from), BucketStart(to), gotMap, want)
+		}
+		return nil
+	}
+	if err := check(math.MinInt64/2, math.MaxInt64/2, all); err != nil {
 		return err
 	}
+	for day, counts := range byDay {
+		if err := check(day*bucketsPerDay, (day+1)*bucketsPerDay, counts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func mapsEqual(a, b map[string]int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func verifyTimes(ctx context.Context, st store.Store, tenantID uuid.UUID, want []store.DayTimes) error {
+	var got []store.DayTimes
+	err := st.EachDayTimes(ctx, tenantID, math.MinInt64/2, math.MaxInt64/2, func(dt *store.DayTimes) error {
+		got = append(got, store.DayTimes{Day: dt.Day, AcknowledgeTimes: bytes.Clone(dt.AcknowledgeTimes), ResolveTimes: bytes.Clone(dt.ResolveTimes)})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i := 0; i < max(len(want), len(got)); i++ {
+		switch {
+		case i >= len(got):
+			return fmt.Errorf("day %d: no times kept, rows have some", want[i].Day)
+		case i >= len(want):
+			return fmt.Errorf("day %d: times kept, rows have none", got[i].Day)
+		case want[i].Day != got[i].Day || !bytes.Equal(want[i].AcknowledgeTimes, got[i].AcknowledgeTimes) ||
+			!bytes.Equal(want[i].ResolveTimes, got[i].ResolveTimes):
+			return fmt.Errorf("day %d: kept times differ from the rows'", want[i].Day)
+		}
+	}
+	return nil
+}
+
+func verifyOpen(ctx context.Context, st store.Store, tenantID uuid.UUID, open map[store.TypeClass]store.OpenTotal) error {
 	kept, err := st.OpenTotals(ctx, tenantID)
 	if err != nil {
 		return err
 	}
-	var wantOpen []store.OpenTotal
+	var want []store.OpenTotal
 	for _, tc := range store.TypeClasses() {
 		if t, ok := open[tc]; ok {
-			wantOpen = append(wantOpen, t)
+			want = append(want, t)
 		}
 	}
-	slices.SortFunc(kept, func(a, b store.OpenTotal) int {
-		return slices.Index(store.TypeClasses(), a.TypeClass) - slices.Index(store.TypeClasses(), b.TypeClass)
-	})
-	if !slices.Equal(wantOpen, kept) {
-		return fmt.Errorf("open totals: kept %v, rows say %v", kept, wantOpen)
+	order := func(a, b store.OpenTotal) int {
+		return cmp.Compare(slices.Index(store.TypeClasses(), a.TypeClass), slices.Index(store.TypeClasses(), b.TypeClass))
+	}
+	slices.SortFunc(kept, order)
+	if !slices.Equal(want, kept) {
+		var b strings.Builder
+		fmt.Fprintf(&b, "open totals: kept %v, rows say %v", kept, want)
+		return fmt.Errorf("%s", b.String())
 	}
 	return nil
-}
-
-func compareRollups(want, got []store.Rollup) error {
-	for i := 0; i < max(len(want), len(got)); i++ {
-		switch {
-		case i >= len(got):
-			return fmt.Errorf("bucket %d (%s): no rollup kept, rows say %s", want[i].Bucket, BucketStart(want[i].Bucket), describe(&want[i]))
-		case i >= len(want):
-			return fmt.Errorf("bucket %d (%s): rollup kept (%s), no rows", got[i].Bucket, BucketStart(got[i].Bucket), describe(&got[i]))
-		case want[i].Bucket != got[i].Bucket:
-			return fmt.Errorf("bucket %d: kept rollup of bucket %d instead", want[i].Bucket, got[i].Bucket)
-		case !bytes.Equal(want[i].Counts, got[i].Counts), !bytes.Equal(want[i].Categories, got[i].Categories),
-			!bytes.Equal(want[i].AcknowledgeTimes, got[i].AcknowledgeTimes), !bytes.Equal(want[i].ResolveTimes, got[i].ResolveTimes):
-			return fmt.Errorf("bucket %d (%s): kept %s, rows say %s", want[i].Bucket, BucketStart(want[i].Bucket),
-				describe(&got[i]), describe(&want[i]))
-		}
-	}
-	return nil
-}
-
-func describe(r *store.Rollup) string {
-	var c Counts
-	if err := DecodeCounts(r.Counts, &c); err != nil {
-		return err.Error()
-	}
-	ack, _ := DecodeKeys(nil, r.AcknowledgeTimes)
-	res, _ := DecodeKeys(nil, r.ResolveTimes)
-	return fmt.Sprintf("counts %v, %d acknowledge times, %d resolve times", c, len(ack), len(res))
 }

@@ -3,6 +3,12 @@
 // which column is where.
 package schema
 
+import (
+	"strings"
+
+	"github.com/alertanalytics/alertanalytics/store"
+)
+
 // AlertColumns lists an alert row's columns in the order the backends
 // write and scan them.
 const AlertColumns = `id, tenant_id, alert_type, category, title, message, service, priority_level,
@@ -18,3 +24,14 @@ const InteractionColumns = `id, tenant_id, alert_id, user_id, interaction_type, 
 // in the order the backends scan them for store.Store's AlertFacts.
 const FactColumns = `id, category, priority_level, type_class, status, created_at, acknowledged_at, resolved_at,
 	financial_impact_cents, estimated_savings_cents`
+
+// CountList is the rollups counter columns, comma-separated, each through
+// format (a printf pattern with one %s).
+func CountList(format string) string {
+	cols := store.CountColumns()
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = strings.ReplaceAll(format, "%s", c)
+	}
+	return strings.Join(parts, ", ")
+}

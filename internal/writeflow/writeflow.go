@@ -40,14 +40,21 @@ type Tx interface {
 	// AddOpenTotals adds the changes to the tenant's open totals, in the
 	// order given.
 	AddOpenTotals(ctx context.Context, tenantID uuid.UUID, changes []store.OpenTotal) error
-	// LockRollups returns the tenant's rollups of the buckets (ascending),
-	// with every part, locked until the transaction ends where the backend
-	// locks rows; a bucket without a rollup is left out (and, where rows are
-	// locked, reserved, so that a concurrent writer waits for this one).
-	LockRollups(ctx context.Context, tenantID uuid.UUID, buckets []int64) ([]store.Rollup, error)
-	// WriteRollups stores the rollups, replacing those of their buckets, and
-	// deletes the rollups of the buckets in drop.
-	WriteRollups(ctx context.Context, tenantID uuid.UUID, put []store.Rollup, drop []int64) error
+	// AddCounts adds the changes to the tenant's bucket counters, creating
+	// the buckets that have none and deleting those left without alerts.
+	// Changes come in bucket order.
+	AddCounts(ctx context.Context, tenantID uuid.UUID, changes []store.BucketCounts) error
+	// AddCategories adds the changes to the tenant's per-bucket category
+	// counts, deleting those left at zero.
+	AddCategories(ctx context.Context, tenantID uuid.UUID, changes []store.BucketCategory) error
+	// LockDayTimes returns the tenant's kept times of the days (ascending),
+	// locked until the transaction ends where the backend locks rows; a day
+	// without times is left out (and, where rows are locked, reserved, so
+	// that a concurrent writer waits for this one).
+	LockDayTimes(ctx context.Context, tenantID uuid.UUID, days []int64) ([]store.DayTimes, error)
+	// WriteDayTimes stores the days' times, replacing those kept, and
+	// deletes the times of the days in drop.
+	WriteDayTimes(ctx context.Context, tenantID uuid.UUID, put []store.DayTimes, drop []int64) error
 	// DeleteTenantRows deletes the tenant's rows of one table, named as in
 	// TenantTables, and returns how many there were.
 	DeleteTenantRows(ctx context.Context, table string, tenantID uuid.UUID) (int64, error)
@@ -58,7 +65,7 @@ type Tx interface {
 // TenantTables lists the tables holding a tenant's rows and kept totals, in
 // the order a deletion empties them: rows that point at others first.
 func TenantTables() []string {
-	return []string{"audit_logs", "alert_interactions", "alerts", "open_totals", "rollups"}
+	return []string{"audit_logs", "alert_interactions", "alerts", "open_totals", "rollups", "rollup_categories", "rollup_times"}
 }
 
 // DeleteTenant deletes every row and kept total of the tenant and stores
@@ -232,37 +239,64 @@ func applyTotals(ctx context.Context, tx Tx, tenantID uuid.UUID, d *Delta) error
 			return fmt.Errorf("open totals: %w", err)
 		}
 	}
-	buckets := d.Rollups.Buckets()
-	if len(buckets) == 0 {
+	if err := addRollups(ctx, tx, tenantID, &d.Rollups); err != nil {
+		return err
+	}
+	return applyTimes(ctx, tx, tenantID, &d.Rollups)
+}
+
+// addRollups adds the counters and category counts of a delta.
+func addRollups(ctx context.Context, tx interface {
+	AddCounts(context.Context, uuid.UUID, []store.BucketCounts) error
+	AddCategories(context.Context, uuid.UUID, []store.BucketCategory) error
+}, tenantID uuid.UUID, d *rollup.Delta) error {
+	if counts := d.Counts(); len(counts) > 0 {
+		if err := tx.AddCounts(ctx, tenantID, counts); err != nil {
+			return fmt.Errorf("rollup counts: %w", err)
+		}
+	}
+	if cats := d.Categories(); len(cats) > 0 {
+		if err := tx.AddCategories(ctx, tenantID, cats); err != nil {
+			return fmt.Errorf("rollup categories: %w", err)
+		}
+	}
+	return nil
+}
+
+// applyTimes applies the packed-time changes of a delta: each changed day
+// is read, locked, re-encoded and written back, days in ascending order.
+func applyTimes(ctx context.Context, tx Tx, tenantID uuid.UUID, d *rollup.Delta) error {
+	days := d.Days()
+	if len(days) == 0 {
 		return nil
 	}
-	current, err := tx.LockRollups(ctx, tenantID, buckets)
+	current, err := tx.LockDayTimes(ctx, tenantID, days)
 	if err != nil {
-		return fmt.Errorf("lock rollups: %w", err)
+		return fmt.Errorf("lock times: %w", err)
 	}
-	byBucket := make(map[int64]store.Rollup, len(current))
-	for _, r := range current {
-		byBucket[r.Bucket] = r
+	byDay := make(map[int64]store.DayTimes, len(current))
+	for _, dt := range current {
+		byDay[dt.Day] = dt
 	}
-	put := make([]store.Rollup, 0, len(buckets))
+	put := make([]store.DayTimes, 0, len(days))
 	var drop []int64
-	for _, b := range buckets {
-		r, ok := byBucket[b]
+	for _, day := range days {
+		dt, ok := byDay[day]
 		if !ok {
-			r = store.Rollup{Bucket: b}
+			dt = store.DayTimes{Day: day}
 		}
-		keep, err := d.Rollups.Apply(&r)
+		keep, err := d.ApplyTimes(&dt)
 		if err != nil {
-			return fmt.Errorf("rollup of bucket %d: %w", b, err)
+			return fmt.Errorf("times of day %d: %w", day, err)
 		}
 		if keep {
-			put = append(put, r)
+			put = append(put, dt)
 		} else {
-			drop = append(drop, b)
+			drop = append(drop, day)
 		}
 	}
-	if err := tx.WriteRollups(ctx, tenantID, put, drop); err != nil {
-		return fmt.Errorf("write rollups: %w", err)
+	if err := tx.WriteDayTimes(ctx, tenantID, put, drop); err != nil {
+		return fmt.Errorf("write times: %w", err)
 	}
 	return nil
 }
@@ -276,7 +310,9 @@ type RebuildTx interface {
 	// AlertFacts does, inside the transaction.
 	AlertFacts(ctx context.Context, tenantID uuid.UUID, fn func(*store.Alert) error) error
 	DeleteTenantRows(ctx context.Context, table string, tenantID uuid.UUID) (int64, error)
-	WriteRollups(ctx context.Context, tenantID uuid.UUID, put []store.Rollup, drop []int64) error
+	AddCounts(ctx context.Context, tenantID uuid.UUID, changes []store.BucketCounts) error
+	AddCategories(ctx context.Context, tenantID uuid.UUID, changes []store.BucketCategory) error
+	WriteDayTimes(ctx context.Context, tenantID uuid.UUID, put []store.DayTimes, drop []int64) error
 }
 
 // RebuildRollups recomputes every tenant's rollups from its alert rows and
@@ -292,14 +328,19 @@ func RebuildRollups(ctx context.Context, tx RebuildTx) error {
 		if err := tx.AlertFacts(ctx, tenantID, func(a *store.Alert) error { b.Add(a); return nil }); err != nil {
 			return err
 		}
-		rs, err := b.Rollups()
+		for _, table := range []string{"rollups", "rollup_categories", "rollup_times"} {
+			if _, err := tx.DeleteTenantRows(ctx, table, tenantID); err != nil {
+				return err
+			}
+		}
+		if err := addRollups(ctx, tx, tenantID, b.Delta()); err != nil {
+			return err
+		}
+		times, err := b.Times()
 		if err != nil {
 			return err
 		}
-		if _, err := tx.DeleteTenantRows(ctx, "rollups", tenantID); err != nil {
-			return err
-		}
-		if err := tx.WriteRollups(ctx, tenantID, rs, nil); err != nil {
+		if err := tx.WriteDayTimes(ctx, tenantID, times, nil); err != nil {
 			return err
 		}
 	}

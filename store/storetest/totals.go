@@ -102,17 +102,17 @@ func requireAnswersMatchRows(t require.TestingT, st store.Store, tenant uuid.UUI
 	bounds = append(bounds, now.Add(7*time.Minute+13*time.Second)) // cuts a bucket
 	got, err := rollup.DayTotals(ctx, st, tenant, bounds)
 	require.NoError(t, err)
-	want := make([]rollup.Counts, len(bounds)-1)
+	want := make([]store.Counts, len(bounds)-1)
 	var ack, res []uint64
 	err = st.AlertFacts(ctx, tenant, bounds[0], bounds[len(bounds)-1], func(a *store.Alert) error {
 		for i := range want {
 			if !a.CreatedAt.Before(bounds[i]) && a.CreatedAt.Before(bounds[i+1]) {
 				c := rollup.Of(a)
 				want[i].Add(&c.Counts)
-				if c.Counts[rollup.Acknowledged] == 1 {
+				if c.Counts[store.CountAcknowledged] == 1 {
 					ack = append(ack, c.AcknowledgeKey)
 				}
-				if c.Counts[rollup.ResolvedAt] == 1 {
+				if c.Counts[store.CountResolvedAt] == 1 {
 					res = append(res, c.ResolveKey)
 				}
 			}
@@ -121,11 +121,11 @@ func requireAnswersMatchRows(t require.TestingT, st store.Store, tenant uuid.UUI
 	})
 	require.NoError(t, err)
 	for i := range want {
-		require.Equal(t, want[i][rollup.Alerts], got[i].Count, "day %d", i)
-		require.Equal(t, want[i][rollup.Open], got[i].Open, "day %d", i)
-		require.Equal(t, want[i][rollup.Resolved], got[i].Resolved, "day %d", i)
-		require.Equal(t, want[i][rollup.AcknowledgeSeconds], got[i].AcknowledgeSeconds, "day %d", i)
-		require.Equal(t, want[i][rollup.PreventedSavingsCents], got[i].PreventedSavingsCents, "day %d", i)
+		require.Equal(t, want[i][store.CountAlerts], got[i].Count, "day %d", i)
+		require.Equal(t, want[i][store.CountOpen], got[i].Open, "day %d", i)
+		require.Equal(t, want[i][store.CountResolved], got[i].Resolved, "day %d", i)
+		require.Equal(t, want[i][store.CountAcknowledgeSeconds], got[i].AcknowledgeSeconds, "day %d", i)
+		require.Equal(t, want[i][store.CountPreventedSavingsCents], got[i].PreventedSavingsCents, "day %d", i)
 	}
 	times, err := rollup.ResponseTimes(ctx, st, tenant, bounds[0], bounds[len(bounds)-1], &rollup.Buffers{})
 	require.NoError(t, err)
