@@ -5,6 +5,7 @@ package benchdata
 
 import (
 	"encoding/json"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -46,9 +47,11 @@ func Stream(r *rand.Rand, n int, start time.Time, step time.Duration) []alertana
 	return out
 }
 
-// Responses returns interactions on alerts: every other one acknowledged
-// within an hour, and two in five resolved within one to three hours, so
-// about 90 interactions per 100 alerts.
+// Responses returns interactions on alerts: every other one acknowledged,
+// and two in five resolved, about 90 interactions per 100 alerts. Times to
+// acknowledge are log-uniform from 1 second to 3 days and times to resolve
+// from 1 minute to 7 days, in whole milliseconds, so nearly every value is
+// distinct: a structure that only wins on few distinct values shows up.
 func Responses(r *rand.Rand, alerts []alertanalytics.AlertInput, limit int) []alertanalytics.InteractionInput {
 	var out []alertanalytics.InteractionInput
 	for i, a := range alerts {
@@ -57,12 +60,18 @@ func Responses(r *rand.Rand, alerts []alertanalytics.AlertInput, limit int) []al
 		}
 		if i%2 == 0 {
 			out = append(out, alertanalytics.InteractionInput{AlertID: a.ID, Type: "acknowledged",
-				InteractedAt: a.CreatedAt.Add(time.Duration(30+r.IntN(3600)) * time.Second)})
+				InteractedAt: a.CreatedAt.Add(logUniform(r, time.Second, 3*24*time.Hour))})
 		}
 		if i%5 < 2 && len(out) < limit {
 			out = append(out, alertanalytics.InteractionInput{AlertID: a.ID, Type: "resolved",
-				InteractedAt: a.CreatedAt.Add(time.Duration(3600+r.IntN(7200)) * time.Second)})
+				InteractedAt: a.CreatedAt.Add(logUniform(r, time.Minute, 7*24*time.Hour))})
 		}
 	}
 	return out
+}
+
+// logUniform draws a duration whose logarithm is uniform in [lo, hi).
+func logUniform(r *rand.Rand, lo, hi time.Duration) time.Duration {
+	f := math.Exp(math.Log(float64(lo)) + r.Float64()*(math.Log(float64(hi))-math.Log(float64(lo))))
+	return time.Duration(f).Truncate(time.Millisecond)
 }

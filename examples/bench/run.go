@@ -1,0 +1,421 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/alertanalytics/alertanalytics"
+	"github.com/alertanalytics/alertanalytics/internal/benchdata"
+	"github.com/alertanalytics/alertanalytics/postgres"
+	"github.com/alertanalytics/alertanalytics/sqlite"
+	"github.com/alertanalytics/alertanalytics/store"
+)
+
+// dataSet is the sizes of one run.
+type dataSet struct {
+	smallTenants, smallAlerts int
+	large, largeInteractions  int
+	curve                     []int // further single tenants, for the cost curve
+	interactionCalls          int
+}
+
+func sizes(quick bool) dataSet {
+	if quick {
+		return dataSet{smallTenants: 10, smallAlerts: 10000, large: 100000, largeInteractions: 50000,
+			curve: []int{1000000}, interactionCalls: 300}
+	}
+	return dataSet{smallTenants: 100, smallAlerts: 10000, large: 1000000, largeInteractions: 500000,
+		curve: []int{100000, 10000000}, interactionCalls: 1000}
+}
+
+func (d dataSet) total() int {
+	n := d.smallTenants*d.smallAlerts + d.large
+	for _, c := range d.curve {
+		n += c
+	}
+	return n
+}
+
+// backend is a store plus the bare count(*) yardstick.
+type backend struct {
+	name, short string
+	store       store.Store
+	count       func(ctx context.Context, tenant uuid.UUID, from, to time.Time) (int64, error)
+	// settle brings the database to the steady state a live one sits in
+	// after loading (PostgreSQL: what autovacuum does); nil when nothing is
+	// owed.
+	settle func(ctx context.Context) error
+	close  func()
+}
+
+func openBackend(ctx context.Context, c config) (*backend, error) {
+	if c.postgresURL != "" {
+		pool, err := postgres.Connect(ctx, c.postgresURL)
+		if err != nil {
+			return nil, err
+		}
+		schema := "bench_" + time.Now().UTC().Format("20060102_150405")
+		st, err := postgres.New(pool, postgres.Config{Schema: schema})
+		if err == nil {
+			err = st.Migrate(ctx)
+		}
+		drop := func() {
+			_, _ = pool.Exec(context.Background(), `DROP SCHEMA IF EXISTS `+schema+` CASCADE`)
+			pool.Close()
+		}
+		if err != nil {
+			drop()
+			return nil, err
+		}
+		settle := func(ctx context.Context) error {
+			_, err := pool.Exec(ctx, `VACUUM (ANALYZE)`)
+			return err
+		}
+		return &backend{name: "PostgreSQL schema " + schema, short: "postgres", store: st, count: pgCount(pool, schema),
+			settle: settle, close: drop}, nil
+	}
+	dir, err := os.MkdirTemp("", "alertanalytics-bench-")
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, "bench.db")
+	st, err := sqlite.Open(path)
+	if err == nil {
+		err = st.Migrate(ctx)
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(10000)")
+	if err != nil {
+		st.Close()
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return &backend{name: "SQLite file " + path, short: "sqlite", store: st, count: func(ctx context.Context, tenant uuid.UUID, from, to time.Time) (int64, error) {
+		var n int64
+		err := db.QueryRowContext(ctx, `SELECT count(*) FROM alertanalytics_alerts WHERE tenant_id = ? AND created_at >= ? AND created_at < ?`,
+			tenant[:], from.UnixMilli(), to.UnixMilli()).Scan(&n)
+		return n, err
+	}, close: func() { db.Close(); st.Close(); os.RemoveAll(dir) }}, nil
+}
+
+func pgCount(pool *pgxpool.Pool, schema string) func(ctx context.Context, tenant uuid.UUID, from, to time.Time) (int64, error) {
+	return func(ctx context.Context, tenant uuid.UUID, from, to time.Time) (int64, error) {
+		var n int64
+		err := pool.QueryRow(ctx, `SELECT count(*) FROM `+schema+`.alerts WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3`,
+			tenant, from.UnixMilli(), to.UnixMilli()).Scan(&n)
+		return n, err
+	}
+}
+
+// timing is the median and p90 of repeated runs of a read, and the median
+// bytes it allocated.
+type timing struct {
+	median, p90 time.Duration
+	bytes       uint64
+}
+
+// timeRuns runs fn twice to warm up, then runs times.
+func timeRuns(ctx context.Context, runs int, fn func() error) (timing, error) {
+	var (
+		times  []time.Duration
+		allocs []uint64
+		ms     runtime.MemStats
+	)
+	for i := 0; i < runs+2; i++ {
+		if err := ctx.Err(); err != nil {
+			return timing{}, err
+		}
+		runtime.ReadMemStats(&ms)
+		before := ms.TotalAlloc
+		began := time.Now()
+		if err := fn(); err != nil {
+			return timing{}, err
+		}
+		d := time.Since(began)
+		runtime.ReadMemStats(&ms)
+		if i >= 2 {
+			times = append(times, d)
+			allocs = append(allocs, ms.TotalAlloc-before)
+		}
+	}
+	slices.Sort(times)
+	slices.Sort(allocs)
+	return timing{median: times[len(times)/2], p90: times[len(times)*9/10], bytes: allocs[len(allocs)/2]}, nil
+}
+
+// loader ingests tenants and reports progress on stderr.
+type loader struct {
+	svc      *alertanalytics.Service
+	r        *rand.Rand
+	now      time.Time
+	progress io.Writer
+	total    int
+	done     int
+	began    time.Time
+	last     time.Time
+	// batch rates of the large tenant and of the others, alerts/s
+	largeRates, smallRates []float64
+}
+
+func (l *loader) report() {
+	if time.Since(l.last) < 2*time.Second && l.done < l.total {
+		return
+	}
+	l.last = time.Now()
+	elapsed := time.Since(l.began)
+	rate := float64(l.done) / elapsed.Seconds()
+	left := time.Duration(float64(l.total-l.done)/rate) * time.Second
+	fmt.Fprintf(l.progress, "loading: %d of %d alerts, %.0f/s, about %s left\n", l.done, l.total, rate, left.Round(time.Second))
+}
+
+// ingest records n alerts for tenant in batches of 1,000, and up to
+// maxInteractions interactions, in created_at order over the last 90 days.
+func (l *loader) ingest(ctx context.Context, tenant uuid.UUID, n, maxInteractions int, rates *[]float64) error {
+	step := 90 * 24 * time.Hour / time.Duration(n)
+	start := l.now.Add(-90 * 24 * time.Hour)
+	user := uuid.New()
+	recorded := 0
+	for i := 0; i < n; i += 10000 {
+		chunk := benchdata.Stream(l.r, min(10000, n-i), start.Add(time.Duration(i)*step), step)
+		for j := 0; j < len(chunk); j += 1000 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			batch := chunk[j:min(j+1000, len(chunk))]
+			began := time.Now()
+			res, err := l.svc.RecordAlerts(ctx, tenant, batch)
+			if err != nil {
+				return err
+			}
+			if len(res.Rejected) > 0 {
+				return res.Rejected[0].Err
+			}
+			if rates != nil && len(batch) == 1000 {
+				*rates = append(*rates, 1000/time.Since(began).Seconds())
+			}
+			l.done += len(batch)
+			l.report()
+		}
+		responses := benchdata.Responses(l.r, chunk, maxInteractions-recorded)
+		for j := 0; j < len(responses); j += 1000 {
+			if _, err := l.svc.RecordInteractions(ctx, tenant, user, responses[j:min(j+1000, len(responses))]); err != nil {
+				return err
+			}
+		}
+		recorded += len(responses)
+	}
+	return nil
+}
+
+func percentile(values []float64, p int) float64 {
+	v := slices.Clone(values)
+	slices.Sort(v)
+	return v[(len(v)-1)*p/100]
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func run(ctx context.Context, c config, out, progress io.Writer) error {
+	be, err := openBackend(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer be.close()
+	ds := sizes(c.quick)
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	svc := alertanalytics.New(be.store, alertanalytics.Config{Clock: func() time.Time { return now }})
+	l := &loader{svc: svc, r: rand.New(rand.NewPCG(42, 7)), now: now, progress: progress, total: ds.total(), began: time.Now()}
+	fmt.Fprintf(progress, "backend: %s (GOMAXPROCS %d), %d alerts to load\n", be.name, runtime.GOMAXPROCS(0), l.total)
+
+	p := &printer{out: out, json: c.json, backend: be.short}
+	window := alertanalytics.Window{Days: 30}
+	dashboard := func(tenant uuid.UUID) (timing, error) {
+		return timeRuns(ctx, c.runs, func() error { _, err := svc.Dashboard(ctx, tenant, window); return err })
+	}
+
+	// The measured tenant first, alone, for the noise ratio.
+	measured := uuid.New()
+	if err := l.ingest(ctx, measured, ds.smallAlerts, ds.smallAlerts/2, &l.smallRates); err != nil {
+		return err
+	}
+	if be.settle != nil {
+		if err := be.settle(ctx); err != nil {
+			return err
+		}
+	}
+	alone, err := dashboard(measured)
+	if err != nil {
+		return err
+	}
+	for i := 1; i < ds.smallTenants; i++ {
+		if err := l.ingest(ctx, uuid.New(), ds.smallAlerts, 0, &l.smallRates); err != nil {
+			return err
+		}
+	}
+	large := uuid.New()
+	if err := l.ingest(ctx, large, ds.large, ds.largeInteractions, &l.largeRates); err != nil {
+		return err
+	}
+	curve := make([]uuid.UUID, len(ds.curve))
+	for i, n := range ds.curve {
+		curve[i] = uuid.New()
+		if err := l.ingest(ctx, curve[i], n, 0, nil); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(progress, "loaded %d alerts in %s\n", l.done, time.Since(l.began).Round(time.Second))
+	if be.settle != nil {
+		t0 := time.Now()
+		if err := be.settle(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintf(progress, "VACUUM (ANALYZE) after loading, as autovacuum would: %s\n", time.Since(t0).Round(time.Second))
+	}
+
+	p.header()
+	p.add(measure{Name: "bulk alert ingest, batches of 1,000 (large tenant)", Unit: "/s", Median: percentile(l.largeRates, 50),
+		P90: percentile(l.largeRates, 10), Target: "≥ 100,000/s", Met: percentile(l.largeRates, 50) >= 100000})
+	p.add(measure{Name: "bulk alert ingest, batches of 1,000 (small tenants)", Unit: "/s", Median: percentile(l.smallRates, 50),
+		P90: percentile(l.smallRates, 10), Target: "≥ 100,000/s", Met: percentile(l.smallRates, 50) >= 100000})
+
+	if err := measureInteraction(ctx, svc, l, ds, p, be.short); err != nil {
+		return err
+	}
+
+	small, err := dashboard(measured)
+	if err != nil {
+		return err
+	}
+	p.add(measure{Name: fmt.Sprintf("Dashboard 30 days, %d-alert tenant", ds.smallAlerts), Unit: "ms", Median: ms(small.median),
+		P90: ms(small.p90), Target: "≤ 2 ms", Met: small.median <= 2*time.Millisecond})
+	noise := float64(small.median) / float64(alone.median)
+	p.add(measure{Name: fmt.Sprintf("  with %d alerts of other tenants ÷ with none", l.total-ds.smallAlerts), Median: noise,
+		Target: "≤ 1.2", Met: noise <= 1.2})
+
+	big, err := dashboard(large)
+	if err != nil {
+		return err
+	}
+	p.add(measure{Name: fmt.Sprintf("Dashboard 30 days, %d-alert tenant", ds.large), Unit: "ms", Median: ms(big.median),
+		P90: ms(big.p90), Target: "≤ 25 ms", Met: big.median <= 25*time.Millisecond})
+	from := time.Date(now.Year(), now.Month(), now.Day()-29, 0, 0, 0, 0, time.UTC)
+	var rows int64
+	count, err := timeRuns(ctx, c.runs, func() (err error) { rows, err = be.count(ctx, large, from, now.Add(time.Millisecond)); return err })
+	if err != nil {
+		return err
+	}
+	ratio := float64(big.median) / float64(count.median)
+	p.add(measure{Name: fmt.Sprintf("  ÷ one bare count(*) over its window (%d rows, %.2f ms)", rows, ms(count.median)),
+		Median: ratio, Target: "≤ 1", Met: ratio <= 1})
+	bytesRatio := float64(big.bytes) / float64(small.bytes)
+	p.add(measure{Name: "  bytes allocated per Dashboard", Unit: "bytes", Median: float64(big.bytes), Target: "flat", Met: bytesRatio <= 1.5})
+	p.add(measure{Name: fmt.Sprintf("  ÷ bytes per Dashboard of the %d-alert tenant", ds.smallAlerts), Median: bytesRatio,
+		Target: "≤ 1.5 (flat)", Met: bytesRatio <= 1.5})
+	for i, n := range ds.curve {
+		t, err := dashboard(curve[i])
+		if err != nil {
+			return err
+		}
+		p.add(measure{Name: fmt.Sprintf("Dashboard 30 days, %d-alert tenant (cost curve)", n), Unit: "ms", Median: ms(t.median),
+			P90: ms(t.p90), Target: "—", Met: true})
+		if n == 10*ds.large {
+			r := float64(t.median) / float64(big.median)
+			p.add(measure{Name: fmt.Sprintf("  ÷ the %d-alert tenant's", ds.large), Median: r, Target: "≤ 2", Met: r <= 2})
+		}
+	}
+	if err := measureReads(ctx, svc, large, ds, c.runs, p); err != nil {
+		return err
+	}
+	if err := measureDeletion(ctx, svc, measured, large, ds, p); err != nil {
+		return err
+	}
+	if p.missed > 0 && !c.json {
+		fmt.Fprintf(out, "\n%d measure(s) missed their target\n", p.missed)
+	}
+	return nil
+}
+
+// measureInteraction times single interactions on a tenant of their own,
+// so the measured tenant stays as it was when measured alone.
+func measureInteraction(ctx context.Context, svc *alertanalytics.Service, l *loader, ds dataSet, p *printer, short string) error {
+	clicks, ids := uuid.New(), benchdata.Stream(l.r, ds.interactionCalls, l.now.Add(-time.Hour), time.Millisecond)
+	if _, err := svc.RecordAlerts(ctx, clicks, ids); err != nil {
+		return err
+	}
+	user := uuid.New()
+	var lat []float64
+	for _, a := range ids {
+		t0 := time.Now()
+		if _, err := svc.RecordInteraction(ctx, clicks, a.ID, user, alertanalytics.InteractionInput{Type: "acknowledged"}); err != nil {
+			return err
+		}
+		lat = append(lat, ms(time.Since(t0)))
+	}
+	limit := 1.0
+	if short == "postgres" {
+		limit = 2
+	}
+	p.add(measure{Name: "one interaction (status move + audit), p50", Unit: "ms", Median: percentile(lat, 50), P90: percentile(lat, 90),
+		Target: fmt.Sprintf("≤ %.0f ms", limit), Met: percentile(lat, 50) <= limit})
+	return nil
+}
+
+// measureReads times the other reads of the large tenant.
+func measureReads(ctx context.Context, svc *alertanalytics.Service, large uuid.UUID, ds dataSet, runs int, p *printer) error {
+	window := alertanalytics.Window{Days: 30}
+	for _, r := range []struct {
+		name  string
+		limit time.Duration
+		read  func() error
+	}{
+		{"Trends 30 days", 25 * time.Millisecond, func() error { _, err := svc.Trends(ctx, large, window); return err }},
+		{"Analytics 30 days (top categories included)", 50 * time.Millisecond, func() error { _, err := svc.Analytics(ctx, large, window); return err }},
+	} {
+		t, err := timeRuns(ctx, runs, r.read)
+		if err != nil {
+			return err
+		}
+		p.add(measure{Name: fmt.Sprintf("%s, %d-alert tenant", r.name, ds.large), Unit: "ms", Median: ms(t.median), P90: ms(t.p90),
+			Target: fmt.Sprintf("≤ %d ms", r.limit/time.Millisecond), Met: t.median <= r.limit})
+	}
+	return nil
+}
+
+// measureDeletion deletes the large tenant and checks another is untouched.
+func measureDeletion(ctx context.Context, svc *alertanalytics.Service, measured, large uuid.UUID, ds dataSet, p *printer) error {
+	before, err := svc.PreviewTenantDeletion(ctx, measured)
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	receipt, err := svc.DeleteTenant(ctx, large, "bench")
+	if err != nil {
+		return err
+	}
+	took := time.Since(t0)
+	after, err := svc.PreviewTenantDeletion(ctx, measured)
+	if err != nil {
+		return err
+	}
+	if before != after {
+		return errors.New("deleting the large tenant changed another tenant's counts")
+	}
+	p.add(measure{Name: fmt.Sprintf("delete the %d-alert tenant (%d rows), others untouched", ds.large, receipt.Deleted.Total()),
+		Unit: "s", Median: took.Seconds(), Target: "≤ 20 s", Met: took <= 20*time.Second})
+	return nil
+}
