@@ -70,7 +70,7 @@ func (s *Service) Analytics(ctx context.Context, tenantID uuid.UUID, w Window) (
 		cats []store.CategoryCount
 	)
 	err = concurrently(
-		func() (err error) { t, err = s.windowTotals(ctx, tenantID, sp); return err },
+		func() (err error) { t, err = s.windowTotals(ctx, tenantID, sp, true, windowCounters()); return err },
 		func() (err error) {
 			cats, err = rollup.TopCategories(ctx, s.store, tenantID, sp.start(), sp.end(), topCategoriesCount)
 			return err
@@ -107,7 +107,7 @@ func (s *Service) Trends(ctx context.Context, tenantID uuid.UUID, w Window) ([]T
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.windowTotals(ctx, tenantID, sp)
+	t, err := s.windowTotals(ctx, tenantID, sp, true, nil)
 	if err != nil {
 		return nil, fmt.Errorf("trends: %w", err)
 	}

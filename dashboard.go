@@ -116,8 +116,8 @@ func (s *Service) Dashboard(ctx context.Context, tenantID uuid.UUID, w Window) (
 		open        []store.OpenTotal
 	)
 	err = concurrently(
-		func() (err error) { cur, err = s.windowTotals(ctx, tenantID, sp); return err },
-		func() (err error) { before, err = s.windowTotals(ctx, tenantID, prev); return err },
+		func() (err error) { cur, err = s.windowTotals(ctx, tenantID, sp, true, windowCounters()); return err },
+		func() (err error) { before, err = s.windowTotals(ctx, tenantID, prev, false, comparisonCounters()); return err },
 		func() (err error) {
 			bufs := s.buffers.Get().(*rollup.Buffers)
 			defer s.buffers.Put(bufs)

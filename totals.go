@@ -2,10 +2,10 @@ package alertanalytics
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/alertanalytics/alertanalytics/internal/rollup"
+	"github.com/alertanalytics/alertanalytics/store"
 	"github.com/google/uuid"
 )
 
@@ -64,32 +64,51 @@ type windowTotals struct {
 	acknowledgedCount, acknowledgeSecondsSum int64
 }
 
-func (s *Service) windowTotals(ctx context.Context, tenantID uuid.UUID, sp span) (windowTotals, error) {
-	days, err := rollup.DayTotals(ctx, s.store, tenantID, sp.bounds)
+// windowCounters are the counters the Dashboard and Analytics sum over
+// their window.
+func windowCounters() []int {
+	return []int{store.CountAlerts, store.CountResolved, store.CountOpen, store.CountPreventedSavingsCents,
+		store.CountAcknowledged, store.CountAcknowledgeSeconds,
+		store.CountActionNeeded, store.CountPreventedIssue, store.CountTrendWarning, store.CountEscalation, store.CountInformation}
+}
+
+// comparisonCounters are the counters a period comparison needs of the
+// previous period.
+func comparisonCounters() []int {
+	return []int{store.CountAlerts, store.CountResolved, store.CountAcknowledged, store.CountAcknowledgeSeconds}
+}
+
+// windowTotals reads the totals of a span: per day when trend is set (the
+// trend and the per-priority split), and the counters over the whole span.
+func (s *Service) windowTotals(ctx context.Context, tenantID uuid.UUID, sp span, trend bool, counters []int) (windowTotals, error) {
+	var perDay []int
+	if trend {
+		perDay = store.DayCounters()
+	}
+	days, sum, err := rollup.Period(ctx, s.store, tenantID, sp.bounds, perDay, counters)
 	if err != nil {
 		return windowTotals{}, err
 	}
-	if len(days) != sp.days {
-		return windowTotals{}, fmt.Errorf("store returned %d days, want %d", len(days), sp.days)
+	t := windowTotals{
+		total: sum[store.CountAlerts], resolved: sum[store.CountResolved], open: sum[store.CountOpen],
+		preventedSavingsCents: sum[store.CountPreventedSavingsCents],
+		acknowledgedCount:     sum[store.CountAcknowledged], acknowledgeSecondsSum: sum[store.CountAcknowledgeSeconds],
 	}
-	t := windowTotals{trend: make([]TrendPoint, sp.days)}
-	for i, day := range days {
+	for i, tc := range store.TypeClasses() {
+		t.byTypeClass.add(tc, sum[store.CountActionNeeded+i])
+	}
+	if !trend {
+		return t, nil
+	}
+	t.trend = make([]TrendPoint, sp.days)
+	for i := range days {
 		p := &t.trend[i]
 		p.Date = sp.date(i).Format(time.DateOnly)
-		p.Count = day.Count
-		for level, n := range day.ByPriority {
-			p.add(level, n)
-			t.byPriority.add(level, n)
+		p.Count = days[i][store.CountAlerts]
+		for j, level := range store.Priorities() {
+			p.add(level, days[i][store.CountCritical+j])
+			t.byPriority.add(level, days[i][store.CountCritical+j])
 		}
-		for tc, n := range day.ByTypeClass {
-			t.byTypeClass.add(tc, n)
-		}
-		t.total += day.Count
-		t.resolved += day.Resolved
-		t.open += day.Open
-		t.preventedSavingsCents += day.PreventedSavingsCents
-		t.acknowledgedCount += day.AcknowledgedCount
-		t.acknowledgeSecondsSum += day.AcknowledgeSeconds
 	}
 	return t, nil
 }

@@ -28,13 +28,13 @@ func countDest(c *store.Counts) []any {
 
 // SumCounts implements store.Store: one statement, each range an index
 // range scan summed by PostgreSQL.
-func (s *Store) SumCounts(ctx context.Context, tenantID uuid.UUID, ranges []store.BucketRange) ([]store.Counts, error) {
+func (s *Store) SumCounts(ctx context.Context, tenantID uuid.UUID, ranges []store.BucketRange, counters []int) ([]store.Counts, error) {
 	out := make([]store.Counts, len(ranges))
 	from, to := make([]int64, len(ranges)), make([]int64, len(ranges))
 	for i, r := range ranges {
 		from[i], to[i] = r.From, r.To
 	}
-	rows, err := s.db.Query(ctx, s.sql(`SELECT r.i, `+schema.CountList("sum(x.%s)::bigint")+`
+	rows, err := s.db.Query(ctx, s.sql(`SELECT r.i, `+schema.SumList("sum(x.%s)::bigint", counters)+`
 		FROM unnest($2::bigint[], $3::bigint[]) WITH ORDINALITY AS r(lo, hi, i)
 		JOIN {schema}.rollups x ON x.tenant_id = $1 AND x.bucket >= r.lo AND x.bucket < r.hi
 		GROUP BY r.i`), tenantID, from, to)
@@ -46,7 +46,7 @@ func (s *Store) SumCounts(ctx context.Context, tenantID uuid.UUID, ranges []stor
 		i int64
 		c store.Counts
 	)
-	dest := append([]any{&i}, countDest(&c)...)
+	dest := append([]any{&i}, schema.CountDest(&c, counters)...)
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("postgres: sum counts: %w", err)

@@ -30,14 +30,14 @@ func countDest(c *store.Counts) []any {
 
 // SumCounts implements store.Store: one range scan per range, summed by
 // SQLite, all in one read transaction so the ranges see one snapshot.
-func (s *Store) SumCounts(ctx context.Context, tenantID uuid.UUID, ranges []store.BucketRange) ([]store.Counts, error) {
+func (s *Store) SumCounts(ctx context.Context, tenantID uuid.UUID, ranges []store.BucketRange, counters []int) ([]store.Counts, error) {
 	out := make([]store.Counts, len(ranges))
 	tx, err := s.reader.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: sum counts: %w", err)
 	}
 	defer tx.Rollback() // read-only: nothing to commit
-	stmt, err := tx.PrepareContext(ctx, `SELECT `+schema.CountList("coalesce(sum(%s), 0)")+`
+	stmt, err := tx.PrepareContext(ctx, `SELECT `+schema.SumList("coalesce(sum(%s), 0)", counters)+`
 		FROM alertanalytics_rollups WHERE tenant_id = ? AND bucket >= ? AND bucket < ?`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: sum counts: %w", err)
@@ -47,7 +47,7 @@ func (s *Store) SumCounts(ctx context.Context, tenantID uuid.UUID, ranges []stor
 		if r.From >= r.To {
 			continue
 		}
-		if err := stmt.QueryRowContext(ctx, tenantID[:], r.From, r.To).Scan(countDest(&out[i])...); err != nil {
+		if err := stmt.QueryRowContext(ctx, tenantID[:], r.From, r.To).Scan(schema.CountDest(&out[i], counters)...); err != nil {
 			return nil, fmt.Errorf("sqlite: sum counts: %w", err)
 		}
 	}

@@ -316,6 +316,19 @@ const (
 	NumCounts
 )
 
+// DayCounters are the counters a trend needs per day: the alerts and
+// their split by priority level.
+func DayCounters() []int { return []int{CountAlerts, CountCritical, CountImportant, CountStandard, CountInfo} }
+
+// AllCounters lists every counter index.
+func AllCounters() []int {
+	out := make([]int, NumCounts)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
 // CountColumns returns the column names of the counters, in Counts order.
 // Both backends build their rollups SQL from it.
 func CountColumns() []string {
@@ -420,9 +433,10 @@ type Store interface {
 	// rolls back every item.
 	RecordInteractions(ctx context.Context, tenantID uuid.UUID, ins []Interaction) ([]InteractionResult, error)
 
-	// SumCounts returns, for each range, the sum of the tenant's kept
-	// counters of the buckets in it (zeros where none are kept).
-	SumCounts(ctx context.Context, tenantID uuid.UUID, ranges []BucketRange) ([]Counts, error)
+	// SumCounts returns, for each range, the sums of the tenant's kept
+	// counters of the buckets in it: the counters named by their indexes in
+	// counters, the others left 0 (as are ranges with no buckets kept).
+	SumCounts(ctx context.Context, tenantID uuid.UUID, ranges []BucketRange, counters []int) ([]Counts, error)
 
 	// EachCounts calls fn, in bucket order, with the tenant's kept counters
 	// of every bucket in [from, to) that has alerts.

@@ -53,11 +53,12 @@ func eachRow(ctx context.Context, st store.Store, tenantID uuid.UUID, rows [][2]
 	return nil
 }
 
-// DayTotals sums the alerts created in each of the days bounds delimits:
-// day i holds created_at in [bounds[i], bounds[i+1]). The database sums the
-// whole buckets of each day; the buckets an unaligned bound cuts are read
-// from rows.
-func DayTotals(ctx context.Context, st store.Store, tenantID uuid.UUID, bounds []time.Time) ([]store.DayTotals, error) {
+// Period sums the alerts created in the days bounds delimits (day i holds
+// created_at in [bounds[i], bounds[i+1])): per day the counters in
+// perDay (none: days is nil), and over the whole period the counters in
+// total. The database sums the whole buckets of each day; the buckets an
+// unaligned bound cuts are read from rows.
+func Period(ctx context.Context, st store.Store, tenantID uuid.UUID, bounds []time.Time, perDay, total []int) (days []store.Counts, sum store.Counts, err error) {
 	ranges := make([]store.BucketRange, len(bounds)-1)
 	var rows [][2]time.Time
 	for i := range ranges {
@@ -65,19 +66,57 @@ func DayTotals(ctx context.Context, st store.Store, tenantID uuid.UUID, bounds [
 		ranges[i] = seg.buckets
 		rows = append(rows, seg.rows...)
 	}
-	counts, err := st.SumCounts(ctx, tenantID, ranges)
-	if err != nil {
-		return nil, err
+	if len(perDay) > 0 {
+		if days, err = st.SumCounts(ctx, tenantID, ranges, perDay); err != nil {
+			return nil, sum, err
+		}
+		if len(days) != len(ranges) {
+			return nil, sum, fmt.Errorf("store summed %d ranges, want %d", len(days), len(ranges))
+		}
 	}
-	if len(counts) != len(ranges) {
-		return nil, fmt.Errorf("store summed %d ranges, want %d", len(counts), len(ranges))
+	if len(total) > 0 {
+		sums, err := st.SumCounts(ctx, tenantID, merge(ranges), total)
+		if err != nil {
+			return nil, sum, err
+		}
+		for i := range sums {
+			sum.Add(&sums[i])
+		}
 	}
 	err = eachRow(ctx, st, tenantID, rows, func(a *store.Alert) error {
-		day := sort.Search(len(bounds), func(i int) bool { return bounds[i].After(a.CreatedAt) }) - 1
 		c := Of(a)
-		counts[day].Add(&c.Counts)
+		if days != nil {
+			day := sort.Search(len(bounds), func(i int) bool { return bounds[i].After(a.CreatedAt) }) - 1
+			for _, k := range perDay {
+				days[day][k] += c.Counts[k]
+			}
+		}
+		for _, k := range total {
+			sum[k] += c.Counts[k]
+		}
 		return nil
 	})
+	return days, sum, err
+}
+
+// merge joins ranges that meet, dropping empty ones.
+func merge(ranges []store.BucketRange) []store.BucketRange {
+	var out []store.BucketRange
+	for _, r := range ranges {
+		switch {
+		case r.From >= r.To:
+		case len(out) > 0 && out[len(out)-1].To == r.From:
+			out[len(out)-1].To = r.To
+		default:
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// DayTotals sums every counter of each of the days bounds delimits.
+func DayTotals(ctx context.Context, st store.Store, tenantID uuid.UUID, bounds []time.Time) ([]store.DayTotals, error) {
+	counts, _, err := Period(ctx, st, tenantID, bounds, store.AllCounters(), nil)
 	if err != nil {
 		return nil, err
 	}

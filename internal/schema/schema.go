@@ -35,3 +35,24 @@ func CountList(format string) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// SumList is "coalesce(sum(<column>), 0), …" over the counters named by
+// their indexes, through format (a printf pattern with one %s for the
+// column).
+func SumList(format string, counters []int) string {
+	cols := store.CountColumns()
+	parts := make([]string, len(counters))
+	for i, c := range counters {
+		parts[i] = strings.ReplaceAll(format, "%s", cols[c])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// CountDest returns scan destinations in c for the counters named.
+func CountDest(c *store.Counts, counters []int) []any {
+	dest := make([]any, len(counters))
+	for i, k := range counters {
+		dest[i] = &c[k]
+	}
+	return dest
+}
