@@ -117,7 +117,10 @@ func (s *Service) Dashboard(ctx context.Context, tenantID uuid.UUID, w Window) (
 	)
 	err = concurrently(
 		func() (err error) { cur, err = s.windowTotals(ctx, tenantID, sp, true, windowCounters()); return err },
-		func() (err error) { before, err = s.windowTotals(ctx, tenantID, prev, false, comparisonCounters()); return err },
+		func() (err error) {
+			before, err = s.windowTotals(ctx, tenantID, prev, false, comparisonCounters())
+			return err
+		},
 		func() (err error) {
 			bufs := s.buffers.Get().(*rollup.Buffers)
 			defer s.buffers.Put(bufs)

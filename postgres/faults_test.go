@@ -48,10 +48,14 @@ func (f *faultyDB) fault() bool {
 }
 
 func (f *faultyDB) Begin(ctx context.Context) (pgx.Tx, error) {
+	return f.BeginTx(ctx, pgx.TxOptions{})
+}
+
+func (f *faultyDB) BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error) {
 	if f.fault() {
 		return nil, storetest.ErrInjected
 	}
-	tx, err := f.db.Begin(ctx)
+	tx, err := f.db.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -91,6 +95,26 @@ func (t *faultyTx) Commit(ctx context.Context) error {
 	}
 	return t.Tx.Commit(ctx)
 }
+
+// SendBatch fails the whole batch when any statement of it is the armed
+// one: the batch runs inside the transaction, which the failure aborts.
+func (t *faultyTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	failed := false
+	for range b.Len() {
+		failed = t.f.fault() || failed
+	}
+	if failed {
+		return errBatch{}
+	}
+	return t.Tx.SendBatch(ctx, b)
+}
+
+type errBatch struct{}
+
+func (errBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, storetest.ErrInjected }
+func (errBatch) Query() (pgx.Rows, error)         { return nil, storetest.ErrInjected }
+func (errBatch) QueryRow() pgx.Row                { return errRow{} }
+func (errBatch) Close() error                     { return storetest.ErrInjected }
 
 type errRow struct{}
 

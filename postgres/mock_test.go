@@ -47,7 +47,7 @@ func TestMockBeginFailureWritesNothing(t *testing.T) {
 		},
 	} {
 		st, mock := newMockStore(t)
-		mock.ExpectBegin().WillReturnError(boom)
+		mock.ExpectBeginTx(st.tenantBegin(tenant, name == "delete tenant")).WillReturnError(boom)
 		err := write(st)
 		require.ErrorIs(t, err, boom, name)
 		require.ErrorContains(t, err, "postgres: "+name, name)

@@ -47,6 +47,7 @@ type Config struct {
 // mocks of the failure-path tests.
 type db interface {
 	Begin(ctx context.Context) (pgx.Tx, error)
+	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
@@ -192,7 +193,13 @@ func Migrations(schema string) (fs.FS, error) {
 // inTx runs fn in a transaction, committing when it returns nil and rolling
 // back otherwise (and when ctx is cancelled).
 func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
-	tx, err := s.db.Begin(ctx)
+	return s.inTxWith(ctx, pgx.TxOptions{}, fn)
+}
+
+// inTxWith is inTx with options, such as a BeginQuery that also takes a
+// lock in the round trip that begins the transaction.
+func (s *Store) inTxWith(ctx context.Context, opts pgx.TxOptions, fn func(pgx.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, opts)
 	if err != nil {
 		return err
 	}

@@ -55,15 +55,23 @@ func (s *Store) write(ctx context.Context, tenantID uuid.UUID, fn func(writeflow
 	return s.inTenantTx(ctx, tenantID, false, fn)
 }
 
-// inTenantTx runs fn in a transaction holding the tenant's lock, shared or
-// exclusive.
+// inTenantTx runs fn in a transaction holding the tenant's transaction-
+// scoped advisory lock: shared for writes, which run side by side,
+// exclusive for a deletion, which waits for the writes under way and holds
+// off new ones until it commits. The lock is taken in the round trip that
+// begins the transaction.
 func (s *Store) inTenantTx(ctx context.Context, tenantID uuid.UUID, exclusive bool, fn func(writeflow.Tx) error) error {
-	return s.inTx(ctx, func(tx pgx.Tx) error {
-		if err := s.lockTenant(ctx, tx, tenantID, exclusive); err != nil {
-			return fmt.Errorf("lock tenant: %w", err)
-		}
-		return fn(writeTx{s, tx})
-	})
+	return s.inTxWith(ctx, s.tenantBegin(tenantID, exclusive), func(tx pgx.Tx) error { return fn(writeTx{s, tx}) })
+}
+
+// tenantBegin returns the options of a transaction that begins by taking
+// the tenant's lock.
+func (s *Store) tenantBegin(tenantID uuid.UUID, exclusive bool) pgx.TxOptions {
+	lock := "pg_advisory_xact_lock_shared"
+	if exclusive {
+		lock = "pg_advisory_xact_lock"
+	}
+	return pgx.TxOptions{BeginQuery: fmt.Sprintf("BEGIN; SELECT %s(%d)", lock, s.tenantLockKey(tenantID))}
 }
 
 // wrapErr names the backend and the operation in err; nil stays nil.
@@ -74,20 +82,12 @@ func wrapErr(op string, err error) error {
 	return fmt.Errorf("postgres: %s: %w", op, err)
 }
 
-// lockTenant takes the tenant's transaction-scoped advisory lock: shared
-// for writes, which run side by side, exclusive for a deletion, which waits
-// for the writes under way and holds off new ones until it commits.
-func (s *Store) lockTenant(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, exclusive bool) error {
+// tenantLockKey is the key of the tenant's advisory lock in this schema.
+func (s *Store) tenantLockKey(tenantID uuid.UUID) int64 {
 	h := fnv.New64a()
 	h.Write([]byte("alertanalytics tenant " + s.schema + " "))
 	h.Write(tenantID[:])
-	key := int64(binary.BigEndian.Uint64(h.Sum(nil)))
-	lock := `SELECT pg_advisory_xact_lock_shared($1)`
-	if exclusive {
-		lock = `SELECT pg_advisory_xact_lock($1)`
-	}
-	_, err := tx.Exec(ctx, lock, key)
-	return err
+	return int64(binary.BigEndian.Uint64(h.Sum(nil)))
 }
 
 // lockAlerts locks the alerts of a batch that names more than one, in id

@@ -318,7 +318,9 @@ const (
 
 // DayCounters are the counters a trend needs per day: the alerts and
 // their split by priority level.
-func DayCounters() []int { return []int{CountAlerts, CountCritical, CountImportant, CountStandard, CountInfo} }
+func DayCounters() []int {
+	return []int{CountAlerts, CountCritical, CountImportant, CountStandard, CountInfo}
+}
 
 // AllCounters lists every counter index.
 func AllCounters() []int {

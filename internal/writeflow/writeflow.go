@@ -230,19 +230,44 @@ func recordInteraction(ctx context.Context, tx Tx, tenantID uuid.UUID, in store.
 	return store.InteractionResult{Interaction: in}, nil
 }
 
+// batchedTotals is implemented by backends that can send every change of
+// the kept totals, and the lock of the days whose times change, in one
+// round trip; it returns the locked days that hold times.
+type batchedTotals interface {
+	AddTotalsLockTimes(ctx context.Context, tenantID uuid.UUID, open []store.OpenTotal, counts []store.BucketCounts,
+		categories []store.BucketCategory, days []int64) ([]store.DayTimes, error)
+}
+
 // applyTotals adds a transaction's delta to the kept totals: the open
-// totals first, then the rollups in bucket order, so concurrent writers
-// take their row locks in one order and never deadlock.
+// totals first, then the bucket counters and category counts in bucket
+// order, then the days' times in day order, so concurrent writers take
+// their row locks in one order and never deadlock.
 func applyTotals(ctx context.Context, tx Tx, tenantID uuid.UUID, d *Delta) error {
-	if open := d.OpenTotals(); len(open) > 0 {
-		if err := tx.AddOpenTotals(ctx, tenantID, open); err != nil {
-			return fmt.Errorf("open totals: %w", err)
+	open, days := d.OpenTotals(), d.Rollups.Days()
+	var (
+		locked []store.DayTimes
+		err    error
+	)
+	if b, ok := tx.(batchedTotals); ok {
+		if locked, err = b.AddTotalsLockTimes(ctx, tenantID, open, d.Rollups.Counts(), d.Rollups.Categories(), days); err != nil {
+			return fmt.Errorf("kept totals: %w", err)
+		}
+	} else {
+		if len(open) > 0 {
+			if err := tx.AddOpenTotals(ctx, tenantID, open); err != nil {
+				return fmt.Errorf("open totals: %w", err)
+			}
+		}
+		if err := addRollups(ctx, tx, tenantID, &d.Rollups); err != nil {
+			return err
+		}
+		if len(days) > 0 {
+			if locked, err = tx.LockDayTimes(ctx, tenantID, days); err != nil {
+				return fmt.Errorf("lock times: %w", err)
+			}
 		}
 	}
-	if err := addRollups(ctx, tx, tenantID, &d.Rollups); err != nil {
-		return err
-	}
-	return applyTimes(ctx, tx, tenantID, &d.Rollups)
+	return writeTimes(ctx, tx, tenantID, &d.Rollups, days, locked)
 }
 
 // addRollups adds the counters and category counts of a delta.
@@ -263,19 +288,14 @@ func addRollups(ctx context.Context, tx interface {
 	return nil
 }
 
-// applyTimes applies the packed-time changes of a delta: each changed day
-// is read, locked, re-encoded and written back, days in ascending order.
-func applyTimes(ctx context.Context, tx Tx, tenantID uuid.UUID, d *rollup.Delta) error {
-	days := d.Days()
+// writeTimes applies the packed-time changes of a delta to the locked days
+// and writes them back.
+func writeTimes(ctx context.Context, tx Tx, tenantID uuid.UUID, d *rollup.Delta, days []int64, locked []store.DayTimes) error {
 	if len(days) == 0 {
 		return nil
 	}
-	current, err := tx.LockDayTimes(ctx, tenantID, days)
-	if err != nil {
-		return fmt.Errorf("lock times: %w", err)
-	}
-	byDay := make(map[int64]store.DayTimes, len(current))
-	for _, dt := range current {
+	byDay := make(map[int64]store.DayTimes, len(locked))
+	for _, dt := range locked {
 		byDay[dt.Day] = dt
 	}
 	put := make([]store.DayTimes, 0, len(days))
