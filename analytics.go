@@ -5,9 +5,6 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
-
-	"github.com/alertanalytics/alertanalytics/internal/rollup"
-	"github.com/alertanalytics/alertanalytics/store"
 )
 
 // topCategoriesCount is how many categories Analytics lists.
@@ -67,14 +64,11 @@ func (s *Service) Analytics(ctx context.Context, tenantID uuid.UUID, w Window) (
 	}
 	var (
 		t    windowTotals
-		cats []store.CategoryCount
+		cats []CategoryShare
 	)
 	err = concurrently(
 		func() (err error) { t, err = s.windowTotals(ctx, tenantID, sp, true, windowCounters()); return err },
-		func() (err error) {
-			cats, err = rollup.TopCategories(ctx, s.store, tenantID, sp.start(), sp.end(), topCategoriesCount)
-			return err
-		},
+		func() (err error) { cats, err = s.topCategories(ctx, tenantID, sp); return err },
 	)
 	if err != nil {
 		return Analytics{}, fmt.Errorf("analytics: %w", err)
@@ -82,15 +76,15 @@ func (s *Service) Analytics(ctx context.Context, tenantID uuid.UUID, w Window) (
 	a := Analytics{
 		Trends:              t.trend,
 		AverageResponseTime: t.averageResponseMinutes(),
-		TopCategories:       make([]CategoryShare, 0, len(cats)),
+		TopCategories:       cats,
 		TotalAlerts:         t.total,
 		ResolvedAlerts:      t.resolved,
 		ActiveAlerts:        t.open,
 		ResolutionRate:      t.resolutionRate(),
 		BusiestDay:          busiestDay(sp, t.trend),
 	}
-	for _, c := range cats {
-		a.TopCategories = append(a.TopCategories, CategoryShare{Category: c.Category, Count: c.Count, Percentage: percent(c.Count, t.total)})
+	for i := range cats {
+		cats[i].Percentage = percent(cats[i].Count, t.total)
 	}
 	counts := make([]int64, len(t.trend))
 	for i, p := range t.trend {

@@ -123,3 +123,12 @@ func responseTimeReport(rt store.ResponseTimes) ResponseTimeReport {
 	}
 	return r
 }
+
+// percent1 is round(100 × n / total, 1 decimal), nil when total is 0.
+func percent1(n, total int64) *float64 {
+	if total == 0 {
+		return nil
+	}
+	v := float64(divRound(1000*n, total)) / 10
+	return &v
+}

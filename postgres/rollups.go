@@ -161,7 +161,7 @@ func (s *Store) alertFacts(ctx context.Context, q querier, tenantID uuid.UUID, f
 			acked, resolved             *int64
 		)
 		if err := rows.Scan(&a.ID, &a.Category, &priority, &typeClass, &status, &created, &acked, &resolved,
-			&a.FinancialImpactCents, &a.EstimatedSavingsCents); err != nil {
+			&a.FinancialImpactCents, &a.EstimatedSavingsCents, &a.AlertType, &a.Service); err != nil {
 			return err
 		}
 		a.PriorityLevel, a.TypeClass, a.Status = store.Priority(priority), store.TypeClass(typeClass), store.Status(status)

@@ -155,7 +155,7 @@ func alertFacts(ctx context.Context, q querier, tenantID uuid.UUID, from, to int
 			acked, resolved             sql.NullInt64
 		)
 		if err := rows.Scan(&id, &a.Category, &priority, &typeClass, &status, &created, &acked, &resolved,
-			&a.FinancialImpactCents, &a.EstimatedSavingsCents); err != nil {
+			&a.FinancialImpactCents, &a.EstimatedSavingsCents, &a.AlertType, &a.Service); err != nil {
 			return err
 		}
 		copy(a.ID[:], id)

@@ -455,10 +455,11 @@ type Store interface {
 	EachDayTimes(ctx context.Context, tenantID uuid.UUID, from, to int64, fn func(*DayTimes) error) error
 
 	// AlertFacts calls fn for each of the tenant's alerts created in
-	// [from, to), in created_at order, with the fields kept totals are made
-	// of: ID, TenantID, Category, PriorityLevel, TypeClass, Status,
-	// CreatedAt, AcknowledgedAt, ResolvedAt and the two cent figures. The
-	// alert is valid during the call only.
+	// [from, to), in created_at order, with the fields kept totals and the
+	// breakdowns are made of: ID, TenantID, AlertType, Category, Service,
+	// PriorityLevel, TypeClass, Status, CreatedAt, AcknowledgedAt,
+	// ResolvedAt and the two cent figures. The alert is valid during the
+	// call only.
 	AlertFacts(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*Alert) error) error
 
 	// OpenTotals returns the totals of the tenant's open alerts per type

@@ -175,6 +175,72 @@ func TopCategories(ctx context.Context, st store.Store, tenantID uuid.UUID, from
 // repeated reads allocate nothing once warm. The zero value is ready.
 type Buffers struct{ ack, res, tmp []uint64 }
 
+// Kind says which response time a key is: to acknowledge or to resolve.
+type Kind int
+
+// The kinds of response time.
+const (
+	Acknowledge Kind = iota
+	Resolve
+)
+
+// EachTime calls fn with every packed time of the alerts created in
+// [from, to), and the bucket of the alert, in no particular order: from the
+// kept days for the whole buckets of the range, and from rows for the
+// buckets from and to cut.
+func EachTime(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to time.Time, fn func(kind Kind, key uint64, bucket int64)) error {
+	seg := split(from, to)
+	if seg.buckets.From < seg.buckets.To {
+		lo, hi := seg.buckets.From, seg.buckets.To
+		var keys []uint64
+		err := st.EachDayTimes(ctx, tenantID, DayOf(lo), DayOf(hi-1)+1, func(dt *store.DayTimes) error {
+			for kind, enc := range [][]byte{dt.AcknowledgeTimes, dt.ResolveTimes} {
+				var err error
+				if keys, err = DecodeKeys(keys[:0], enc); err != nil {
+					return err
+				}
+				for _, k := range keys {
+					if b := keyBucket(k, dt.Day); b >= lo && b < hi {
+						fn(Kind(kind), k, b)
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return eachRow(ctx, st, tenantID, seg.rows, func(a *store.Alert) error {
+		c := Of(a)
+		if c.Counts[store.CountAcknowledged] == 1 {
+			fn(Acknowledge, c.AcknowledgeKey, c.Bucket)
+		}
+		if c.Counts[store.CountResolvedAt] == 1 {
+			fn(Resolve, c.ResolveKey, c.Bucket)
+		}
+		return nil
+	})
+}
+
+// EachBucket calls onBucket with the alerts of every whole bucket of
+// [from, to) that has any, and onAlert with each alert of the buckets from
+// and to cut.
+func EachBucket(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to time.Time,
+	onBucket func(bucket int64, c *store.Counts), onAlert func(a *store.Alert)) error {
+	seg := split(from, to)
+	if seg.buckets.From < seg.buckets.To {
+		err := st.EachCounts(ctx, tenantID, seg.buckets.From, seg.buckets.To, func(b int64, c *store.Counts) error {
+			onBucket(b, c)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return eachRow(ctx, st, tenantID, seg.rows, func(a *store.Alert) error { onAlert(a); return nil })
+}
+
 // TimeKeys collects the packed times to acknowledge and to resolve of the
 // alerts created in [from, to), sorted ascending, into bufs: from the kept
 // days, taking only the whole buckets of the range, and from rows for the

@@ -23,7 +23,7 @@ const InteractionColumns = `id, tenant_id, alert_id, user_id, interaction_type, 
 // FactColumns lists the columns of an alert that kept totals are made of,
 // in the order the backends scan them for store.Store's AlertFacts.
 const FactColumns = `id, category, priority_level, type_class, status, created_at, acknowledged_at, resolved_at,
-	financial_impact_cents, estimated_savings_cents`
+	financial_impact_cents, estimated_savings_cents, alert_type, service`
 
 // CountList is the rollups counter columns, comma-separated, each through
 // format (a printf pattern with one %s).
