@@ -210,7 +210,9 @@ func (s *Service) hours(ctx context.Context, tenantID uuid.UUID, sp span, h hour
 		classes[class].Alerts += n
 	}
 	err := rollup.EachBucket(ctx, s.store, tenantID, sp.start(), sp.end(),
-		func(b int64, c *store.Counts) { count(rollup.BucketStart(b).In(sp.loc), classOf(b), c[store.CountAlerts]) },
+		func(b int64, c *store.Counts) {
+			count(rollup.BucketStart(b).In(sp.loc), classOf(b), c[store.CountAlerts])
+		},
 		func(a *store.Alert) { count(a.CreatedAt.In(sp.loc), classOf(rollup.BucketOf(a.CreatedAt)), 1) })
 	if err != nil {
 		return out, err
