@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"testing"
@@ -82,6 +83,36 @@ func FuzzAnalyticsQuery(f *testing.F) {
 				}
 			default:
 				t.Fatalf("days=%q tz=%q: status %d: %s", days, tz, rec.Code, rec.Body.String())
+			}
+		}
+	})
+}
+
+// FuzzInsightQuery checks that every value of the insights' parameters is
+// answered with 200 or a 422 naming a parameter.
+func FuzzInsightQuery(f *testing.F) {
+	for _, seed := range []string{"ack.critical=2m", "ack.urgent=1h", "by=service&limit=3", "by=&limit=0",
+		"business_hours=25:00-08:00&business_days=mon-fry", "sleep_hours=22:00-08:00", "limit=100", "resolve.info=1e9h"} {
+		f.Add(seed)
+	}
+	e := setup(f)
+	f.Fuzz(func(t *testing.T, query string) {
+		for _, route := range []string{"compliance", "breakdown", "hours", "noisy", "digest"} {
+			// The raw query goes in as the client sent it, spaces and all.
+			req := httptest.NewRequest(http.MethodGet, "/api/v1/tenants/"+tenantA+"/alerts/analytics/"+route, nil)
+			req.URL.RawQuery = query
+			req.Header.Set("Authorization", "Bearer "+tokenA)
+			rec := httptest.NewRecorder()
+			e.handler.ServeHTTP(rec, req)
+			switch rec.Code {
+			case http.StatusOK:
+			case http.StatusUnprocessableEntity:
+				var p problemDoc
+				if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || len(p.Errors) != 1 || p.Errors[0].Field == "" {
+					t.Fatalf("%s?%s: %s", route, query, rec.Body.String())
+				}
+			default:
+				t.Fatalf("%s?%s: status %d: %s", route, query, rec.Code, rec.Body.String())
 			}
 		}
 	})

@@ -710,3 +710,67 @@ func TestInteractionsNeedAUser(t *testing.T) {
 	// Reads need no user.
 	require.Equal(t, http.StatusOK, robot.do(t, http.MethodGet, "/api/v1/tenants/"+tenantA+"/alerts/"+alertOne, "robot", "").Code)
 }
+
+func TestInsightRoutes(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	require.Equal(t, http.StatusCreated, createAlert(t, e, tenantA, `{"id":"`+alertOne+`","alert_type":"<b>t</b>","service":"db","created_at":"2026-11-02T09:00:00Z"}`).Code)
+	base := "/api/v1/tenants/" + tenantA + "/alerts/analytics/"
+	for _, tc := range []struct {
+		query  string
+		status int
+		field  string
+	}{
+		{"compliance", 200, ""},
+		{"compliance?ack.critical=2m&resolve.info=72h&days=7&tz=Europe/Madrid", 200, ""},
+		{"compliance?ack.urgent=2m", 422, "ack.urgent"},
+		{"compliance?ack.critical=soon", 422, "ack.critical"},
+		{"compliance?resolve.info=1500ms", 422, "resolve.info"},
+		{"compliance?ack.critical=-5m", 422, "ack.critical"},
+		{"compliance?ack.critical=1m&ack.critical=2m", 422, "ack.critical"},
+		{"breakdown?by=service&limit=5", 200, ""},
+		{"breakdown", 422, "by"},
+		{"breakdown?by=colour", 422, "by"},
+		{"breakdown?by=category&limit=0", 422, "limit"},
+		{"breakdown?by=category&limit=101", 422, "limit"},
+		{"breakdown?by=category&limit=ten", 422, "limit"},
+		{"hours?business_days=mon-sat&business_hours=08:00-18:30&sleep_hours=23:00-07:00", 200, ""},
+		{"hours?business_hours=25:00-08:00", 422, "business_hours"},
+		{"hours?sleep_hours=09:10-17:00", 422, "sleep_hours"},
+		{"hours?business_days=mon-fry", 422, "business_days"},
+		{"noisy?limit=3", 200, ""},
+		{"noisy?limit=", 422, "limit"},
+		{"noisy?days=91", 422, "days"},
+		{"digest", 200, ""},
+		{"digest?days=0", 422, "days"},
+	} {
+		rec := e.do(t, http.MethodGet, base+tc.query, tokenA, "")
+		if tc.status != 200 {
+			requireProblem(t, rec, tc.status, tc.field)
+			continue
+		}
+		require.Equal(t, 200, rec.Code, "%s: %s", tc.query, rec.Body.String())
+		require.Equal(t, "application/json", rec.Header().Get("Content-Type"), tc.query)
+	}
+	rec := e.do(t, http.MethodGet, base+"noisy", tokenA, "")
+	require.JSONEq(t, `{"period_days":30,"groups":1,"other_alerts":0,"rows":[{"alert_type":"<b>t</b>","service":"db","alerts":1,
+		"acted":0,"dismissed":0,"noise":1,"noise_rate":100}]}`, rec.Body.String())
+
+	// The digest by Accept.
+	for accept, want := range map[string]string{"": "application/json", "text/plain": "text/plain; charset=utf-8",
+		"text/html, text/plain;q=0.5": "text/html; charset=utf-8", "application/json;q=0.1, text/plain": "text/plain; charset=utf-8"} {
+		req := httptest.NewRequest(http.MethodGet, base+"digest", nil)
+		req.Header.Set("Authorization", "Bearer "+tokenA)
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		rec := httptest.NewRecorder()
+		e.handler.ServeHTTP(rec, req)
+		require.Equal(t, http.StatusOK, rec.Code, accept)
+		require.Equal(t, want, rec.Header().Get("Content-Type"), accept)
+		if strings.HasPrefix(want, "text/html") {
+			require.NotContains(t, rec.Body.String(), "<b>t</b>")
+			require.Contains(t, rec.Body.String(), "&lt;b&gt;t&lt;/b&gt;")
+		}
+	}
+}
