@@ -184,6 +184,78 @@ func report(ctx context.Context, out io.Writer, svc *alertanalytics.Service, ten
 	cmp("resolved", pc.CurrentPeriod.ResolvedAlerts, pc.PreviousPeriod.ResolvedAlerts, pc.Changes.ResolvedAlerts)
 	cmp("resolution rate %", pc.CurrentPeriod.ResolutionRate, pc.PreviousPeriod.ResolutionRate, pc.Changes.ResolutionRate)
 	cmp("minutes to acknowledge", pc.CurrentPeriod.AverageResponseTimeMinutes, pc.PreviousPeriod.AverageResponseTimeMinutes, pc.Changes.AverageResponseTimeMinutes)
+	return insights(ctx, out, svc, tenant, loc)
+}
+
+// insights prints the response-target compliance, the hours heatmap and
+// the weekly digest.
+func insights(ctx context.Context, out io.Writer, svc *alertanalytics.Service, tenant uuid.UUID, loc *time.Location) error {
+	w := alertanalytics.Window{Days: 14, Location: loc}
+	c, err := svc.Compliance(ctx, tenant, w, alertanalytics.Targets{})
+	if err != nil {
+		return err
+	}
+	pct := func(v *float64) string {
+		if v == nil {
+			return "    –"
+		}
+		return fmt.Sprintf("%5.1f%%", *v)
+	}
+	fmt.Fprintf(out, "\nResponse targets, last %d days (met / missed / pending)\n", c.PeriodDays)
+	fmt.Fprintf(out, "  %-10s %6s  %-24s %-24s\n", "priority", "alerts", "acknowledge", "resolve")
+	line := func(name string, alerts int64, ack, res alertanalytics.ComplianceBlock, ackTarget, resTarget string) {
+		fmt.Fprintf(out, "  %-10s %6d  %-6s %s %3d/%3d/%3d   %-6s %s %3d/%3d/%3d\n", name, alerts,
+			ackTarget, pct(ack.Compliance), ack.Met, ack.Missed, ack.Pending, resTarget, pct(res.Compliance), res.Met, res.Missed, res.Pending)
+	}
+	for _, p := range []struct {
+		name string
+		pc   alertanalytics.PriorityCompliance
+	}{{"critical", c.ByPriority.Critical}, {"important", c.ByPriority.Important}, {"standard", c.ByPriority.Standard}, {"info", c.ByPriority.Info}} {
+		line(p.name, p.pc.Alerts, p.pc.Acknowledge.ComplianceBlock, p.pc.Resolve.ComplianceBlock,
+			dur(p.pc.Acknowledge.TargetSeconds), dur(p.pc.Resolve.TargetSeconds))
+	}
+	line("all", c.Overall.Alerts, c.Overall.Acknowledge, c.Overall.Resolve, "", "")
+
+	h, err := svc.Hours(ctx, tenant, w, alertanalytics.HoursOptions{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nWhen alerts arrive, last %d days (%s; darker is busier)\n      ", h.PeriodDays, loc)
+	for hour := 0; hour < 24; hour += 3 {
+		fmt.Fprintf(out, "%-6s", fmt.Sprintf("%02dh", hour))
+	}
+	fmt.Fprintln(out)
+	var peak int64 = 1
+	for _, row := range h.Heatmap {
+		for _, n := range row {
+			peak = max(peak, n)
+		}
+	}
+	shades := []string{"  ", "░░", "▒▒", "▓▓", "██"}
+	for day, row := range h.Heatmap {
+		fmt.Fprintf(out, "  %s ", time.Weekday((day+1)%7).String()[:3])
+		for _, n := range row {
+			shade := 0
+			if n > 0 {
+				shade = 1 + int(3*n/peak)
+			}
+			fmt.Fprint(out, shades[min(shade, 4)])
+		}
+		fmt.Fprintln(out)
+	}
+	for _, cl := range []struct {
+		name string
+		c    alertanalytics.HourClass
+	}{{"business hours", h.Business}, {"off hours", h.OffHours}, {"sleep hours", h.Sleep}} {
+		fmt.Fprintf(out, "  %-15s %5d alerts, %5d acknowledged, median %s\n", cl.name, cl.c.Alerts, cl.c.Acknowledged, dur(cl.c.P50TTASeconds))
+	}
+
+	d, err := svc.Digest(ctx, tenant, alertanalytics.Window{Days: 7, Location: loc})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out)
+	fmt.Fprint(out, d.Text())
 	return nil
 }
 

@@ -16,7 +16,8 @@ func TestQuickstartRuns(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, run(context.Background(), &out, "Europe/Madrid"))
 	for _, want := range []string{"Alerts per day, last 14 days (Europe/Madrid)", "Dashboard, last 14 days",
-		"money at risk in open alerts", "to acknowledge", "compared with the 14 days before"} {
+		"money at risk in open alerts", "to acknowledge", "compared with the 14 days before",
+		"Response targets, last 14 days", "When alerts arrive", "business hours", "Alert digest: the last 7 days"} {
 		require.Contains(t, out.String(), want)
 	}
 	require.Error(t, run(context.Background(), &out, "Mars/Olympus_Mons"))

@@ -73,13 +73,16 @@ func Seed(ctx context.Context, svc *alertanalytics.Service, now time.Time, days 
 	tenant := uuid.MustParse(TenantID)
 	ks := kinds()
 	staff := users()
-	start := now.Add(-time.Duration(days) * 24 * time.Hour)
+	// Days start at UTC midnight, so the bakery's hours do not shift with
+	// the time the demo is seeded at.
+	start := now.UTC().Truncate(24 * time.Hour).Add(-time.Duration(days-1) * 24 * time.Hour)
 	var inputs []alertanalytics.AlertInput
 	var plans []alertanalytics.InteractionInput
 	var planUsers []uuid.UUID
 	for day := 0; day < days; day++ {
 		dayStart := start.Add(time.Duration(day) * 24 * time.Hour)
 		// Busier on Fridays and Saturdays; slowly growing over the month.
+		// Days after today's start stop at now.
 		n := 14 + r.IntN(10) + day/4
 		if wd := dayStart.Weekday(); wd == time.Friday || wd == time.Saturday {
 			n += 8
