@@ -233,7 +233,7 @@ func insights(ctx context.Context, out io.Writer, svc *alertanalytics.Service, t
 	}
 	shades := []string{"  ", "░░", "▒▒", "▓▓", "██"}
 	for day, row := range h.Heatmap {
-		fmt.Fprintf(out, "  %s ", time.Weekday((day+1)%7).String()[:3])
+		fmt.Fprintf(out, "  %s ", time.Weekday((day + 1) % 7).String()[:3])
 		for _, n := range row {
 			shade := 0
 			if n > 0 {
