@@ -152,6 +152,11 @@ func (s *Store) alertFacts(ctx context.Context, q querier, tenantID uuid.UUID, f
 	if err != nil {
 		return err
 	}
+	return scanFacts(rows, tenantID, fn)
+}
+
+// scanFacts scans rows of schema.FactColumns.
+func scanFacts(rows pgx.Rows, tenantID uuid.UUID, fn func(*store.Alert) error) error {
 	defer rows.Close()
 	a := store.Alert{TenantID: tenantID}
 	for rows.Next() {
@@ -370,8 +375,11 @@ func (w writeTx) WriteDayTimes(ctx context.Context, tenantID uuid.UUID, put []st
 	return nil
 }
 
-func (w writeTx) TenantIDs(ctx context.Context) ([]uuid.UUID, error) {
-	rows, err := w.tx.Query(ctx, w.s.sql(`SELECT DISTINCT tenant_id FROM {schema}.alerts ORDER BY tenant_id`))
+func (w writeTx) TenantIDs(ctx context.Context) ([]uuid.UUID, error) { return w.s.tenantIDs(ctx, w.tx) }
+
+// tenantIDs lists the tenants that have alerts.
+func (s *Store) tenantIDs(ctx context.Context, q querier) ([]uuid.UUID, error) {
+	rows, err := q.Query(ctx, s.sql(`SELECT DISTINCT tenant_id FROM {schema}.alerts ORDER BY tenant_id`))
 	if err != nil {
 		return nil, err
 	}

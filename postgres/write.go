@@ -253,7 +253,7 @@ func (w writeTx) InsertAuditLog(ctx context.Context, l writeflow.AuditLog) error
 	_, err := w.tx.Exec(ctx, w.s.sql(`INSERT INTO {schema}.audit_logs
 		(tenant_id, id, alert_id, user_id, from_status, to_status, changed_at, interaction_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`), l.TenantID, l.ID, l.AlertID, l.UserID,
-		string(l.From), string(l.To), l.ChangedAt, l.InteractionID)
+		string(l.From), string(l.To), ms(l.ChangedAt), l.InteractionID)
 	return err
 }
 

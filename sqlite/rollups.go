@@ -145,6 +145,11 @@ func alertFacts(ctx context.Context, q querier, tenantID uuid.UUID, from, to int
 	if err != nil {
 		return err
 	}
+	return scanFacts(rows, tenantID, fn)
+}
+
+// scanFacts scans rows of schema.FactColumns.
+func scanFacts(rows *sql.Rows, tenantID uuid.UUID, fn func(*store.Alert) error) error {
 	defer rows.Close()
 	a := store.Alert{TenantID: tenantID}
 	for rows.Next() {
@@ -293,22 +298,7 @@ func (w writeTx) WriteDayTimes(ctx context.Context, tenantID uuid.UUID, put []st
 	return nil
 }
 
-func (w writeTx) TenantIDs(ctx context.Context) ([]uuid.UUID, error) {
-	rows, err := w.tx.QueryContext(ctx, `SELECT DISTINCT tenant_id FROM alertanalytics_alerts ORDER BY tenant_id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []uuid.UUID
-	for rows.Next() {
-		var b []byte
-		if err := rows.Scan(&b); err != nil {
-			return nil, err
-		}
-		out = append(out, uuid.UUID(b))
-	}
-	return out, rows.Err()
-}
+func (w writeTx) TenantIDs(ctx context.Context) ([]uuid.UUID, error) { return tenantIDs(ctx, w.tx) }
 
 func (w writeTx) AlertFacts(ctx context.Context, tenantID uuid.UUID, fn func(*store.Alert) error) error {
 	return alertFacts(ctx, w.tx, tenantID, 0, 1<<62, fn)

@@ -84,7 +84,7 @@ func (w writeTx) InsertAuditLog(ctx context.Context, l writeflow.AuditLog) error
 	_, err := w.tx.ExecContext(ctx, `INSERT INTO alertanalytics_audit_logs
 		(tenant_id, id, alert_id, user_id, from_status, to_status, changed_at, interaction_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, l.TenantID[:], l.ID[:], l.AlertID[:], l.UserID[:],
-		string(l.From), string(l.To), l.ChangedAt, l.InteractionID[:])
+		string(l.From), string(l.To), ms(l.ChangedAt), l.InteractionID[:])
 	return err
 }
 

@@ -409,6 +409,33 @@ type DeletionReceipt struct {
 	DeletedAt   time.Time
 }
 
+// AuditLog is one status change of an alert, written with the interaction
+// that caused it.
+type AuditLog struct {
+	ID, TenantID, AlertID, UserID, InteractionID uuid.UUID
+	From, To                                     Status
+	// ChangedAt is when the interaction that moved the status was recorded.
+	ChangedAt time.Time
+}
+
+// RetentionReceipt records one retention run over a tenant: what it was
+// asked, and what it deleted so far. Backends add each batch's counts to it
+// in the batch's transaction, so a run stopped half-way leaves a receipt
+// of exactly what it deleted.
+type RetentionReceipt struct {
+	ID          uuid.UUID
+	TenantID    uuid.UUID
+	RequestedBy string
+	// Cutoff: alerts created before it are purged; closed ones only unless
+	// IncludeOpen.
+	Cutoff      time.Time
+	IncludeOpen bool
+	Deleted     TenantCounts
+	StartedAt   time.Time
+	// FinishedAt is the zero time until the run completes.
+	FinishedAt time.Time
+}
+
 // Store is what a backend implements. Every method is scoped to one tenant:
 // it never reads, counts, changes or deletes another tenant's rows, even when
 // given another tenant's alert id. Errors other than ErrNotFound are the
@@ -477,4 +504,35 @@ type Store interface {
 	// DeletionReceipts returns the receipts stored for the tenant, oldest
 	// first.
 	DeletionReceipts(ctx context.Context, tenantID uuid.UUID) ([]DeletionReceipt, error)
+
+	// TenantIDs returns the tenants that have alerts, in byte order.
+	TenantIDs(ctx context.Context) ([]uuid.UUID, error)
+
+	// ExportAlerts, ExportInteractions and ExportAuditLogs call fn for each
+	// of the tenant's rows whose time (created_at, interacted_at,
+	// changed_at) falls in [from, to), ordered by (time, id), all from one
+	// read transaction — one snapshot — read in pages so memory stays
+	// flat. A cancelled context stops the read. The row is valid during
+	// the call only.
+	ExportAlerts(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*Alert) error) error
+	ExportInteractions(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*Interaction) error) error
+	ExportAuditLogs(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*AuditLog) error) error
+
+	// CountPurge counts what a retention run with the receipt's cutoff and
+	// IncludeOpen would delete, and deletes nothing.
+	CountPurge(ctx context.Context, r RetentionReceipt) (TenantCounts, error)
+
+	// SaveRetentionReceipt stores the receipt, replacing the one with its id.
+	SaveRetentionReceipt(ctx context.Context, r RetentionReceipt) error
+
+	// PurgeBatch deletes, in one transaction, up to limit of the alerts the
+	// receipt's run purges (oldest first) with their interactions and
+	// audit rows, moves every kept total, and adds the counts to the stored
+	// receipt. It returns the counts of this batch; zero alerts means the
+	// run is done.
+	PurgeBatch(ctx context.Context, r RetentionReceipt, limit int) (TenantCounts, error)
+
+	// RetentionReceipts returns the tenant's retention receipts, oldest
+	// first.
+	RetentionReceipts(ctx context.Context, tenantID uuid.UUID) ([]RetentionReceipt, error)
 }

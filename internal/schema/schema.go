@@ -56,3 +56,18 @@ func CountDest(c *store.Counts, counters []int) []any {
 	}
 	return dest
 }
+
+// ClosedStatuses is the SQL list of the closed statuses: 'resolved', …
+func ClosedStatuses() string {
+	var out []string
+	for _, st := range store.Statuses() {
+		if !st.Open() {
+			out = append(out, "'"+string(st)+"'")
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// AuditColumns lists an audit row's columns in the order the backends
+// write and scan them.
+const AuditColumns = `id, alert_id, user_id, interaction_id, from_status, to_status, changed_at`

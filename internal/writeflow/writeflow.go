@@ -60,6 +60,48 @@ type Tx interface {
 	DeleteTenantRows(ctx context.Context, table string, tenantID uuid.UUID) (int64, error)
 	// InsertDeletionReceipt stores a deletion receipt.
 	InsertDeletionReceipt(ctx context.Context, r store.DeletionReceipt) error
+	// PurgeCandidates returns, with the fields kept totals are made of and
+	// locked where the backend locks rows, up to limit of the alerts a
+	// retention run purges: created before the cutoff, closed unless
+	// IncludeOpen, oldest first.
+	PurgeCandidates(ctx context.Context, r store.RetentionReceipt, limit int) ([]store.Alert, error)
+	// DeleteAlertRows deletes the alerts with their interactions and audit
+	// rows, and returns how many rows of each it deleted.
+	DeleteAlertRows(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) (store.TenantCounts, error)
+	// AddRetentionCounts adds counts to the stored receipt.
+	AddRetentionCounts(ctx context.Context, r store.RetentionReceipt, c store.TenantCounts) error
+}
+
+// PurgeBatch deletes, in one transaction, up to limit of the alerts a
+// retention run purges, with their interactions and audit rows; moves
+// every kept total as the alerts leave; and adds the counts to the run's
+// receipt in the same transaction, so the receipt never disagrees with
+// what was deleted.
+func PurgeBatch(ctx context.Context, begin Begin, r store.RetentionReceipt, limit int) (store.TenantCounts, error) {
+	var counts store.TenantCounts
+	err := begin(ctx, r.TenantID, func(tx Tx) error {
+		alerts, err := tx.PurgeCandidates(ctx, r, limit)
+		if err != nil || len(alerts) == 0 {
+			return err
+		}
+		ids := make([]uuid.UUID, len(alerts))
+		d := NewDelta()
+		for i := range alerts {
+			ids[i] = alerts[i].ID
+			d.Move(&alerts[i], nil)
+		}
+		if counts, err = tx.DeleteAlertRows(ctx, r.TenantID, ids); err != nil {
+			return fmt.Errorf("delete rows: %w", err)
+		}
+		if err := applyTotals(ctx, tx, r.TenantID, d); err != nil {
+			return err
+		}
+		return tx.AddRetentionCounts(ctx, r, counts)
+	})
+	if err != nil {
+		return store.TenantCounts{}, err
+	}
+	return counts, nil
 }
 
 // TenantTables lists the tables holding a tenant's rows and kept totals, in
@@ -100,12 +142,7 @@ func DeleteTenant(ctx context.Context, begin Begin, r store.DeletionReceipt) (st
 type Begin func(ctx context.Context, tenantID uuid.UUID, fn func(Tx) error) error
 
 // AuditLog is one status change of an alert.
-type AuditLog struct {
-	ID, TenantID, AlertID, UserID, InteractionID uuid.UUID
-	From, To                                     store.Status
-	// ChangedAt is when the interaction that moved the status was recorded.
-	ChangedAt int64 // Unix milliseconds
-}
+type AuditLog = store.AuditLog
 
 // InsertAlerts ingests alerts in one transaction: the new ones are stored
 // and counted in the kept totals; existing ids change nothing.
@@ -223,7 +260,7 @@ func recordInteraction(ctx context.Context, tx Tx, tenantID uuid.UUID, in store.
 			return store.InteractionResult{}, err
 		}
 		if err := tx.InsertAuditLog(ctx, AuditLog{ID: auditID, TenantID: tenantID, AlertID: in.AlertID, UserID: in.UserID,
-			InteractionID: in.ID, From: from.Status, To: to.Status, ChangedAt: in.RecordedAt.UnixMilli()}); err != nil {
+			InteractionID: in.ID, From: from.Status, To: to.Status, ChangedAt: in.RecordedAt}); err != nil {
 			return store.InteractionResult{}, err
 		}
 	}
