@@ -25,7 +25,7 @@ func (s *Store) export(ctx context.Context, table, timeColumn, columns string, t
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback() // read-only: nothing to commit
+	defer tx.Rollback()                    // read-only: nothing to commit
 	lastTime, lastID := ms(from), []byte{} // (from, empty id) precedes every row at from
 	for {
 		rows, err := tx.QueryContext(ctx, `SELECT `+columns+` FROM `+table+`
