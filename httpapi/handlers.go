@@ -442,7 +442,7 @@ func serviceTenant(r *http.Request, p Principal) (uuid.UUID, error) {
 		return uuid.Nil, err
 	}
 	if !p.Service {
-		return uuid.Nil, forbidden("only service callers may preview or delete a tenant's data")
+		return uuid.Nil, forbidden("only service callers may preview, delete or purge a tenant's data")
 	}
 	return tenantID, nil
 }

@@ -94,6 +94,8 @@ func routes() []route {
 		{http.MethodGet, "/api/v1/tenants/{tenant_id}/alerts/analytics/noisy",
 			insightRoute(alertanalytics.DefaultInsightDays, (*handler).noisy)},
 		{http.MethodGet, "/api/v1/tenants/{tenant_id}/alerts/analytics/digest", (*handler).digest},
+		{http.MethodGet, "/api/v1/tenants/{tenant_id}/alerts/export", (*handler).export},
+		{http.MethodPost, "/api/v1/tenants/{tenant_id}/retention/purge", (*handler).purge},
 		{http.MethodDelete, "/api/v1/alerts/tenant/{tenant_id}", (*handler).deleteTenant},
 		{http.MethodGet, "/api/v1/alerts/tenant/{tenant_id}/deletion-preview", (*handler).deletionPreview},
 		{http.MethodGet, "/api/v1/openapi.json", (*handler).openAPI},
@@ -162,6 +164,10 @@ func (s *statusRecorder) WriteHeader(code int) {
 	}
 	s.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap gives http.ResponseController the underlying writer, for Flush
+// and write deadlines.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // Write records the bytes written (and an implicit 200).
 func (s *statusRecorder) Write(b []byte) (int, error) {

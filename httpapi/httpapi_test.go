@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/alertanalytics/alertanalytics"
 	"github.com/alertanalytics/alertanalytics/sqlite"
+	"github.com/alertanalytics/alertanalytics/store"
 )
 
 const (
@@ -773,4 +775,119 @@ func TestInsightRoutes(t *testing.T) {
 			require.Contains(t, rec.Body.String(), "&lt;b&gt;t&lt;/b&gt;")
 		}
 	}
+}
+
+func TestExportRoute(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	require.Equal(t, http.StatusCreated, createAlert(t, e, tenantA, `{"id":"`+alertOne+`","alert_type":"t","title":"=1+1","created_at":"2026-11-01T10:00:00Z"}`).Code)
+	base := "/api/v1/tenants/" + tenantA + "/alerts/export"
+	rec := e.do(t, http.MethodGet, base+"?kind=alerts", tokenA, "")
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Equal(t, "application/x-ndjson", rec.Header().Get("Content-Type"))
+	require.Equal(t, `attachment; filename="alerts-`+tenantA+`.ndjson"`, rec.Header().Get("Content-Disposition"))
+	require.Equal(t, 1, strings.Count(rec.Body.String(), "\n"))
+	require.Contains(t, rec.Body.String(), `"id":"`+alertOne+`"`)
+
+	rec = e.do(t, http.MethodGet, base+"?kind=alerts&format=csv&from=2026-11-01T10:00:00Z&to=2026-11-02T00:00:00Z", tokenA, "")
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Equal(t, "text/csv; charset=utf-8", rec.Header().Get("Content-Type"))
+	require.Contains(t, rec.Body.String(), ",'=1+1,")
+
+	for _, tc := range []struct{ query, field string }{
+		{"", "kind"}, {"?kind=users", "kind"}, {"?kind=alerts&format=xlsx", "format"},
+		{"?kind=alerts&from=yesterday", "from"}, {"?kind=alerts&from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z", "from"},
+		{"?kind=alerts&kind=interactions", "kind"},
+	} {
+		requireProblem(t, e.do(t, http.MethodGet, base+tc.query, tokenA, ""), http.StatusUnprocessableEntity, tc.field)
+	}
+}
+
+// failingExports is a store whose exports fail after the first rows, or
+// wait for the request to be cancelled.
+type failingExports struct {
+	store.Store
+	stop     chan struct{} // closed when the export notices the cancellation
+	waitDone bool
+}
+
+func (f *failingExports) ExportAlerts(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*store.Alert) error) error {
+	a := &store.Alert{ID: uuid.New(), TenantID: tenantID, AlertType: "t", Category: "t", PriorityLevel: "info", TypeClass: "information",
+		Status: "active", CreatedAt: from}
+	if f.waitDone {
+		defer close(f.stop)
+	}
+	// More than one chunk, so the client has the headers and a first part.
+	for i := 0; i < 600; i++ {
+		if err := fn(a); err != nil {
+			return err
+		}
+	}
+	if f.waitDone {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return errors.New("connection to the database lost")
+}
+
+func TestExportAbortsAfterTheFirstByte(t *testing.T) {
+	t.Parallel()
+	st, err := sqlite.OpenMemory()
+	require.NoError(t, err)
+	defer st.Close()
+	require.NoError(t, st.Migrate(context.Background()))
+	for _, waitDone := range []bool{false, true} {
+		fs := &failingExports{Store: st, stop: make(chan struct{}), waitDone: waitDone}
+		svc := alertanalytics.New(fs, alertanalytics.Config{Clock: now})
+		auth, err := NewStaticTokens(map[string]Principal{tokenA: {UserID: uuid.MustParse(userA), AllTenants: true}})
+		require.NoError(t, err)
+		h, err := New(svc, Config{Authenticator: auth})
+		require.NoError(t, err)
+		srv := httptest.NewServer(h)
+		ctx, cancel := context.WithCancel(context.Background())
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/api/v1/tenants/"+tenantA+"/alerts/export?kind=alerts", nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+tokenA)
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		if waitDone {
+			// The client goes away mid-export: the database work stops.
+			buf := make([]byte, 4096)
+			_, err = io.ReadFull(res.Body, buf)
+			require.NoError(t, err)
+			cancel()
+			select {
+			case <-fs.stop:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the export went on after the client left")
+			}
+		} else {
+			// A failure after the first byte breaks the transfer: the
+			// client never sees a clean end of a short file.
+			_, err = io.ReadAll(res.Body)
+			require.Error(t, err)
+			cancel()
+		}
+		res.Body.Close()
+		srv.Close()
+	}
+}
+
+func TestPurgeRoute(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	require.Equal(t, http.StatusCreated, createAlert(t, e, tenantA, `{"alert_type":"t","status":"resolved","created_at":"2025-01-01T10:00:00Z"}`).Code)
+	require.Equal(t, http.StatusCreated, createAlert(t, e, tenantA, `{"alert_type":"t","created_at":"2026-11-01T10:00:00Z"}`).Code)
+	path := "/api/v1/tenants/" + tenantA + "/retention/purge"
+	rec := e.do(t, http.MethodPost, path, tokenService, `{"max_age":"400d","dry_run":true}`)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.JSONEq(t, `{"dry_run":true,"cutoff":"2025-09-28T10:00:00Z","summary":{"deleted":{"alerts":1,"alert_interactions":0,"audit_logs":0},"total_deleted":1}}`, rec.Body.String())
+	rec = e.do(t, http.MethodPost, path, tokenService, `{"max_age":"9600h"}`)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Equal(t, float64(1), decode(t, rec)["summary"].(map[string]any)["total_deleted"])
+	requireProblem(t, e.do(t, http.MethodPost, path, tokenA, `{"max_age":"400d"}`), http.StatusForbidden, "")
+	requireProblem(t, e.do(t, http.MethodPost, path, tokenService, `{"max_age":"12h"}`), http.StatusUnprocessableEntity, "max_age")
+	requireProblem(t, e.do(t, http.MethodPost, path, tokenService, `{"max_age":"400x"}`), http.StatusUnprocessableEntity, "max_age")
+	requireProblem(t, e.do(t, http.MethodPost, path, tokenService, `{}`), http.StatusUnprocessableEntity, "max_age")
 }

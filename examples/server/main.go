@@ -13,6 +13,9 @@
 //	-token     the bearer token (or ALERTANALYTICS_TOKEN); required
 //	-user      the user id interactions are recorded under for that token
 //	-demo      seed the quickstart's demo bakery (once) and print its tenant id
+//	-retention purge alerts older than this (a Go duration or days, e.g.
+//	           400d) from every tenant, at start and then daily; closed
+//	           alerts only
 //
 // GET /healthz answers without credentials, for load balancers and
 // orchestrators: 200 when the database answers, 503 otherwise.
@@ -56,6 +59,7 @@ type options struct {
 	addr, sqlitePath, postgresURL, token string
 	user                                 uuid.UUID
 	demo                                 bool
+	retention                            time.Duration
 }
 
 // parseFlags reads the command line; it reports usage errors, which exit 2.
@@ -70,6 +74,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.StringVar(&o.token, "token", "", "bearer token with service rights on every tenant (default $ALERTANALYTICS_TOKEN)")
 	fs.StringVar(&user, "user", "00000000-0000-4000-8000-0000000000a1", "user id interactions are recorded under for the token")
 	fs.BoolVar(&o.demo, "demo", false, "seed the quickstart's demo bakery and print its tenant id")
+	var retention string
+	fs.StringVar(&retention, "retention", "", "purge closed alerts older than this (e.g. 400d or 9600h) at start and daily")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -85,6 +91,14 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	var err error
 	if o.user, err = uuid.Parse(user); err != nil || o.user == uuid.Nil {
 		return o, fmt.Errorf("-user %q is not a UUID", user)
+	}
+	if retention != "" {
+		if o.retention, err = alertanalytics.ParseMaxAge("-retention", retention); err != nil {
+			return o, err
+		}
+		if o.retention < alertanalytics.MinRetention {
+			return o, fmt.Errorf("-retention %s: at least 24h", retention)
+		}
 	}
 	if _, _, err := net.SplitHostPort(o.addr); err != nil {
 		return o, fmt.Errorf("-addr %q: %v", o.addr, err)
@@ -216,6 +230,15 @@ func serve(ctx context.Context, o options, stdout, stderr io.Writer) error {
 
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
+	purgeDone := make(chan struct{})
+	purgeCtx, stopPurge := context.WithCancel(ctx)
+	go func() {
+		defer close(purgeDone)
+		if o.retention > 0 {
+			retain(purgeCtx, svc, o.retention, logger)
+		}
+	}()
+	defer func() { stopPurge(); <-purgeDone }()
 	select {
 	case err := <-done:
 		return err
@@ -231,4 +254,22 @@ func serve(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// retain purges every tenant's closed alerts older than maxAge now and
+// then every 24 hours, until ctx ends, logging what each run deleted.
+func retain(ctx context.Context, svc *alertanalytics.Service, maxAge time.Duration, logger *slog.Logger) {
+	for {
+		res, err := svc.PurgeAll(ctx, alertanalytics.Retention{MaxAge: maxAge}, false, "server -retention")
+		if err != nil && ctx.Err() == nil {
+			logger.Error("retention purge", "error", err)
+		}
+		logger.Info("retention purge", "cutoff", res.Cutoff, "tenants", len(res.Receipts), "alerts", res.Deleted.Alerts,
+			"alert_interactions", res.Deleted.AlertInteractions, "audit_logs", res.Deleted.AuditLogs)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(24 * time.Hour):
+		}
+	}
 }

@@ -30,6 +30,8 @@ func TestBadFlagsExit2(t *testing.T) {
 		{"-token", "x", "-user", "bob"},
 		{"-token", "x", "-addr", "nocolon"},
 		{"-token", "x", "extra"},
+		{"-token", "x", "-retention", "12h"},
+		{"-token", "x", "-retention", "forever"},
 	} {
 		var stderr bytes.Buffer
 		require.Equal(t, 2, run(context.Background(), args, noEnv, io.Discard, &stderr), "%v", args)
@@ -81,7 +83,7 @@ func TestServesDemoAndShutsDown(t *testing.T) {
 		return ""
 	}
 	go func() {
-		exit <- run(ctx, []string{"-addr", "127.0.0.1:0", "-sqlite", db, "-demo"}, env, stdout, stderr)
+		exit <- run(ctx, []string{"-addr", "127.0.0.1:0", "-sqlite", db, "-demo", "-retention", "400d"}, env, stdout, stderr)
 	}()
 
 	var base string
@@ -132,4 +134,5 @@ func TestServesDemoAndShutsDown(t *testing.T) {
 		t.Fatal("no graceful shutdown")
 	}
 	require.Contains(t, stdout.String(), "shutting down")
+	require.Contains(t, stderr.String(), "retention purge")
 }

@@ -1,0 +1,131 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/alertanalytics/alertanalytics"
+)
+
+// exportChunkDeadline is how long each chunk of an export may take to
+// write: the deadline moves on with every chunk, so a long export outlives
+// the server's WriteTimeout while a stalled client is still cut.
+const exportChunkDeadline = 30 * time.Second
+
+// export streams the tenant's rows as an attachment. Errors before the
+// first byte are problem documents; a failure after it aborts the
+// response, so the client sees a broken transfer, never a short file that
+// looks complete.
+func (h *handler) export(w http.ResponseWriter, r *http.Request, p Principal) error {
+	tenantID, err := tenant(r, p)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	var opts alertanalytics.ExportOptions
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"kind", (*string)(&opts.Kind)}, {"format", (*string)(&opts.Format)}} {
+		v, _, err := queryValue(q, f.name)
+		if err != nil {
+			return err
+		}
+		*f.dst = v
+	}
+	for _, f := range []struct {
+		name string
+		dst  *time.Time
+	}{{"from", &opts.From}, {"to", &opts.To}} {
+		v, given, err := queryValue(q, f.name)
+		if err != nil {
+			return err
+		}
+		if given {
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				return invalidField(f.name, "must be an RFC 3339 date and time")
+			}
+			*f.dst = t.UTC()
+		}
+	}
+	if opts, err = h.svc.CheckExport(opts); err != nil {
+		return err
+	}
+	contentType, ext := "application/x-ndjson", "ndjson"
+	if opts.Format == alertanalytics.CSV {
+		contentType, ext = "text/csv; charset=utf-8", "csv"
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+string(opts.Kind)+"-"+tenantID.String()+"."+ext+`"`)
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Now().Add(exportChunkDeadline))
+	flush := func() error {
+		_ = rc.SetWriteDeadline(time.Now().Add(exportChunkDeadline))
+		return rc.Flush()
+	}
+	started := &startedWriter{w: w}
+	if err := h.svc.Export(r.Context(), tenantID, opts, started, flush); err != nil {
+		if !started.n {
+			return err
+		}
+		h.logger.ErrorContext(r.Context(), "export failed after the first byte; aborting the response", "error", err)
+		panic(http.ErrAbortHandler)
+	}
+	return nil
+}
+
+// startedWriter notes whether anything was written.
+type startedWriter struct {
+	w http.ResponseWriter
+	n bool
+}
+
+func (s *startedWriter) Write(b []byte) (int, error) {
+	s.n = s.n || len(b) > 0
+	return s.w.Write(b)
+}
+
+// purgeRequest is the body of a retention purge.
+type purgeRequest struct {
+	MaxAge      *string `json:"max_age"`
+	IncludeOpen bool    `json:"include_open"`
+	DryRun      bool    `json:"dry_run"`
+}
+
+type purgeResponse struct {
+	DryRun  bool         `json:"dry_run"`
+	Cutoff  time.Time    `json:"cutoff"`
+	Summary purgeSummary `json:"summary"`
+}
+
+type purgeSummary struct {
+	Deleted      alertanalytics.TenantCounts `json:"deleted"`
+	TotalDeleted int64                       `json:"total_deleted"`
+}
+
+// purge applies a retention to the tenant (service callers only).
+func (h *handler) purge(w http.ResponseWriter, r *http.Request, p Principal) error {
+	tenantID, err := serviceTenant(r, p)
+	if err != nil {
+		return err
+	}
+	var body purgeRequest
+	if err := decodeJSON(r.Body, &body); err != nil {
+		return err
+	}
+	if body.MaxAge == nil {
+		return invalidField("max_age", "is required: a Go duration such as 720h or whole days such as 400d")
+	}
+	maxAge, err := alertanalytics.ParseMaxAge("max_age", *body.MaxAge)
+	if err != nil {
+		return err
+	}
+	res, err := h.svc.PurgeTenant(r.Context(), tenantID, alertanalytics.Retention{MaxAge: maxAge, IncludeOpen: body.IncludeOpen},
+		body.DryRun, p.requester())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, purgeResponse{DryRun: res.DryRun, Cutoff: res.Cutoff,
+		Summary: purgeSummary{Deleted: res.Deleted, TotalDeleted: res.Deleted.Total()}})
+}
