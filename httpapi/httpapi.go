@@ -55,6 +55,10 @@ type Config struct {
 	// allowed origin is answered before authentication, with the methods
 	// the route takes. Defaults to none: no CORS headers at all.
 	AllowedOrigins []string
+	// AlertmanagerPriorities maps severity label values of Alertmanager
+	// alerts onto priority levels, before the default mapping (see
+	// alertanalytics.AlertmanagerOptions).
+	AlertmanagerPriorities map[string]alertanalytics.Priority
 }
 
 // handler serves the API for one Service.
@@ -95,6 +99,7 @@ func routes() []route {
 			insightRoute(alertanalytics.DefaultInsightDays, (*handler).noisy)},
 		{http.MethodGet, "/api/v1/tenants/{tenant_id}/alerts/analytics/digest", (*handler).digest},
 		{http.MethodGet, "/api/v1/tenants/{tenant_id}/alerts/export", (*handler).export},
+		{http.MethodPost, "/api/v1/tenants/{tenant_id}/integrations/alertmanager", (*handler).alertmanager},
 		{http.MethodPost, "/api/v1/tenants/{tenant_id}/retention/purge", (*handler).purge},
 		{http.MethodDelete, "/api/v1/alerts/tenant/{tenant_id}", (*handler).deleteTenant},
 		{http.MethodGet, "/api/v1/alerts/tenant/{tenant_id}/deletion-preview", (*handler).deletionPreview},

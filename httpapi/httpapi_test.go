@@ -891,3 +891,29 @@ func TestPurgeRoute(t *testing.T) {
 	requireProblem(t, e.do(t, http.MethodPost, path, tokenService, `{"max_age":"400x"}`), http.StatusUnprocessableEntity, "max_age")
 	requireProblem(t, e.do(t, http.MethodPost, path, tokenService, `{}`), http.StatusUnprocessableEntity, "max_age")
 }
+
+func TestAlertmanagerRoute(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	path := "/api/v1/tenants/" + tenantA + "/integrations/alertmanager"
+	body := `{"version":"4","status":"firing","receiver":"r","truncatedAlerts":0,"notification_reason":"new_alerts","alerts":[
+		{"status":"firing","labels":{"alertname":"A","severity":"critical"},"annotations":{"summary":"s"},
+		 "startsAt":"2026-11-02T09:00:00Z","endsAt":"0001-01-01T00:00:00Z","fingerprint":"f1","routeLabels":{"x":"y"}},
+		{"status":"firing","labels":{"alertname":"B"},"startsAt":"not a time","fingerprint":"f2"},
+		{"status":"resolved","labels":{"alertname":"C"},"startsAt":"2026-11-02T08:00:00Z","endsAt":"2026-11-02T08:30:00Z","fingerprint":"f3"}]}`
+	rec := e.do(t, http.MethodPost, path, tokenA, body)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	got := decode(t, rec)
+	require.Equal(t, float64(3), got["received"])
+	require.Equal(t, float64(2), got["created"])
+	require.Equal(t, float64(1), got["resolved"])
+	require.Len(t, got["rejected"], 1)
+	require.Equal(t, float64(1), got["rejected"].([]any)[0].(map[string]any)["index"])
+
+	items := make([]string, 1001)
+	for i := range items {
+		items[i] = `{"labels":{},"startsAt":"2026-11-02T09:00:00Z","fingerprint":"x"}`
+	}
+	p := requireProblem(t, e.do(t, http.MethodPost, path, tokenA, `{"alerts":[`+strings.Join(items, ",")+`]}`), http.StatusRequestEntityTooLarge, "alerts")
+	require.Contains(t, p["detail"], "max_alerts")
+}
