@@ -109,8 +109,10 @@ func (g GatewayHeaders) Authenticate(r *http.Request) (Principal, error) {
 }
 
 // StaticTokens authenticates "Authorization: Bearer <token>" against a fixed
-// set of tokens. Tokens are compared in constant time, through their SHA-256
-// digests so that neither content nor length leaks through timing.
+// set of tokens, and HTTP Basic with the token as the password (any user
+// name), so a person can sign in to the dashboard page from a browser.
+// Tokens are compared in constant time, through their SHA-256 digests so
+// that neither content nor length leaks through timing.
 type StaticTokens struct {
 	tokens []tokenEntry
 }
@@ -136,7 +138,12 @@ func NewStaticTokens(tokens map[string]Principal) (*StaticTokens, error) {
 // Authenticate implements Authenticator.
 func (s *StaticTokens) Authenticate(r *http.Request) (Principal, error) {
 	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+	if ok && strings.EqualFold(scheme, "Basic") {
+		_, token, ok = r.BasicAuth()
+	} else if !strings.EqualFold(scheme, "Bearer") {
+		ok = false
+	}
+	if !ok || token == "" {
 		return Principal{}, ErrUnauthenticated
 	}
 	digest := sha256.Sum256([]byte(strings.TrimSpace(token)))

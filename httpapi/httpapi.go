@@ -25,6 +25,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/alertanalytics/alertanalytics"
@@ -76,6 +77,11 @@ type route struct {
 	serve        func(h *handler, w http.ResponseWriter, r *http.Request, p Principal) error
 }
 
+// page reports whether the route is a page a person opens in a browser
+// (those outside /api/): it challenges with HTTP Basic (the token as the
+// password) instead of Bearer.
+func (rt route) page() bool { return !strings.HasPrefix(rt.path, "/api/") }
+
 func routes() []route {
 	return []route{
 		{http.MethodPost, "/api/v1/tenants/{tenant_id}/alerts", (*handler).createAlert},
@@ -104,6 +110,7 @@ func routes() []route {
 		{http.MethodDelete, "/api/v1/alerts/tenant/{tenant_id}", (*handler).deleteTenant},
 		{http.MethodGet, "/api/v1/alerts/tenant/{tenant_id}/deletion-preview", (*handler).deletionPreview},
 		{http.MethodGet, "/api/v1/openapi.json", (*handler).openAPI},
+		{http.MethodGet, "/tenants/{tenant_id}/dashboard", (*handler).dashboardPage},
 	}
 }
 
@@ -237,12 +244,17 @@ func (h *handler) unrouted(w http.ResponseWriter, r *http.Request) {
 // authenticate returns the request's principal, or answers 401 (or 500
 // when the Authenticator fails) and reports false.
 func (h *handler) authenticate(w http.ResponseWriter, r *http.Request) (Principal, bool) {
+	return h.authenticateAs(w, r, `Bearer realm="alertanalytics"`)
+}
+
+// authenticateAs is authenticate with the challenge a 401 carries.
+func (h *handler) authenticateAs(w http.ResponseWriter, r *http.Request, challenge string) (Principal, bool) {
 	p, err := h.cfg.Authenticator.Authenticate(r)
 	if err == nil {
 		return p, true
 	}
 	if errors.Is(err, ErrUnauthenticated) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="alertanalytics"`)
+		w.Header().Set("WWW-Authenticate", challenge)
 		h.problem(w, r, http.StatusUnauthorized, "missing or invalid credentials", nil)
 	} else {
 		h.internalError(w, r, fmt.Errorf("authenticate: %w", err))
@@ -253,8 +265,12 @@ func (h *handler) authenticate(w http.ResponseWriter, r *http.Request) (Principa
 // endpoint authenticates the request, caps its body and runs the route,
 // writing any error it returns as a problem document.
 func (h *handler) endpoint(rt route) http.Handler {
+	challenge := `Bearer realm="alertanalytics"`
+	if rt.page() {
+		challenge = `Basic realm="alertanalytics", charset="UTF-8"`
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, ok := h.authenticate(w, r)
+		p, ok := h.authenticateAs(w, r, challenge)
 		if !ok {
 			return
 		}

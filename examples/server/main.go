@@ -227,6 +227,10 @@ func serve(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
+	if o.demo {
+		fmt.Fprintf(stdout, "dashboard page: http://%s/tenants/%s/dashboard (sign in with any user name and the token as password)\n",
+			ln.Addr(), demo.TenantID)
+	}
 
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()

@@ -98,6 +98,7 @@ func TestServesDemoAndShutsDown(t *testing.T) {
 		return false
 	}, 20*time.Second, 20*time.Millisecond, "stdout: %s stderr: %s", stdout.String(), stderr.String())
 	require.Contains(t, stdout.String(), "demo tenant: "+demo.TenantID)
+	require.Contains(t, stdout.String(), "/tenants/"+demo.TenantID+"/dashboard")
 
 	get := func(token string) *http.Response {
 		req, err := http.NewRequest(http.MethodGet, base+"/api/v1/tenants/"+demo.TenantID+"/alerts/analytics?days=7&tz=Europe/Madrid", nil)
