@@ -27,6 +27,8 @@ import (
 	"github.com/alertanalytics/alertanalytics/internal/rollup"
 	"github.com/alertanalytics/alertanalytics/store"
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // ErrNotFound is returned, wrapped, when an alert does not exist in the
@@ -103,6 +105,14 @@ type Config struct {
 	// Logger receives the Service's log records. Defaults to a logger that
 	// discards everything.
 	Logger *slog.Logger
+	// TracerProvider gives the tracer of the spans: one per Service call
+	// and one per store call, with the tenant id as an attribute. Defaults
+	// to the global provider, which does nothing until the program sets it.
+	TracerProvider trace.TracerProvider
+	// MeterProvider gives the meter of the metrics: alerts ingested,
+	// interactions recorded, errors by operation and kind. Defaults to the
+	// global provider, which does nothing until the program sets it.
+	MeterProvider metric.MeterProvider
 }
 
 // Service records alerts and interactions and computes analytics over one
@@ -112,6 +122,7 @@ type Service struct {
 	store  store.Store
 	clock  func() time.Time
 	logger *slog.Logger
+	tel    telemetry
 	// buffers holds *rollup.Buffers, the scratch space of response-time
 	// reads, so a Dashboard allocates the same whatever the tenant's size.
 	buffers *sync.Pool
@@ -129,7 +140,8 @@ func New(st store.Store, cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Service{store: st, clock: cfg.Clock, logger: cfg.Logger,
+	tel := newTelemetry(cfg.TracerProvider, cfg.MeterProvider)
+	return &Service{store: tracedStore{Store: st, tracer: tel.tracer}, clock: cfg.Clock, logger: cfg.Logger, tel: tel,
 		buffers: &sync.Pool{New: func() any { return new(rollup.Buffers) }}}
 }
 
@@ -159,7 +171,9 @@ func concurrently(fns ...func() error) error {
 // tenant's alert rows, and returns an error describing the first
 // difference, or nil when they agree to the unit. It reads every alert of
 // the tenant: run it to verify data after an incident, not on every request.
-func (s *Service) CheckTotals(ctx context.Context, tenantID uuid.UUID) error {
+func (s *Service) CheckTotals(ctx context.Context, tenantID uuid.UUID) (err error) {
+	ctx, end := s.span(ctx, "CheckTotals", tenantID)
+	defer end(&err)
 	if err := checkTenant(tenantID); err != nil {
 		return err
 	}

@@ -145,7 +145,9 @@ func alertmanagerInput(tenantID uuid.UUID, a AlertmanagerAlert, opts Alertmanage
 // for each resolved alert records a resolved interaction at endsAt, as
 // userID, with an idempotency key made from the alert's id. Alerts that
 // cannot be mapped are listed in Rejected; the others are stored.
-func (s *Service) RecordAlertmanager(ctx context.Context, tenantID, userID uuid.UUID, w AlertmanagerWebhook, opts AlertmanagerOptions) (AlertmanagerResult, error) {
+func (s *Service) RecordAlertmanager(ctx context.Context, tenantID, userID uuid.UUID, w AlertmanagerWebhook, opts AlertmanagerOptions) (_ AlertmanagerResult, err error) {
+	ctx, end := s.span(ctx, "RecordAlertmanager", tenantID)
+	defer end(&err)
 	if err := checkTenant(tenantID); err != nil {
 		return AlertmanagerResult{}, err
 	}

@@ -160,6 +160,8 @@ func setAlertDocuments(a *store.Alert, in AlertInput) error {
 // alert is returned unchanged with created false. Invalid input returns a
 // *FieldError (ErrInvalidArgument) and writes nothing.
 func (s *Service) RecordAlert(ctx context.Context, tenantID uuid.UUID, in AlertInput) (alert Alert, created bool, err error) {
+	ctx, end := s.span(ctx, "RecordAlert", tenantID)
+	defer end(&err)
 	a, err := newAlert(tenantID, in, s.now())
 	if err != nil {
 		return Alert{}, false, err
@@ -169,6 +171,7 @@ func (s *Service) RecordAlert(ctx context.Context, tenantID uuid.UUID, in AlertI
 		return Alert{}, false, fmt.Errorf("record alert: %w", err)
 	}
 	if flags[0] {
+		s.tel.alertsIngested.Add(ctx, 1)
 		return alertOf(a), true, nil
 	}
 	existing, err := s.store.Alert(ctx, tenantID, a.ID)
@@ -220,7 +223,9 @@ type AlertBatchResult struct {
 // listed in Rejected and skipped; the valid ones are stored together in one
 // transaction, so a storage error stores none of them. A repeated id, within
 // the batch or from earlier, counts as existing and changes nothing.
-func (s *Service) RecordAlerts(ctx context.Context, tenantID uuid.UUID, ins []AlertInput) (AlertBatchResult, error) {
+func (s *Service) RecordAlerts(ctx context.Context, tenantID uuid.UUID, ins []AlertInput) (_ AlertBatchResult, err error) {
+	ctx, end := s.span(ctx, "RecordAlerts", tenantID)
+	defer end(&err)
 	if err := checkTenant(tenantID); err != nil {
 		return AlertBatchResult{}, err
 	}
@@ -233,6 +238,7 @@ func (s *Service) RecordAlerts(ctx context.Context, tenantID uuid.UUID, ins []Al
 		if err != nil {
 			return AlertBatchResult{}, fmt.Errorf("record alerts: %w", err)
 		}
+		defer func() { s.tel.alertsIngested.Add(ctx, int64(res.Created)) }()
 		for j, ok := range created {
 			res.IDs[positions[j]] = valid[j].ID
 			if ok {
@@ -246,7 +252,9 @@ func (s *Service) RecordAlerts(ctx context.Context, tenantID uuid.UUID, ins []Al
 }
 
 // Alert returns one of the tenant's alerts, or an error wrapping ErrNotFound.
-func (s *Service) Alert(ctx context.Context, tenantID, alertID uuid.UUID) (Alert, error) {
+func (s *Service) Alert(ctx context.Context, tenantID, alertID uuid.UUID) (_ Alert, err error) {
+	ctx, end := s.span(ctx, "Alert", tenantID)
+	defer end(&err)
 	if err := checkTenant(tenantID); err != nil {
 		return Alert{}, err
 	}

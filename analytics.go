@@ -57,7 +57,9 @@ type Analytics struct {
 
 // Analytics returns the analytics summary of the tenant's window (7 days by
 // default). An out-of-range Days returns a *FieldError for "days".
-func (s *Service) Analytics(ctx context.Context, tenantID uuid.UUID, w Window) (Analytics, error) {
+func (s *Service) Analytics(ctx context.Context, tenantID uuid.UUID, w Window) (_ Analytics, err error) {
+	ctx, end := s.span(ctx, "Analytics", tenantID)
+	defer end(&err)
 	sp, err := s.resolveWindow(tenantID, w, DefaultAnalyticsDays)
 	if err != nil {
 		return Analytics{}, err
@@ -96,7 +98,9 @@ func (s *Service) Analytics(ctx context.Context, tenantID uuid.UUID, w Window) (
 
 // Trends returns the daily trend of the tenant's window (7 days by default):
 // one point per local date, oldest first, zero-filled.
-func (s *Service) Trends(ctx context.Context, tenantID uuid.UUID, w Window) ([]TrendPoint, error) {
+func (s *Service) Trends(ctx context.Context, tenantID uuid.UUID, w Window) (_ []TrendPoint, err error) {
+	ctx, end := s.span(ctx, "Trends", tenantID)
+	defer end(&err)
 	sp, err := s.resolveWindow(tenantID, w, DefaultAnalyticsDays)
 	if err != nil {
 		return nil, err

@@ -92,7 +92,9 @@ func checkLimit(limit int) (int, error) {
 // rate, and times to acknowledge and to resolve. Rows come by alerts
 // descending, then key ascending in byte order; the first limit (1–100, 0
 // for 10) are returned.
-func (s *Service) Breakdown(ctx context.Context, tenantID uuid.UUID, w Window, by BreakdownField, limit int) (Breakdown, error) {
+func (s *Service) Breakdown(ctx context.Context, tenantID uuid.UUID, w Window, by BreakdownField, limit int) (_ Breakdown, err error) {
+	ctx, end := s.span(ctx, "Breakdown", tenantID)
+	defer end(&err)
 	sp, err := s.resolveWindow(tenantID, w, DefaultInsightDays)
 	if err != nil {
 		return Breakdown{}, err

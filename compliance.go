@@ -137,7 +137,9 @@ const DefaultInsightDays = 30
 // seconds) is at most the target; missed when it is greater, or when the
 // alert has none and created_at + target ≤ now; pending otherwise. The
 // overall block sums the priorities. Zero targets take DefaultTargets.
-func (s *Service) Compliance(ctx context.Context, tenantID uuid.UUID, w Window, targets Targets) (Compliance, error) {
+func (s *Service) Compliance(ctx context.Context, tenantID uuid.UUID, w Window, targets Targets) (_ Compliance, err error) {
+	ctx, end := s.span(ctx, "Compliance", tenantID)
+	defer end(&err)
 	sp, err := s.resolveWindow(tenantID, w, DefaultInsightDays)
 	if err != nil {
 		return Compliance{}, err

@@ -104,7 +104,9 @@ type ResponseTimeReport struct {
 
 // Dashboard returns the dashboard of the tenant's window (30 days by
 // default). An out-of-range Days returns a *FieldError for "days".
-func (s *Service) Dashboard(ctx context.Context, tenantID uuid.UUID, w Window) (Dashboard, error) {
+func (s *Service) Dashboard(ctx context.Context, tenantID uuid.UUID, w Window) (_ Dashboard, err error) {
+	ctx, end := s.span(ctx, "Dashboard", tenantID)
+	defer end(&err)
 	sp, err := s.resolveWindow(tenantID, w, DefaultDashboardDays)
 	if err != nil {
 		return Dashboard{}, err

@@ -16,7 +16,9 @@ type DeletionReceipt = store.DeletionReceipt
 // PreviewTenantDeletion counts what DeleteTenant would delete for the
 // tenant — its alerts, alert interactions and audit-log rows — and deletes
 // nothing.
-func (s *Service) PreviewTenantDeletion(ctx context.Context, tenantID uuid.UUID) (TenantCounts, error) {
+func (s *Service) PreviewTenantDeletion(ctx context.Context, tenantID uuid.UUID) (_ TenantCounts, err error) {
+	ctx, end := s.span(ctx, "PreviewTenantDeletion", tenantID)
+	defer end(&err)
 	if err := checkTenant(tenantID); err != nil {
 		return TenantCounts{}, err
 	}
@@ -32,7 +34,9 @@ func (s *Service) PreviewTenantDeletion(ctx context.Context, tenantID uuid.UUID)
 // (tenant id, counts, time, requestedBy) that survives the deletion.
 // requestedBy names who asked, 1–200 characters. Other tenants are
 // untouched. Deleting a tenant with no data succeeds with zero counts.
-func (s *Service) DeleteTenant(ctx context.Context, tenantID uuid.UUID, requestedBy string) (DeletionReceipt, error) {
+func (s *Service) DeleteTenant(ctx context.Context, tenantID uuid.UUID, requestedBy string) (_ DeletionReceipt, err error) {
+	ctx, end := s.span(ctx, "DeleteTenant", tenantID)
+	defer end(&err)
 	if err := checkTenant(tenantID); err != nil {
 		return DeletionReceipt{}, err
 	}
@@ -54,7 +58,9 @@ func (s *Service) DeleteTenant(ctx context.Context, tenantID uuid.UUID, requeste
 
 // TenantDeletionReceipts returns the receipts of the tenant's deletions,
 // oldest first. They hold counts and who asked, never the tenant's data.
-func (s *Service) TenantDeletionReceipts(ctx context.Context, tenantID uuid.UUID) ([]DeletionReceipt, error) {
+func (s *Service) TenantDeletionReceipts(ctx context.Context, tenantID uuid.UUID) (_ []DeletionReceipt, err error) {
+	ctx, end := s.span(ctx, "TenantDeletionReceipts", tenantID)
+	defer end(&err)
 	if err := checkTenant(tenantID); err != nil {
 		return nil, err
 	}

@@ -49,7 +49,9 @@ type Digest struct {
 // put at risk, the top 3 categories, the overall compliance with the
 // default targets, the 3 noisiest kinds of alert and the busiest local
 // hour. Text and HTML render it.
-func (s *Service) Digest(ctx context.Context, tenantID uuid.UUID, w Window) (Digest, error) {
+func (s *Service) Digest(ctx context.Context, tenantID uuid.UUID, w Window) (_ Digest, err error) {
+	ctx, end := s.span(ctx, "Digest", tenantID)
+	defer end(&err)
 	sp, err := s.resolveWindow(tenantID, w, DefaultDigestDays)
 	if err != nil {
 		return Digest{}, err

@@ -129,11 +129,13 @@ func (s *Service) CheckExport(opts ExportOptions) (ExportOptions, error) {
 // extend a deadline or push bytes to a client). Cancelling ctx stops the
 // read. A failure after bytes were written leaves w with a partial export:
 // the caller must not present it as complete.
-func (s *Service) Export(ctx context.Context, tenantID uuid.UUID, opts ExportOptions, w io.Writer, flush func() error) error {
+func (s *Service) Export(ctx context.Context, tenantID uuid.UUID, opts ExportOptions, w io.Writer, flush func() error) (err error) {
+	ctx, end := s.span(ctx, "Export", tenantID)
+	defer end(&err)
 	if err := checkTenant(tenantID); err != nil {
 		return err
 	}
-	opts, err := s.CheckExport(opts)
+	opts, err = s.CheckExport(opts)
 	if err != nil {
 		return err
 	}

@@ -163,7 +163,9 @@ func (h hourClasses) of(local time.Time) int {
 // and nearest-rank median of their times to acknowledge. Intervals are in
 // local wall-clock time, on the quarter hour, so each 15-minute bucket
 // falls in one class whatever the time zone.
-func (s *Service) Hours(ctx context.Context, tenantID uuid.UUID, w Window, opts HoursOptions) (Hours, error) {
+func (s *Service) Hours(ctx context.Context, tenantID uuid.UUID, w Window, opts HoursOptions) (_ Hours, err error) {
+	ctx, end := s.span(ctx, "Hours", tenantID)
+	defer end(&err)
 	sp, err := s.resolveWindow(tenantID, w, DefaultInsightDays)
 	if err != nil {
 		return Hours{}, err

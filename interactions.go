@@ -86,7 +86,9 @@ func newInteraction(tenantID, userID uuid.UUID, in InteractionInput, now time.Ti
 // Duplicate set and changes nothing; the same key on another alert or with
 // another type is a *FieldError for "idempotency_key". An unknown alert returns an error
 // wrapping ErrNotFound; invalid input a *FieldError.
-func (s *Service) RecordInteraction(ctx context.Context, tenantID, alertID, userID uuid.UUID, in InteractionInput) (RecordedInteraction, error) {
+func (s *Service) RecordInteraction(ctx context.Context, tenantID, alertID, userID uuid.UUID, in InteractionInput) (_ RecordedInteraction, err error) {
+	ctx, end := s.span(ctx, "RecordInteraction", tenantID)
+	defer end(&err)
 	if err := checkTenant(tenantID); err != nil {
 		return RecordedInteraction{}, err
 	}
@@ -108,6 +110,9 @@ func (s *Service) RecordInteraction(ctx context.Context, tenantID, alertID, user
 	}
 	if err := checkRepeat(it, r); err != nil {
 		return RecordedInteraction{}, err
+	}
+	if !r.Duplicate {
+		s.tel.interactionsRecorded.Add(ctx, 1)
 	}
 	return RecordedInteraction{Interaction: interactionOf(r.Interaction), Duplicate: r.Duplicate}, nil
 }
@@ -139,7 +144,9 @@ type InteractionBatchResult struct {
 // order, as RecordInteraction does for one. Invalid items and items on
 // unknown alerts are listed in Rejected; the others are stored in one
 // transaction, so a storage error stores none of them.
-func (s *Service) RecordInteractions(ctx context.Context, tenantID, userID uuid.UUID, ins []InteractionInput) (InteractionBatchResult, error) {
+func (s *Service) RecordInteractions(ctx context.Context, tenantID, userID uuid.UUID, ins []InteractionInput) (_ InteractionBatchResult, err error) {
+	ctx, end := s.span(ctx, "RecordInteractions", tenantID)
+	defer end(&err)
 	if err := checkTenant(tenantID); err != nil {
 		return InteractionBatchResult{}, err
 	}
@@ -173,6 +180,7 @@ func (s *Service) RecordInteractions(ctx context.Context, tenantID, userID uuid.
 		}
 	}
 	res.Rejected = mergeRejections(res.Rejected, notFound)
+	s.tel.interactionsRecorded.Add(ctx, int64(res.Created))
 	return res, nil
 }
 

@@ -43,7 +43,9 @@ type Noisy struct {
 // acknowledged or resolved — descending, then alerts descending, then
 // alert_type and service ascending in byte order. The first limit (1–100, 0
 // for 10) are returned.
-func (s *Service) Noisy(ctx context.Context, tenantID uuid.UUID, w Window, limit int) (Noisy, error) {
+func (s *Service) Noisy(ctx context.Context, tenantID uuid.UUID, w Window, limit int) (_ Noisy, err error) {
+	ctx, end := s.span(ctx, "Noisy", tenantID)
+	defer end(&err)
 	sp, err := s.resolveWindow(tenantID, w, DefaultInsightDays)
 	if err != nil {
 		return Noisy{}, err

@@ -86,7 +86,9 @@ func (r *Retention) check() error {
 // Cancelling ctx stops the purge between or inside a batch; what was
 // deleted stays deleted and is on the receipt, and running it again goes
 // on where it stopped.
-func (s *Service) PurgeTenant(ctx context.Context, tenantID uuid.UUID, r Retention, dryRun bool, requestedBy string) (PurgeResult, error) {
+func (s *Service) PurgeTenant(ctx context.Context, tenantID uuid.UUID, r Retention, dryRun bool, requestedBy string) (_ PurgeResult, err error) {
+	ctx, end := s.span(ctx, "PurgeTenant", tenantID)
+	defer end(&err)
 	if err := checkTenant(tenantID); err != nil {
 		return PurgeResult{}, err
 	}
@@ -106,7 +108,9 @@ func (s *Service) PurgeTenant(ctx context.Context, tenantID uuid.UUID, r Retenti
 
 // PurgeAll applies r to every tenant that has alerts, one after the other,
 // as PurgeTenant does; the result sums them. It stops at the first error.
-func (s *Service) PurgeAll(ctx context.Context, r Retention, dryRun bool, requestedBy string) (PurgeResult, error) {
+func (s *Service) PurgeAll(ctx context.Context, r Retention, dryRun bool, requestedBy string) (_ PurgeResult, err error) {
+	ctx, end := s.span(ctx, "PurgeAll", uuid.Nil)
+	defer end(&err)
 	if err := r.check(); err != nil {
 		return PurgeResult{}, err
 	}
@@ -173,7 +177,9 @@ func (s *Service) purge(ctx context.Context, tenantID uuid.UUID, r Retention, cu
 
 // RetentionReceipts returns the tenant's purge receipts, oldest first.
 // FinishedAt is zero for a run that was interrupted.
-func (s *Service) RetentionReceipts(ctx context.Context, tenantID uuid.UUID) ([]RetentionReceipt, error) {
+func (s *Service) RetentionReceipts(ctx context.Context, tenantID uuid.UUID) (_ []RetentionReceipt, err error) {
+	ctx, end := s.span(ctx, "RetentionReceipts", tenantID)
+	defer end(&err)
 	if err := checkTenant(tenantID); err != nil {
 		return nil, err
 	}

@@ -29,6 +29,8 @@ import (
 	"time"
 
 	"github.com/alertanalytics/alertanalytics"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // Defaults of Config.
@@ -60,6 +62,11 @@ type Config struct {
 	// alerts onto priority levels, before the default mapping (see
 	// alertanalytics.AlertmanagerOptions).
 	AlertmanagerPriorities map[string]alertanalytics.Priority
+	// MeterProvider gives the meter of the request metrics
+	// (http.server.request.duration by http.route, method and status).
+	// Defaults to the global provider, which does nothing until the program
+	// sets it.
+	MeterProvider metric.MeterProvider
 }
 
 // handler serves the API for one Service.
@@ -68,6 +75,7 @@ type handler struct {
 	cfg    Config
 	mux    *http.ServeMux
 	logger *slog.Logger
+	inst   instruments
 }
 
 // route is one operation of the API; the mux and the OpenAPI test both
@@ -132,7 +140,7 @@ func New(svc *alertanalytics.Service, cfg Config) (http.Handler, error) {
 	if cfg.MaxBatchItems <= 0 {
 		cfg.MaxBatchItems = DefaultMaxBatchItems
 	}
-	h := &handler{svc: svc, cfg: cfg, mux: http.NewServeMux(), logger: cfg.Logger}
+	h := &handler{svc: svc, cfg: cfg, mux: http.NewServeMux(), logger: cfg.Logger, inst: newInstruments(cfg.MeterProvider)}
 	for _, rt := range routes() {
 		h.mux.Handle(rt.method+" "+rt.path, h.endpoint(rt))
 	}
@@ -200,6 +208,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
 	rec := &statusRecorder{ResponseWriter: w}
 	rec.Header().Set("X-Content-Type-Options", "nosniff")
+	_, pattern := h.mux.Handler(r)
+	if rp := routePatternFrom(r.Context()); rp != nil {
+		rp.Pattern = pattern
+	}
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
@@ -210,13 +222,17 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				h.problem(rec, r, http.StatusInternalServerError, "", nil)
 			}
 		}
-		h.logger.InfoContext(r.Context(), "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
-			"status", rec.status, "bytes", rec.bytes, "duration", time.Since(began))
+		took := time.Since(began)
+		h.logger.InfoContext(r.Context(), "request", "request_id", id, "method", r.Method, "route", pattern,
+			"status", rec.status, "bytes", rec.bytes, "duration", took)
+		_, route, _ := strings.Cut(pattern, " ") // the path template, without the method
+		h.inst.duration.Record(r.Context(), took.Seconds(), metric.WithAttributes(attribute.String("http.route", route),
+			attribute.String("http.request.method", r.Method), attribute.Int("http.response.status_code", rec.status)))
 	}()
 	if h.cors(rec, r) {
 		return
 	}
-	if _, pattern := h.mux.Handler(r); pattern == "" {
+	if pattern == "" {
 		h.unrouted(rec, r)
 		return
 	}

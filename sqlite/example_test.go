@@ -69,4 +69,5 @@ func ExampleMigrations() {
 	// 001_initial.sql
 	// 002_open_totals.sql
 	// 003_rollups.sql
+	// 004_export_retention.sql
 }

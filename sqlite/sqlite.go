@@ -24,7 +24,7 @@ import (
 	"strconv"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	msqlite "modernc.org/sqlite" // also registers the "sqlite" database/sql driver
 
 	"github.com/alertanalytics/alertanalytics/internal/migrate"
 	"github.com/alertanalytics/alertanalytics/internal/writeflow"
@@ -46,22 +46,51 @@ var _ store.Store = (*Store)(nil)
 // process before giving up.
 const busyTimeout = 10 * time.Second
 
-// Open opens (creating if needed) the SQLite database file at path. Call
-// Migrate before first use and Close when done.
-func Open(path string) (*Store, error) { return open(path, nil) }
+// Option tunes Open.
+type Option func(*options)
+
+type options struct {
+	busyTimeout time.Duration
+	readers     int
+	cacheKiB    int
+}
+
+// WithBusyTimeout sets how long a connection waits for a lock another
+// process holds before giving up. Defaults to 10 seconds.
+func WithBusyTimeout(d time.Duration) Option { return func(o *options) { o.busyTimeout = d } }
+
+// WithReaders sets how many read connections the Store keeps. Defaults to
+// GOMAXPROCS, at least 4.
+func WithReaders(n int) Option { return func(o *options) { o.readers = n } }
+
+// WithCacheSize sets each connection's page cache in KiB. Defaults to
+// 32 MiB.
+func WithCacheSize(kib int) Option { return func(o *options) { o.cacheKiB = kib } }
+
+// Open opens (creating if needed) the SQLite database file at path, in WAL
+// mode with one writer connection and a pool of readers. Call Migrate
+// before first use and Close when done.
+func Open(path string, opts ...Option) (*Store, error) { return open(path, nil, opts...) }
 
 // open opens the database at path; wrap, when not nil, wraps the driver of
 // every connection (the failure-path tests inject faults through it).
-func open(path string, wrap func(driver.Driver) driver.Driver) (*Store, error) {
+func open(path string, wrap func(driver.Driver) driver.Driver, opts ...Option) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: open: empty path")
 	}
+	o := options{busyTimeout: busyTimeout, readers: max(4, runtime.GOMAXPROCS(0)), cacheKiB: 32 << 10}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.busyTimeout <= 0 || o.readers < 1 || o.cacheKiB < 1 {
+		return nil, errors.New("sqlite: open: the busy timeout, readers and cache size must be positive")
+	}
 	dsn := func(extra string) string {
 		q := url.Values{}
-		q.Add("_pragma", "busy_timeout("+strconv.Itoa(int(busyTimeout/time.Millisecond))+")")
+		q.Add("_pragma", "busy_timeout("+strconv.Itoa(int(o.busyTimeout/time.Millisecond))+")")
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous(NORMAL)")
-		q.Add("_pragma", "cache_size(-32768)") // 32 MiB of pages per connection
+		q.Add("_pragma", "cache_size(-"+strconv.Itoa(o.cacheKiB)+")")
 		if extra != "" {
 			q.Add("_txlock", extra)
 		}
@@ -95,10 +124,44 @@ func open(path string, wrap func(driver.Driver) driver.Driver) (*Store, error) {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
-	readers := max(4, runtime.GOMAXPROCS(0))
-	reader.SetMaxOpenConns(readers)
-	reader.SetMaxIdleConns(readers)
+	reader.SetMaxOpenConns(o.readers)
+	reader.SetMaxIdleConns(o.readers)
 	return &Store{writer: writer, reader: reader}, nil
+}
+
+// New returns a Store over a database the application already opened with
+// the modernc.org/sqlite driver, after checking the settings the Store
+// relies on: the driver, WAL journal mode (or an in-memory database), a
+// busy timeout, and one connection at most (SetMaxOpenConns(1): the single
+// writer that keeps "database is locked" away). Reads and writes share
+// that connection. Closing the Store closes db; close one of them, not
+// both.
+func New(db *sql.DB) (*Store, error) {
+	if db == nil {
+		return nil, errors.New("sqlite: new: nil *sql.DB")
+	}
+	if _, ok := db.Driver().(*msqlite.Driver); !ok {
+		return nil, fmt.Errorf("sqlite: new: the database uses driver %T, not modernc.org/sqlite", db.Driver())
+	}
+	if n := db.Stats().MaxOpenConnections; n != 1 {
+		return nil, fmt.Errorf("sqlite: new: the database allows %d open connections; call SetMaxOpenConns(1): one writer", n)
+	}
+	ctx := context.Background()
+	var mode string
+	if err := db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+		return nil, fmt.Errorf("sqlite: new: %w", err)
+	}
+	if mode != "wal" && mode != "memory" {
+		return nil, fmt.Errorf("sqlite: new: journal_mode is %s; open with _pragma=journal_mode(WAL)", mode)
+	}
+	var timeout int
+	if err := db.QueryRowContext(ctx, `PRAGMA busy_timeout`).Scan(&timeout); err != nil {
+		return nil, fmt.Errorf("sqlite: new: %w", err)
+	}
+	if timeout <= 0 && mode != "memory" {
+		return nil, errors.New("sqlite: new: busy_timeout is 0; open with _pragma=busy_timeout(10000)")
+	}
+	return &Store{writer: db, reader: db}, nil
 }
 
 // dsnConnector opens connections of a driver to one DSN.

@@ -118,7 +118,7 @@ func TestMigrationsApplyOutsideMigrate(t *testing.T) {
 	require.NoError(t, err)
 	names, err := fs.Glob(fsys, "*.sql")
 	require.NoError(t, err)
-	require.Equal(t, []string{"001_initial.sql", "002_open_totals.sql", "003_rollups.sql"}, names)
+	require.Equal(t, []string{"001_initial.sql", "002_open_totals.sql", "003_rollups.sql", "004_export_retention.sql"}, names)
 	for _, name := range names {
 		body, err := fs.ReadFile(fsys, name)
 		require.NoError(t, err)
@@ -181,4 +181,42 @@ func TestMigrationFillsRollups(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, int64(2), d.TotalAlerts)
 	require.Equal(t, int64(3300), d.ResponseTimes.TimeToResolve.P50Seconds) // 09:00 − 08:05
+}
+
+func TestNewChecksTheDatabase(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "app.db")
+	open := func(dsn string, conns int) *sql.DB {
+		db, err := sql.Open("sqlite", dsn)
+		require.NoError(t, err)
+		db.SetMaxOpenConns(conns)
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	_, err := sqlite.New(open("file:"+path, 1))
+	require.ErrorContains(t, err, "journal_mode is delete")
+	_, err = sqlite.New(open("file:"+path+"?_pragma=journal_mode(WAL)", 4))
+	require.ErrorContains(t, err, "SetMaxOpenConns(1)")
+	_, err = sqlite.New(open("file:"+path+"?_pragma=journal_mode(WAL)", 1))
+	require.ErrorContains(t, err, "busy_timeout is 0")
+	_, err = sqlite.New(nil)
+	require.Error(t, err)
+
+	db := open("file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)", 1)
+	st, err := sqlite.New(db)
+	require.NoError(t, err)
+	require.NoError(t, st.Migrate(context.Background()))
+	storetestTenant := uuid.New()
+	created, err := st.InsertAlerts(context.Background(), storetestTenant, []store.Alert{{ID: uuid.New(), TenantID: storetestTenant,
+		AlertType: "t", Category: "t", PriorityLevel: store.PriorityInfo, TypeClass: store.TypeClassActionNeeded,
+		Status: store.StatusActive, CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}})
+	require.NoError(t, err)
+	require.Equal(t, []bool{true}, created)
+
+	// Open takes options too.
+	st2, err := sqlite.Open(filepath.Join(t.TempDir(), "tuned.db"), sqlite.WithBusyTimeout(2*time.Second), sqlite.WithReaders(2), sqlite.WithCacheSize(1024))
+	require.NoError(t, err)
+	require.NoError(t, st2.Close())
+	_, err = sqlite.Open(filepath.Join(t.TempDir(), "bad.db"), sqlite.WithReaders(0))
+	require.Error(t, err)
 }

@@ -13,6 +13,8 @@
 //	-token     the bearer token (or ALERTANALYTICS_TOKEN); required
 //	-user      the user id interactions are recorded under for that token
 //	-demo      seed the quickstart's demo bakery (once) and print its tenant id
+//	-metrics   serve Prometheus metrics at GET /metrics (no credentials;
+//	           keep the port internal)
 //	-retention purge alerts older than this (a Go duration or days, e.g.
 //	           400d) from every tenant, at start and then daily; closed
 //	           alerts only
@@ -39,6 +41,11 @@ import (
 	_ "time/tzdata" // tz= works on machines without zoneinfo
 
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/alertanalytics/alertanalytics"
 	"github.com/alertanalytics/alertanalytics/httpapi"
@@ -60,6 +67,7 @@ type options struct {
 	user                                 uuid.UUID
 	demo                                 bool
 	retention                            time.Duration
+	metrics                              bool
 }
 
 // parseFlags reads the command line; it reports usage errors, which exit 2.
@@ -74,6 +82,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.StringVar(&o.token, "token", "", "bearer token with service rights on every tenant (default $ALERTANALYTICS_TOKEN)")
 	fs.StringVar(&user, "user", "00000000-0000-4000-8000-0000000000a1", "user id interactions are recorded under for the token")
 	fs.BoolVar(&o.demo, "demo", false, "seed the quickstart's demo bakery and print its tenant id")
+	fs.BoolVar(&o.metrics, "metrics", false, "serve Prometheus metrics at /metrics")
 	var retention string
 	fs.StringVar(&retention, "retention", "", "purge closed alerts older than this (e.g. 400d or 9600h) at start and daily")
 	if err := fs.Parse(args); err != nil {
@@ -181,7 +190,20 @@ func serve(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer db.close()
-	svc := alertanalytics.New(db.store, alertanalytics.Config{Logger: logger})
+	var meters metric.MeterProvider
+	var metricsHandler http.Handler
+	if o.metrics {
+		// A registry of this server's own, not the process-wide default.
+		reg := prometheus.NewRegistry()
+		exporter, err := otelprom.New(otelprom.WithRegisterer(reg))
+		if err != nil {
+			return err
+		}
+		provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter))
+		defer provider.Shutdown(context.Background())
+		meters, metricsHandler = provider, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	}
+	svc := alertanalytics.New(db.store, alertanalytics.Config{Logger: logger, MeterProvider: meters})
 
 	if o.demo {
 		tenant := uuid.MustParse(demo.TenantID)
@@ -203,7 +225,7 @@ func serve(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	api, err := httpapi.New(svc, httpapi.Config{Authenticator: auth, Logger: logger})
+	api, err := httpapi.New(svc, httpapi.Config{Authenticator: auth, Logger: logger, MeterProvider: meters})
 	if err != nil {
 		return err
 	}
@@ -213,6 +235,9 @@ func serve(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", healthz(db.ping))
+	if metricsHandler != nil {
+		mux.Handle("GET /metrics", metricsHandler)
+	}
 	mux.Handle("/", api)
 	srv := &http.Server{
 		Handler: mux,

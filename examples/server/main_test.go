@@ -83,7 +83,7 @@ func TestServesDemoAndShutsDown(t *testing.T) {
 		return ""
 	}
 	go func() {
-		exit <- run(ctx, []string{"-addr", "127.0.0.1:0", "-sqlite", db, "-demo", "-retention", "400d"}, env, stdout, stderr)
+		exit <- run(ctx, []string{"-addr", "127.0.0.1:0", "-sqlite", db, "-demo", "-retention", "400d", "-metrics"}, env, stdout, stderr)
 	}()
 
 	var base string
@@ -126,6 +126,16 @@ func TestServesDemoAndShutsDown(t *testing.T) {
 	var a map[string]any
 	require.NoError(t, json.NewDecoder(res.Body).Decode(&a))
 	require.Greater(t, a["totalAlerts"].(float64), float64(50))
+
+	// Prometheus metrics: requests by route pattern, alerts ingested.
+	mres, err := http.Get(base + "/metrics")
+	require.NoError(t, err)
+	metrics, _ := io.ReadAll(mres.Body)
+	mres.Body.Close()
+	require.Equal(t, http.StatusOK, mres.StatusCode)
+	require.Contains(t, string(metrics), `http_route="/api/v1/tenants/{tenant_id}/alerts/analytics"`)
+	require.Contains(t, string(metrics), "alertanalytics_alerts_ingested")
+	require.NotContains(t, string(metrics), demo.TenantID)
 
 	cancel()
 	select {

@@ -1,0 +1,48 @@
+package httpapi
+
+import (
+	"context"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+)
+
+// RoutePattern receives the ServeMux pattern of the route that served a
+// request, such as "GET /api/v1/tenants/{tenant_id}/alerts/{alert_id}" —
+// never the raw path, so it is safe as a metric attribute. A middleware
+// outside the handler (behind http.StripPrefix, which copies the request,
+// too) installs one with WithRoutePattern before calling the handler and
+// reads it afterwards; the handler fills it. Unmatched requests leave it
+// empty.
+type RoutePattern struct{ Pattern string }
+
+type routePatternKey struct{}
+
+// WithRoutePattern returns a copy of ctx carrying rp, for the handler to
+// fill.
+func WithRoutePattern(ctx context.Context, rp *RoutePattern) context.Context {
+	return context.WithValue(ctx, routePatternKey{}, rp)
+}
+
+func routePatternFrom(ctx context.Context) *RoutePattern {
+	rp, _ := ctx.Value(routePatternKey{}).(*RoutePattern)
+	return rp
+}
+
+// instruments are the handler's metrics. Attributes are the route pattern,
+// the method and the status: never tenant ids or raw paths.
+type instruments struct {
+	duration metric.Float64Histogram
+}
+
+func newInstruments(mp metric.MeterProvider) instruments {
+	if mp == nil {
+		mp = otel.GetMeterProvider()
+	}
+	meter := mp.Meter("github.com/alertanalytics/alertanalytics/httpapi")
+	// Creating an instrument fails only for an invalid name; a failed
+	// instrument is a working no-op.
+	d, _ := meter.Float64Histogram("http.server.request.duration", metric.WithUnit("s"),
+		metric.WithDescription("Duration of the requests the API served, by route pattern, method and status."))
+	return instruments{duration: d}
+}

@@ -1,0 +1,84 @@
+package alertanalytics_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/alertanalytics/alertanalytics"
+)
+
+func TestTelemetry(t *testing.T) {
+	t.Parallel()
+	spans := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	now := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	svc := alertanalytics.New(newMemoryStore(t), alertanalytics.Config{Clock: func() time.Time { return now }, TracerProvider: tp, MeterProvider: mp})
+	ctx, tenant := context.Background(), uuid.New()
+
+	res, err := svc.RecordAlerts(ctx, tenant, []alertanalytics.AlertInput{{AlertType: "a"}, {AlertType: "b"}, {AlertType: ""}})
+	require.NoError(t, err)
+	_, err = svc.RecordInteraction(ctx, tenant, res.IDs[0], uuid.New(), alertanalytics.InteractionInput{Type: alertanalytics.InteractionAcknowledged})
+	require.NoError(t, err)
+	_, err = svc.Dashboard(ctx, tenant, alertanalytics.Window{Days: 7})
+	require.NoError(t, err)
+	_, err = svc.Dashboard(ctx, tenant, alertanalytics.Window{Days: 91})
+	require.ErrorIs(t, err, alertanalytics.ErrInvalidArgument)
+
+	// A span per Service call and per store call beneath it, with the tenant id.
+	ended := spans.Ended()
+	byName := map[string][]sdktrace.ReadOnlySpan{}
+	for _, s := range ended {
+		byName[s.Name()] = append(byName[s.Name()], s)
+	}
+	require.Len(t, byName["alertanalytics.Service.Dashboard"], 2)
+	dash := byName["alertanalytics.Service.Dashboard"][0]
+	require.Contains(t, dash.Attributes(), attributeKV("alertanalytics.tenant_id", tenant.String()))
+	var children int
+	for _, s := range ended {
+		if strings.HasPrefix(s.Name(), "alertanalytics.store.") && s.Parent().SpanID() == dash.SpanContext().SpanID() {
+			children++
+			require.Contains(t, s.Attributes(), attributeKV("alertanalytics.tenant_id", tenant.String()))
+		}
+	}
+	require.GreaterOrEqual(t, children, 3, "the Dashboard's store calls")
+	require.Len(t, byName["alertanalytics.store.InsertAlerts"], 1)
+	require.Equal(t, "Error", byName["alertanalytics.Service.Dashboard"][1].Status().Code.String())
+
+	// Metrics: alerts ingested, interactions recorded, errors by kind; no
+	// tenant id anywhere in them.
+	var rm metricdata.ResourceMetrics
+	require.NoError(t, reader.Collect(ctx, &rm))
+	sums := map[string]int64{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			data, ok := m.Data.(metricdata.Sum[int64])
+			require.True(t, ok, m.Name)
+			for _, dp := range data.DataPoints {
+				sums[m.Name] += dp.Value
+				for _, kv := range dp.Attributes.ToSlice() {
+					require.NotEqual(t, tenant.String(), kv.Value.AsString())
+				}
+				if m.Name == "alertanalytics.errors" {
+					v, _ := dp.Attributes.Value("error.type")
+					require.Equal(t, "invalid_argument", v.AsString())
+				}
+			}
+		}
+	}
+	require.Equal(t, map[string]int64{"alertanalytics.alerts.ingested": 2, "alertanalytics.interactions.recorded": 1,
+		"alertanalytics.errors": 1}, sums)
+}
+
+func attributeKV(k, v string) attribute.KeyValue { return attribute.String(k, v) }
