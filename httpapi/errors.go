@@ -94,6 +94,9 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	)
 	switch {
 	case errors.As(err, &api):
+		if api.status == http.StatusForbidden {
+			closeUnread(w, r)
+		}
 		h.problem(w, r, api.status, api.detail, api.fields)
 	case errors.As(err, &field):
 		h.problem(w, r, http.StatusUnprocessableEntity, personDetail(field), []fieldProblem{{field.Field, field.Detail}})

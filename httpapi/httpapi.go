@@ -271,11 +271,23 @@ func (h *handler) authenticateAs(w http.ResponseWriter, r *http.Request, challen
 	}
 	if errors.Is(err, ErrUnauthenticated) {
 		w.Header().Set("WWW-Authenticate", challenge)
+		closeUnread(w, r)
 		h.problem(w, r, http.StatusUnauthorized, "missing or invalid credentials", nil)
 	} else {
 		h.internalError(w, r, fmt.Errorf("authenticate: %w", err))
 	}
 	return Principal{}, false
+}
+
+// closeUnread asks net/http to close the connection after an answer that
+// leaves the request body unread: it otherwise reads (drains) the body
+// before writing the answer, so an anonymous client sending its body a
+// byte a second would hold the connection, unanswered, for as long as it
+// likes.
+func closeUnread(w http.ResponseWriter, r *http.Request) {
+	if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+	}
 }
 
 // endpoint authenticates the request, caps its body and runs the route,

@@ -1,12 +1,15 @@
 package httpapi
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -114,11 +117,15 @@ func TestEveryRouteRefusesMissingAndBadCredentials(t *testing.T) {
 			rec := e.do(t, rt.method, concrete(rt.path), token, `{}`)
 			requireProblem(t, rec, http.StatusUnauthorized, "")
 			require.NotEmpty(t, rec.Header().Get("WWW-Authenticate"))
+			require.Equal(t, "nosniff", rec.Header().Get("X-Content-Type-Options"), rt.path)
 		}
+		// Every answer carries nosniff, success included.
+		rec := e.do(t, rt.method, concrete(rt.path), tokenService, `{}`)
+		require.Equal(t, "nosniff", rec.Header().Get("X-Content-Type-Options"), "%s %s: %d", rt.method, rt.path, rec.Code)
 		// A malformed Authorization header too.
 		req := httptest.NewRequest(rt.method, concrete(rt.path), strings.NewReader(`{}`))
 		req.Header.Set("Authorization", "Basic "+tokenService)
-		rec := httptest.NewRecorder()
+		rec = httptest.NewRecorder()
 		e.handler.ServeHTTP(rec, req)
 		requireProblem(t, rec, http.StatusUnauthorized, "")
 	}
@@ -135,7 +142,9 @@ func TestEveryTenantRouteRefusesOtherTenants(t *testing.T) {
 			continue
 		}
 		path := strings.NewReplacer("{tenant_id}", tenantB, "{alert_id}", alertOne).Replace(rt.path)
-		requireProblem(t, e.do(t, rt.method, path, tokenA, `{}`), http.StatusForbidden, "")
+		rec := e.do(t, rt.method, path, tokenA, `{}`)
+		requireProblem(t, rec, http.StatusForbidden, "")
+		require.Equal(t, "nosniff", rec.Header().Get("X-Content-Type-Options"))
 	}
 }
 
@@ -963,4 +972,25 @@ func TestRoutePatternReachesMiddlewareMetricsAndLog(t *testing.T) {
 	status, _ := hist.DataPoints[0].Attributes.Value("http.response.status_code")
 	require.Equal(t, "/api/v1/tenants/{tenant_id}/alerts/{alert_id}", route.AsString())
 	require.Equal(t, int64(404), status.AsInt64())
+}
+
+// TestAnonymousSlowBodyIsAnsweredAtOnce sends a POST without credentials
+// that announces a body it never sends: the 401 comes at once, with the
+// connection closed, instead of after net/http waits to drain the body.
+func TestAnonymousSlowBodyIsAnsweredAtOnce(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	srv := httptest.NewServer(e.handler)
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = fmt.Fprintf(conn, "POST /api/v1/tenants/%s/alerts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{", tenantA)
+	require.NoError(t, err)
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(5*time.Second)))
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err, "no answer while the body is outstanding")
+	res.Body.Close()
+	require.Equal(t, http.StatusUnauthorized, res.StatusCode)
+	require.True(t, res.Close, "the connection is closed, not kept for the rest of the body")
 }
