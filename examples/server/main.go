@@ -68,13 +68,21 @@ type options struct {
 	demo                                 bool
 	retention                            time.Duration
 	metrics                              bool
+	// timeouts cut slow or idle clients: headers, the whole request, the
+	// answer, idle keep-alive.
+	timeouts [4]time.Duration
+}
+
+// defaultTimeouts are the server's header, read, write and idle timeouts.
+func defaultTimeouts() [4]time.Duration {
+	return [4]time.Duration{10 * time.Second, 30 * time.Second, 60 * time.Second, 2 * time.Minute}
 }
 
 // parseFlags reads the command line; it reports usage errors, which exit 2.
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var o options
+	o := options{timeouts: defaultTimeouts()}
 	var user string
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address")
 	fs.StringVar(&o.sqlitePath, "sqlite", "alertanalytics.db", "SQLite database file")
@@ -244,10 +252,10 @@ func serve(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		// Slow or idle clients cannot hold connections: headers within 10 s,
 		// the whole request within 30 s, the answer within 60 s, idle
 		// keep-alive connections closed after 2 minutes, headers ≤ 64 KiB.
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: o.timeouts[0],
+		ReadTimeout:       o.timeouts[1],
+		WriteTimeout:      o.timeouts[2],
+		IdleTimeout:       o.timeouts[3],
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
