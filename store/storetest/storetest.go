@@ -55,6 +55,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"KeptTotalsMatchRows", testKeptTotalsMatchRows},
 		{"ConcurrentWritersKeepTotalsExact", testConcurrentWritersKeepTotalsExact},
 		{"DeleteDuringOwnIngest", testDeleteDuringOwnIngest},
+		{"TenantIsolationProperty", testTenantIsolationProperty},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
