@@ -173,11 +173,11 @@ func (s *Service) countAlertsAndTimes(ctx context.Context, tenantID uuid.UUID, f
 	for p := range out.alerts {
 		out.alerts[p] = sum[store.CountCritical+p]
 	}
-	err = rollup.EachTime(ctx, s.store, tenantID, from, to, func(kind rollup.Kind, k uint64, _ int64) {
+	err = rollup.EachTime(ctx, s.store, tenantID, from, to, func(kind rollup.Kind, k uint64, _, sign int64) {
 		p := rollup.KeyPriority(k)
-		out.withTime[kind][p]++
+		out.withTime[kind][p] += sign
 		if rollup.KeySeconds(k) <= limits[kind][p] {
-			out.within[kind][p]++
+			out.within[kind][p] += sign
 		}
 	})
 	return out, err

@@ -215,14 +215,23 @@ func (s *Service) hours(ctx context.Context, tenantID uuid.UUID, sp span, h hour
 		func(b int64, c *store.Counts) {
 			count(rollup.BucketStart(b).In(sp.loc), classOf(b), c[store.CountAlerts])
 		},
-		func(a *store.Alert) { count(a.CreatedAt.In(sp.loc), classOf(rollup.BucketOf(a.CreatedAt)), 1) })
+		func(a *store.Alert, sign int64) {
+			count(a.CreatedAt.In(sp.loc), classOf(rollup.BucketOf(a.CreatedAt)), sign)
+		})
 	if err != nil {
 		return out, err
 	}
-	var times [3][]int64
-	err = rollup.EachTime(ctx, s.store, tenantID, sp.start(), sp.end(), func(kind rollup.Kind, k uint64, b int64) {
-		if kind == rollup.Acknowledge {
-			c := classOf(b)
+	// Times of alerts after the end that share its bucket arrive with a
+	// negative sign and are taken out again.
+	var times, minus [3][]int64
+	err = rollup.EachTime(ctx, s.store, tenantID, sp.start(), sp.end(), func(kind rollup.Kind, k uint64, b, sign int64) {
+		if kind != rollup.Acknowledge {
+			return
+		}
+		c := classOf(b)
+		if sign < 0 {
+			minus[c] = append(minus[c], rollup.KeySeconds(k))
+		} else {
 			times[c] = append(times[c], rollup.KeySeconds(k))
 		}
 	})
@@ -231,11 +240,16 @@ func (s *Service) hours(ctx context.Context, tenantID uuid.UUID, sp span, h hour
 	}
 	for i, c := range classes {
 		v := times[i]
+		slices.Sort(v)
+		for _, x := range minus[i] {
+			if j, ok := slices.BinarySearch(v, x); ok {
+				v = slices.Delete(v, j, j+1)
+			}
+		}
 		c.Acknowledged = int64(len(v))
 		if len(v) == 0 {
 			continue
 		}
-		slices.Sort(v)
 		var sum int64
 		for _, x := range v {
 			sum += x

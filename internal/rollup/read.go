@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -14,40 +13,52 @@ import (
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
-// segment is how to read [from, to): the whole buckets from the kept
-// totals, and the rest — the parts of the buckets from and to cut — from
-// rows.
+// segment is how to read [from, to): whole buckets from the kept totals,
+// plus the alerts of rows, minus the alerts of minus. Where from cuts a
+// bucket, the part of it inside the range is read from rows; where to cuts
+// one, the bucket is taken whole and the alerts created from to to the
+// bucket's end are read from rows and taken away. At the running end of a
+// window (to is now) those are the alerts stamped in the next minutes,
+// usually none, so a tenant busy right now does not read its current
+// bucket's rows.
 type segment struct {
-	buckets store.BucketRange
-	rows    [][2]time.Time
+	buckets     store.BucketRange
+	rows, minus [][2]time.Time
 }
 
 func split(from, to time.Time) segment {
 	if !from.Before(to) {
 		return segment{}
 	}
+	var seg segment
 	lo, hi := BucketOf(from), BucketOf(to)
 	if !aligned(from) {
+		end := BucketStart(lo + 1)
+		if !end.Before(to) { // from and to in one bucket
+			return segment{buckets: store.BucketRange{From: lo, To: lo}, rows: [][2]time.Time{{from, to}}}
+		}
+		seg.rows = append(seg.rows, [2]time.Time{from, end})
 		lo++
 	}
-	if lo >= hi {
-		return segment{buckets: store.BucketRange{From: lo, To: lo}, rows: [][2]time.Time{{from, to}}}
+	if !aligned(to) {
+		seg.minus = append(seg.minus, [2]time.Time{to, BucketStart(hi + 1)})
+		hi++
 	}
-	seg := segment{buckets: store.BucketRange{From: lo, To: hi}}
-	if start := BucketStart(lo); start.After(from) {
-		seg.rows = append(seg.rows, [2]time.Time{from, start})
-	}
-	if end := BucketStart(hi); end.Before(to) {
-		seg.rows = append(seg.rows, [2]time.Time{end, to})
-	}
+	seg.buckets = store.BucketRange{From: lo, To: hi}
 	return seg
 }
 
-// eachRow calls fn for the alerts of the segments' row parts.
-func eachRow(ctx context.Context, st store.Store, tenantID uuid.UUID, rows [][2]time.Time, fn func(*store.Alert) error) error {
-	for _, r := range rows {
-		if err := st.AlertFacts(ctx, tenantID, r[0], r[1], fn); err != nil {
-			return err
+// eachRow calls fn for the alerts of the segments' row parts, with sign 1,
+// and of their minus parts, with sign −1.
+func eachRow(ctx context.Context, st store.Store, tenantID uuid.UUID, seg segment, fn func(a *store.Alert, sign int64) error) error {
+	for _, part := range []struct {
+		spans [][2]time.Time
+		sign  int64
+	}{{seg.rows, 1}, {seg.minus, -1}} {
+		for _, r := range part.spans {
+			if err := st.AlertFacts(ctx, tenantID, r[0], r[1], func(a *store.Alert) error { return fn(a, part.sign) }); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -57,14 +68,13 @@ func eachRow(ctx context.Context, st store.Store, tenantID uuid.UUID, rows [][2]
 // created_at in [bounds[i], bounds[i+1])): per day the counters in
 // perDay (none: days is nil), and over the whole period the counters in
 // total. The database sums the whole buckets of each day; the buckets an
-// unaligned bound cuts are read from rows.
+// unaligned bound cuts are corrected from rows (see segment).
 func Period(ctx context.Context, st store.Store, tenantID uuid.UUID, bounds []time.Time, perDay, total []int) (days []store.Counts, sum store.Counts, err error) {
-	ranges := make([]store.BucketRange, len(bounds)-1)
-	var rows [][2]time.Time
-	for i := range ranges {
-		seg := split(bounds[i], bounds[i+1])
-		ranges[i] = seg.buckets
-		rows = append(rows, seg.rows...)
+	segs := make([]segment, len(bounds)-1)
+	ranges := make([]store.BucketRange, len(segs))
+	for i := range segs {
+		segs[i] = split(bounds[i], bounds[i+1])
+		ranges[i] = segs[i].buckets
 	}
 	if len(perDay) > 0 {
 		if days, err = st.SumCounts(ctx, tenantID, ranges, perDay); err != nil {
@@ -83,20 +93,24 @@ func Period(ctx context.Context, st store.Store, tenantID uuid.UUID, bounds []ti
 			sum.Add(&sums[i])
 		}
 	}
-	err = eachRow(ctx, st, tenantID, rows, func(a *store.Alert) error {
-		c := Of(a)
-		if days != nil {
-			day := sort.Search(len(bounds), func(i int) bool { return bounds[i].After(a.CreatedAt) }) - 1
-			for _, k := range perDay {
-				days[day][k] += c.Counts[k]
+	for day, seg := range segs {
+		err = eachRow(ctx, st, tenantID, seg, func(a *store.Alert, sign int64) error {
+			c := Of(a)
+			if days != nil {
+				for _, k := range perDay {
+					days[day][k] += sign * c.Counts[k]
+				}
 			}
+			for _, k := range total {
+				sum[k] += sign * c.Counts[k]
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, sum, err
 		}
-		for _, k := range total {
-			sum[k] += c.Counts[k]
-		}
-		return nil
-	})
-	return days, sum, err
+	}
+	return days, sum, nil
 }
 
 // merge joins ranges that meet, dropping empty ones.
@@ -156,7 +170,7 @@ func TopCategories(ctx context.Context, st store.Store, tenantID uuid.UUID, from
 			counts[c.Category] += c.Count
 		}
 	}
-	if err := eachRow(ctx, st, tenantID, seg.rows, func(a *store.Alert) error { counts[a.Category]++; return nil }); err != nil {
+	if err := eachRow(ctx, st, tenantID, seg, func(a *store.Alert, sign int64) error { counts[a.Category] += sign; return nil }); err != nil {
 		return nil, err
 	}
 	out := make([]store.CategoryCount, 0, len(counts))
@@ -173,7 +187,7 @@ func TopCategories(ctx context.Context, st store.Store, tenantID uuid.UUID, from
 
 // Buffers holds the scratch space of a response-time read, so that
 // repeated reads allocate nothing once warm. The zero value is ready.
-type Buffers struct{ ack, res, tmp []uint64 }
+type Buffers struct{ ack, res, tmp, minus []uint64 }
 
 // Kind says which response time a key is: to acknowledge or to resolve.
 type Kind int
@@ -186,9 +200,10 @@ const (
 
 // EachTime calls fn with every packed time of the alerts created in
 // [from, to), and the bucket of the alert, in no particular order: from the
-// kept days for the whole buckets of the range, and from rows for the
-// buckets from and to cut.
-func EachTime(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to time.Time, fn func(kind Kind, key uint64, bucket int64)) error {
+// kept days for the whole buckets of the range, corrected from rows where
+// from or to cuts a bucket — with sign 1 for a time in the range and −1 for
+// one to take away again (see segment).
+func EachTime(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to time.Time, fn func(kind Kind, key uint64, bucket, sign int64)) error {
 	seg := split(from, to)
 	if seg.buckets.From < seg.buckets.To {
 		lo, hi := seg.buckets.From, seg.buckets.To
@@ -201,7 +216,7 @@ func EachTime(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to 
 				}
 				for _, k := range keys {
 					if b := keyBucket(k, dt.Day); b >= lo && b < hi {
-						fn(Kind(kind), k, b)
+						fn(Kind(kind), k, b, 1)
 					}
 				}
 			}
@@ -211,23 +226,23 @@ func EachTime(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to 
 			return err
 		}
 	}
-	return eachRow(ctx, st, tenantID, seg.rows, func(a *store.Alert) error {
+	return eachRow(ctx, st, tenantID, seg, func(a *store.Alert, sign int64) error {
 		c := Of(a)
 		if c.Counts[store.CountAcknowledged] == 1 {
-			fn(Acknowledge, c.AcknowledgeKey, c.Bucket)
+			fn(Acknowledge, c.AcknowledgeKey, c.Bucket, sign)
 		}
 		if c.Counts[store.CountResolvedAt] == 1 {
-			fn(Resolve, c.ResolveKey, c.Bucket)
+			fn(Resolve, c.ResolveKey, c.Bucket, sign)
 		}
 		return nil
 	})
 }
 
-// EachBucket calls onBucket with the alerts of every whole bucket of
-// [from, to) that has any, and onAlert with each alert of the buckets from
-// and to cut.
+// EachBucket calls onBucket with the counters of every whole bucket of the
+// range that has alerts, and onAlert with each alert that corrects them
+// where from or to cuts a bucket, with its sign (see segment).
 func EachBucket(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to time.Time,
-	onBucket func(bucket int64, c *store.Counts), onAlert func(a *store.Alert)) error {
+	onBucket func(bucket int64, c *store.Counts), onAlert func(a *store.Alert, sign int64)) error {
 	seg := split(from, to)
 	if seg.buckets.From < seg.buckets.To {
 		err := st.EachCounts(ctx, tenantID, seg.buckets.From, seg.buckets.To, func(b int64, c *store.Counts) error {
@@ -238,15 +253,13 @@ func EachBucket(ctx context.Context, st store.Store, tenantID uuid.UUID, from, t
 			return err
 		}
 	}
-	return eachRow(ctx, st, tenantID, seg.rows, func(a *store.Alert) error { onAlert(a); return nil })
+	return eachRow(ctx, st, tenantID, seg, func(a *store.Alert, sign int64) error { onAlert(a, sign); return nil })
 }
 
 // TimeKeys collects the packed times to acknowledge and to resolve of the
-// alerts created in [from, to), sorted ascending, into bufs: from the kept
-// days, taking only the whole buckets of the range, and from rows for the
-// buckets from and to cut.
+// alerts created in [from, to), sorted ascending, into bufs.
 func TimeKeys(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to time.Time, bufs *Buffers) (ack, res []uint64, err error) {
-	bufs.ack, bufs.res = bufs.ack[:0], bufs.res[:0]
+	bufs.ack, bufs.res, bufs.minus = bufs.ack[:0], bufs.res[:0], bufs.minus[:0]
 	seg := split(from, to)
 	if seg.buckets.From < seg.buckets.To {
 		lo, hi := seg.buckets.From, seg.buckets.To
@@ -263,13 +276,24 @@ func TimeKeys(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to 
 			return nil, nil, err
 		}
 	}
-	err = eachRow(ctx, st, tenantID, seg.rows, func(a *store.Alert) error {
+	var minusAck, minusRes []uint64
+	err = eachRow(ctx, st, tenantID, seg, func(a *store.Alert, sign int64) error {
 		c := Of(a)
-		if c.Counts[store.CountAcknowledged] == 1 {
-			bufs.ack = append(bufs.ack, c.AcknowledgeKey)
-		}
-		if c.Counts[store.CountResolvedAt] == 1 {
-			bufs.res = append(bufs.res, c.ResolveKey)
+		for _, t := range []struct {
+			on       bool
+			key      uint64
+			add, sub *[]uint64
+		}{
+			{c.Counts[store.CountAcknowledged] == 1, c.AcknowledgeKey, &bufs.ack, &minusAck},
+			{c.Counts[store.CountResolvedAt] == 1, c.ResolveKey, &bufs.res, &minusRes},
+		} {
+			switch {
+			case !t.on:
+			case sign > 0:
+				*t.add = append(*t.add, t.key)
+			default:
+				*t.sub = append(*t.sub, t.key)
+			}
 		}
 		return nil
 	})
@@ -278,7 +302,28 @@ func TimeKeys(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to 
 	}
 	bufs.ack, bufs.tmp = SortKeys(bufs.ack, bufs.tmp)
 	bufs.res, bufs.tmp = SortKeys(bufs.res, bufs.tmp)
-	return bufs.ack, bufs.res, nil
+	return without(bufs.ack, minusAck), without(bufs.res, minusRes), nil
+}
+
+// without removes one occurrence of each of minus from the sorted keys, in
+// place.
+func without(keys, minus []uint64) []uint64 {
+	if len(minus) == 0 {
+		return keys
+	}
+	slices.Sort(minus)
+	out, j := keys[:0], 0
+	for _, k := range keys {
+		for j < len(minus) && minus[j] < k {
+			j++
+		}
+		if j < len(minus) && minus[j] == k {
+			j++
+			continue
+		}
+		out = append(out, k)
+	}
+	return out
 }
 
 // appendKeys decodes a day's keys into dst, keeping those of buckets in

@@ -135,6 +135,43 @@ func requireAnswersMatchRows(t require.TestingT, st store.Store, tenant uuid.UUI
 	wantRes, _ := rollup.Distributions(res)
 	require.Equal(t, wantAck, times.Acknowledge)
 	require.Equal(t, wantRes, times.Resolve)
+
+	// Bucket by bucket and time by time, with the rows that correct cut
+	// buckets signed, the same range adds up to the same answers.
+	from, to := bounds[0], bounds[len(bounds)-1]
+	var alerts, open int64
+	err = rollup.EachBucket(ctx, st, tenant, from, to,
+		func(_ int64, c *store.Counts) { alerts += c[store.CountAlerts]; open += c[store.CountOpen] },
+		func(a *store.Alert, sign int64) {
+			c := rollup.Of(a)
+			alerts += sign
+			open += sign * c.Counts[store.CountOpen]
+		})
+	require.NoError(t, err)
+	var wantAlerts, wantOpen int64
+	for i := range want {
+		wantAlerts += want[i][store.CountAlerts]
+		wantOpen += want[i][store.CountOpen]
+	}
+	require.Equal(t, wantAlerts, alerts)
+	require.Equal(t, wantOpen, open)
+	keys := map[rollup.Kind]map[uint64]int64{rollup.Acknowledge: {}, rollup.Resolve: {}}
+	err = rollup.EachTime(ctx, st, tenant, from, to, func(kind rollup.Kind, k uint64, _, sign int64) {
+		keys[kind][k] += sign
+	})
+	require.NoError(t, err)
+	for kind, want := range map[rollup.Kind][]uint64{rollup.Acknowledge: ack, rollup.Resolve: res} {
+		counted := map[uint64]int64{}
+		for _, k := range want {
+			counted[k]++
+		}
+		for k, n := range keys[kind] {
+			if n == 0 {
+				delete(keys[kind], k)
+			}
+		}
+		require.Equal(t, counted, keys[kind], "kind %d", kind)
+	}
 }
 
 func testConcurrentWritersKeepTotalsExact(t *testing.T, st store.Store) {
