@@ -56,6 +56,8 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ConcurrentWritersKeepTotalsExact", testConcurrentWritersKeepTotalsExact},
 		{"DeleteDuringOwnIngest", testDeleteDuringOwnIngest},
 		{"TenantIsolationProperty", testTenantIsolationProperty},
+		{"ConcurrencySoak", testConcurrencySoak},
+		{"DeletionUnderLoad", testDeletionUnderLoad},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

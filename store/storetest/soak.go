@@ -1,0 +1,203 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/alertanalytics/alertanalytics/internal/rollup"
+	"github.com/alertanalytics/alertanalytics/store"
+)
+
+// SoakEnv names the environment variable that sets how many interactions
+// the concurrency soak records in all; 2,000 when unset. The long run is
+// ALERTANALYTICS_SOAK_INTERACTIONS=100000 go test -race -run Soak ./sqlite ./postgres.
+const SoakEnv = "ALERTANALYTICS_SOAK_INTERACTIONS"
+
+// testConcurrencySoak has many goroutines record interaction batches on
+// one tenant's alerts while another reads, then checks the exact outcome.
+// Every final status is fixed whatever the order: alerts n%3 == 0 get only
+// acknowledgements (end acknowledged), n%3 == 1 acknowledgements and
+// snoozes (end snoozed: acknowledged never moves a snoozed alert), n%3 == 2
+// acknowledgements and exactly one resolution (end resolved: nothing
+// moves a resolved alert).
+func testConcurrencySoak(t *testing.T, st store.Store) {
+	total := 2000
+	if v := os.Getenv(SoakEnv); v != "" {
+		n, err := strconv.Atoi(v)
+		require.NoError(t, err, SoakEnv)
+		total = n
+	}
+	const alerts, workers, batch = 60, 8, 10
+	ctx := context.Background()
+	a := tenantA()
+	created := at(t, "2026-05-04T08:00:00Z")
+	for i := range alerts {
+		insert(t, st, a, alert(a, i+1, created))
+	}
+	perWorker := total / workers / batch
+	var wg sync.WaitGroup
+	errs := make(chan error, workers+1)
+	done := make(chan struct{})
+	wg.Go(func() { // a reader alongside the writers
+		for {
+			select {
+			case <-done:
+				errs <- nil
+				return
+			default:
+			}
+			if _, err := st.OpenTotals(ctx, a); err != nil {
+				errs <- err
+				return
+			}
+			if _, err := rollup.DayTotals(ctx, st, a, []time.Time{created.Add(-time.Hour), created.Add(time.Hour)}); err != nil {
+				errs <- err
+				return
+			}
+		}
+	})
+	var writers sync.WaitGroup
+	for w := range workers {
+		writers.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(w), 99))
+			// Worker w resolves the n%3 == 2 alerts with n%workers == w,
+			// somewhere in its first batches.
+			var resolves []int
+			for n := 1; n <= alerts; n++ {
+				if n%3 == 2 && n%workers == w {
+					resolves = append(resolves, n)
+				}
+			}
+			for b := range perWorker {
+				ins := make([]store.Interaction, batch)
+				for i := range ins {
+					n := r.IntN(alerts) + 1
+					typ := store.InteractionAcknowledged
+					switch {
+					case len(resolves) > 0 && i == 0:
+						n, resolves = resolves[0], resolves[1:]
+						typ = store.InteractionResolved
+					case n%3 == 1 && r.IntN(2) == 0:
+						typ = store.InteractionSnoozed
+					}
+					ins[i] = interaction(a, id(n), typ, created.Add(time.Duration(b*batch+i+1)*time.Millisecond))
+					ins[i].IdempotencyKey = fmt.Sprintf("w%d-b%d-i%d", w, b, i)
+				}
+				res, err := st.RecordInteractions(ctx, a, ins)
+				if err == nil {
+					for _, r := range res {
+						if r.Err != nil || r.Duplicate {
+							err = fmt.Errorf("item: duplicate=%v err=%v", r.Duplicate, r.Err)
+							break
+						}
+					}
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			if len(resolves) > 0 {
+				errs <- fmt.Errorf("worker %d: soak too short to resolve alerts %v", w, resolves)
+				return
+			}
+			errs <- nil
+		})
+	}
+	writers.Wait()
+	close(done)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	c := counts(t, st, a)
+	require.Equal(t, int64(workers*perWorker*batch), c.AlertInteractions)
+	want := []store.Status{store.StatusAcknowledged, store.StatusSnoozed, store.StatusResolved}
+	for n := 1; n <= alerts; n++ {
+		require.Equal(t, want[n%3], getAlert(t, st, a, id(n)).Status, "alert %d", n)
+	}
+	// One audit row per status change: one or two per alert.
+	require.GreaterOrEqual(t, c.AuditLogs, int64(alerts))
+	require.LessOrEqual(t, c.AuditLogs, int64(2*alerts))
+	require.NoError(t, rollup.Verify(ctx, st, a))
+}
+
+// testDeletionUnderLoad deletes a large tenant while three others ingest,
+// record interactions and read: the others lose nothing and see no error,
+// and the deletion removes the whole tenant and says so.
+func testDeletionUnderLoad(t *testing.T, st store.Store) {
+	const large, others, rounds, perRound = 3000, 3, 15, 10
+	ctx := context.Background()
+	big := uuid.New()
+	created := at(t, "2026-05-04T08:00:00Z")
+	for start := 0; start < large; start += 500 {
+		batch := make([]store.Alert, 500)
+		for i := range batch {
+			batch[i] = alert(big, start+i+1, created.Add(time.Duration(start+i)*time.Second))
+		}
+		insert(t, st, big, batch...)
+	}
+	for n := 1; n <= 300; n++ {
+		record(t, st, big, interaction(big, id(n), store.InteractionResolved, created.Add(time.Hour)))
+	}
+	before := counts(t, st, big)
+	require.Equal(t, store.TenantCounts{Alerts: large, AlertInteractions: 300, AuditLogs: 300}, before)
+
+	tenants := make([]uuid.UUID, others)
+	var wg sync.WaitGroup
+	errs := make(chan error, others*rounds*3+1)
+	start := make(chan struct{})
+	for k := range tenants {
+		tenants[k] = uuid.New()
+		tenant := tenants[k]
+		wg.Go(func() {
+			<-start
+			for r := range rounds {
+				batch := make([]store.Alert, perRound)
+				ins := make([]store.Interaction, perRound)
+				for i := range batch {
+					n := r*perRound + i + 1
+					batch[i] = alert(tenant, n, created.Add(time.Duration(n)*time.Second))
+					ins[i] = interaction(tenant, id(n), store.InteractionAcknowledged, created.Add(time.Hour))
+				}
+				_, err := st.InsertAlerts(ctx, tenant, batch)
+				errs <- err
+				_, err = st.RecordInteractions(ctx, tenant, ins)
+				errs <- err
+				_, err = rollup.DayTotals(ctx, st, tenant, []time.Time{created.Add(-time.Hour), created.Add(24 * time.Hour)})
+				errs <- err
+			}
+		})
+	}
+	var deleted store.TenantCounts
+	wg.Go(func() {
+		<-start
+		var err error
+		deleted, err = st.DeleteTenant(ctx, store.DeletionReceipt{ID: uuid.Must(uuid.NewV7()), TenantID: big, RequestedBy: "load", DeletedAt: created.Add(2 * time.Hour)})
+		errs <- err
+	})
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	require.Equal(t, before, deleted)
+	require.Equal(t, store.TenantCounts{}, counts(t, st, big))
+	require.NoError(t, rollup.Verify(ctx, st, big))
+	for _, tenant := range tenants {
+		require.Equal(t, store.TenantCounts{Alerts: rounds * perRound, AlertInteractions: rounds * perRound, AuditLogs: rounds * perRound},
+			counts(t, st, tenant))
+		require.NoError(t, rollup.Verify(ctx, st, tenant))
+	}
+}
