@@ -1,0 +1,116 @@
+package httpapi
+
+import (
+	"bytes"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/pb33f/libopenapi"
+	validator "github.com/pb33f/libopenapi-validator"
+	"github.com/stretchr/testify/require"
+)
+
+// TestOpenAPIDescribesLiveResponses sends a request that succeeds and the
+// usual failures to every route and checks each answer — status, content
+// type and body — against openapi.json, so the document cannot drift from
+// what the handler writes.
+func TestOpenAPIDescribesLiveResponses(t *testing.T) {
+	t.Parallel()
+	spec, err := os.ReadFile("openapi.json")
+	require.NoError(t, err)
+	doc, err := libopenapi.NewDocument(spec)
+	require.NoError(t, err)
+	v, errs := validator.NewValidator(doc)
+	require.Empty(t, errs)
+
+	e := setup(t)
+	tenant := "/api/v1/tenants/" + tenantA
+	alert := tenant + "/alerts/" + alertOne
+	checked := map[string]bool{}
+	for _, c := range []struct{ method, path, token, body string }{
+		{"POST", tenant + "/alerts", tokenA, `{"id":"` + alertOne + `","alert_type":"low_stock","priority_level":"critical","created_at":"2026-11-02T08:00:00Z","business_impact":{"financial_impact_eur":12.5}}`},
+		{"POST", tenant + "/alerts", tokenA, `{"id":"` + alertOne + `","alert_type":"low_stock"}`},
+		{"POST", tenant + "/alerts", tokenA, `{"alert_type":""}`},
+		{"POST", tenant + "/alerts", tokenA, `{`},
+		{"POST", tenant + "/alerts", "", `{}`},
+		{"POST", "/api/v1/tenants/" + tenantB + "/alerts", tokenA, `{"alert_type":"t"}`},
+		{"POST", tenant + "/alerts/batch", tokenA, `{"alerts":[{"alert_type":"a","created_at":"2026-11-03T08:00:00Z"},{"alert_type":""}]}`},
+		{"GET", alert, tokenA, ""},
+		{"GET", tenant + "/alerts/01900000-0000-7000-8000-0000000000ff", tokenA, ""},
+		{"POST", alert + "/interactions", tokenA, `{"interaction_type":"acknowledged","interacted_at":"2026-11-02T08:10:00Z","idempotency_key":"k1"}`},
+		{"POST", alert + "/interactions", tokenA, `{"interaction_type":"acknowledged","idempotency_key":"k1"}`},
+		{"POST", alert + "/interactions", tokenA, `{"interaction_type":"x"}`},
+		{"POST", tenant + "/alerts/01900000-0000-7000-8000-0000000000ff" + "/interactions", tokenA, `{"interaction_type":"resolved"}`},
+		{"POST", tenant + "/alerts/interactions/batch", tokenA, `{"interactions":[{"alert_id":"` + alertOne + `","interaction_type":"resolved"},{"interaction_type":"resolved"}]}`},
+		{"GET", tenant + "/alerts/analytics?days=7", tokenA, ""},
+		{"GET", tenant + "/alerts/analytics?days=0", tokenA, ""},
+		{"GET", tenant + "/alerts/analytics/trends?days=7&tz=Europe/Madrid", tokenA, ""},
+		{"GET", tenant + "/alerts/analytics/dashboard", tokenA, ""},
+		{"GET", tenant + "/alerts/analytics/compliance?ack.critical=5m", tokenA, ""},
+		{"GET", tenant + "/alerts/analytics/compliance?ack.urgent=5m", tokenA, ""},
+		{"GET", tenant + "/alerts/analytics/breakdown?by=service", tokenA, ""},
+		{"GET", tenant + "/alerts/analytics/hours", tokenA, ""},
+		{"GET", tenant + "/alerts/analytics/noisy?limit=5", tokenA, ""},
+		{"GET", tenant + "/alerts/analytics/digest", tokenA, ""},
+		{"GET", tenant + "/alerts/export?format=ndjson", tokenA, ""},
+		{"GET", tenant + "/alerts/export?format=xml", tokenA, ""},
+		{"POST", tenant + "/integrations/alertmanager", tokenA, `{"version":"4","status":"firing","receiver":"r","alerts":[{"status":"firing","labels":{"alertname":"DiskFull","severity":"critical"},"annotations":{},"startsAt":"2026-11-02T09:00:00Z","endsAt":"0001-01-01T00:00:00Z","fingerprint":"f1"}]}`},
+		{"POST", tenant + "/retention/purge", tokenService, `{"max_age":"400d","dry_run":true}`},
+		{"POST", tenant + "/retention/purge", tokenA, `{"max_age":"400d"}`},
+		{"GET", "/api/v1/alerts/tenant/" + tenantA + "/deletion-preview", tokenService, ""},
+		{"DELETE", "/api/v1/alerts/tenant/" + tenantA, tokenService, ""},
+		{"GET", "/api/v1/openapi.json", tokenA, ""},
+	} {
+		req := httptest.NewRequest(c.method, c.path, strings.NewReader(c.body))
+		if c.token != "" {
+			req.Header.Set("Authorization", "Bearer "+c.token)
+		}
+		if c.body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		rec := httptest.NewRecorder()
+		e.handler.ServeHTTP(rec, req)
+		resp := rec.Result()
+		// The validator reads the request again to find the operation.
+		check := httptest.NewRequest(c.method, c.path, bytes.NewReader([]byte(c.body)))
+		ok, verrs := v.ValidateHttpResponse(check, resp)
+		for _, ve := range verrs {
+			t.Errorf("%s %s → %d: %s (%s)", c.method, c.path, rec.Code, ve.Message, ve.Reason)
+			for _, se := range ve.SchemaValidationErrors {
+				t.Errorf("    %s: %s", se.FieldPath, se.Reason)
+			}
+		}
+		require.Equal(t, ok, len(verrs) == 0)
+		checked[c.method+" "+strings.SplitN(c.path, "?", 2)[0]] = true
+		_ = resp.Body.Close()
+	}
+	// Every API route was exercised at least once.
+	for _, rt := range routes() {
+		if !strings.HasPrefix(rt.path, "/api/") {
+			continue
+		}
+		found := false
+		for k := range checked {
+			if matches(rt.method+" "+rt.path, k) {
+				found = true
+			}
+		}
+		require.True(t, found, "no live check of %s %s", rt.method, rt.path)
+	}
+}
+
+// matches reports whether concrete fills the {placeholders} of pattern.
+func matches(pattern, concrete string) bool {
+	p, c := strings.Split(pattern, "/"), strings.Split(concrete, "/")
+	if len(p) != len(c) {
+		return false
+	}
+	for i := range p {
+		if !strings.HasPrefix(p[i], "{") && p[i] != c[i] {
+			return false
+		}
+	}
+	return true
+}
