@@ -56,6 +56,18 @@ func RunFaults(t *testing.T, newStore NewFaultyStore) {
 				DeletedAt: at(t, "2026-05-05T00:00:00Z")})
 			return err
 		}},
+		{"PurgeBatch", func(ctx context.Context, t *testing.T, st store.Store) error {
+			// Saving the receipt (Deleted zero) is idempotent; the batch
+			// deletes alerts 1 and 2 with their interaction and audit row
+			// and adds them to the receipt, all or nothing.
+			r := store.RetentionReceipt{ID: id(900), TenantID: tenantA(), RequestedBy: "faults",
+				Cutoff: at(t, "2026-05-04T08:05:00Z"), IncludeOpen: true, StartedAt: at(t, "2026-05-05T00:00:00Z")}
+			if err := st.SaveRetentionReceipt(ctx, r); err != nil {
+				return err
+			}
+			_, err := st.PurgeBatch(ctx, r, 10)
+			return err
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -100,6 +112,7 @@ type snapshot struct {
 	days     []store.DayTotals
 	times    store.ResponseTimes
 	receipts int
+	purged   store.TenantCounts // summed over the retention receipts
 }
 
 func snapshotOf(t *testing.T, st store.Store) snapshot {
@@ -128,5 +141,12 @@ func snapshotOf(t *testing.T, st store.Store) snapshot {
 	receipts, err := st.DeletionReceipts(ctx, tenantA())
 	require.NoError(t, err)
 	s.receipts = len(receipts)
+	retention, err := st.RetentionReceipts(ctx, tenantA())
+	require.NoError(t, err)
+	for _, r := range retention {
+		s.purged.Alerts += r.Deleted.Alerts
+		s.purged.AlertInteractions += r.Deleted.AlertInteractions
+		s.purged.AuditLogs += r.Deleted.AuditLogs
+	}
 	return s
 }
