@@ -31,6 +31,7 @@ const (
 	envCrashChild   = "ALERTANALYTICS_CRASH_CHILD"  // "sqlite" or "postgres"
 	envCrashTarget  = "ALERTANALYTICS_CRASH_TARGET" // file path or schema
 	envCrashTenant  = "ALERTANALYTICS_CRASH_TENANT"
+	envCrashMode    = "ALERTANALYTICS_CRASH_MODE" // "write" or "delete"
 	crashBatchAlert = 50
 )
 
@@ -53,19 +54,36 @@ func crashStore(ctx context.Context, backend, target string) (store.Store, func(
 	return st, pool.Close, err
 }
 
-// TestCrashChild is the writer; it runs only when re-executed by
-// TestCrashConsistency.
-func TestCrashChild(t *testing.T) {
-	backend := os.Getenv(envCrashChild)
-	if backend == "" {
-		t.Skip("run by TestCrashConsistency")
+// TestMain runs the test binary as a crash child when re-executed by a
+// crash test, and the tests otherwise.
+func TestMain(m *testing.M) {
+	if backend := os.Getenv(envCrashChild); backend != "" {
+		if err := crashChild(backend, os.Getenv(envCrashMode)); err != nil {
+			fmt.Fprintln(os.Stderr, "crash child:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
 	}
+	os.Exit(m.Run())
+}
+
+// crashChild is the process the crash tests kill. In "write" mode it
+// ingests batches and acknowledges each batch in one interaction batch,
+// forever; in "delete" mode it deletes the tenant once.
+func crashChild(backend, mode string) error {
 	ctx := context.Background()
 	st, closeStore, err := crashStore(ctx, backend, os.Getenv(envCrashTarget))
-	require.NoError(t, err)
+	if err != nil {
+		return err
+	}
 	defer closeStore()
 	svc := alertanalytics.New(st, alertanalytics.Config{})
 	tenant, user := uuid.MustParse(os.Getenv(envCrashTenant)), uuid.New()
+	if mode == "delete" {
+		fmt.Println("deleting") // the parent times its kill from here
+		_, err := svc.DeleteTenant(ctx, tenant, "crash-test")
+		return err
+	}
 	for {
 		batch := uuid.NewString()
 		ins := make([]alertanalytics.AlertInput, crashBatchAlert)
@@ -74,14 +92,27 @@ func TestCrashChild(t *testing.T) {
 				BusinessImpact: []byte(`{"financial_impact_eur": 1.5}`), CreatedAt: time.Now().Add(-time.Minute)}
 		}
 		res, err := svc.RecordAlerts(ctx, tenant, ins)
-		require.NoError(t, err)
+		if err != nil {
+			return err
+		}
 		acks := make([]alertanalytics.InteractionInput, len(res.IDs))
 		for i, id := range res.IDs {
 			acks[i] = alertanalytics.InteractionInput{AlertID: id, Type: alertanalytics.InteractionAcknowledged}
 		}
-		_, err = svc.RecordInteractions(ctx, tenant, user, acks)
-		require.NoError(t, err)
+		if _, err = svc.RecordInteractions(ctx, tenant, user, acks); err != nil {
+			return err
+		}
 	}
+}
+
+// startCrashChild re-executes the test binary as a crash child.
+func startCrashChild(t *testing.T, backend, mode, target string, tenant uuid.UUID) *exec.Cmd {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), envCrashChild+"="+backend, envCrashMode+"="+mode,
+		envCrashTarget+"="+target, envCrashTenant+"="+tenant.String())
+	cmd.Stderr = os.Stderr
+	require.NoError(t, cmd.Start())
+	return cmd
 }
 
 func TestCrashConsistency(t *testing.T) {
@@ -99,9 +130,7 @@ func TestCrashConsistency(t *testing.T) {
 			ctx, target, tenant := context.Background(), backend.target(t), uuid.New()
 			r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 			for kill := range backend.kills {
-				cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
-				cmd.Env = append(os.Environ(), envCrashChild+"="+backend.name, envCrashTarget+"="+target, envCrashTenant+"="+tenant.String())
-				require.NoError(t, cmd.Start())
+				cmd := startCrashChild(t, backend.name, "write", target, tenant)
 				time.Sleep(time.Duration(300+r.IntN(700)) * time.Millisecond)
 				require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 				_ = cmd.Wait()
@@ -133,6 +162,77 @@ func TestCrashConsistency(t *testing.T) {
 				closeStore()
 				t.Logf("kill %d: %d batches whole", kill, len(alerts))
 			}
+		})
+	}
+}
+
+// TestCrashDuringDeletion kills a process deleting a tenant of 5,000
+// alerts at random instants: after each kill the tenant is whole (every
+// row and kept total as seeded) or absent with its receipt.
+func TestCrashDuringDeletion(t *testing.T) {
+	t.Parallel()
+	for _, backend := range []struct {
+		name   string
+		target func(t *testing.T) string
+	}{
+		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "crash.db") }},
+		{"postgres", func(t *testing.T) string { return pgtest.Schema(t, pgtest.Pool(t)) }},
+	} {
+		t.Run(backend.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, target := context.Background(), backend.target(t)
+			r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 2))
+			var whole, absent int
+			for kill := 0; kill < 4 || whole == 0 || absent == 0; kill++ {
+				require.Less(t, kill, 20, "never saw both outcomes")
+				st, closeStore, err := crashStore(ctx, backend.name, target)
+				require.NoError(t, err)
+				svc := alertanalytics.New(st, alertanalytics.Config{})
+				tenant := uuid.New()
+				for b := range 5 {
+					ins := make([]alertanalytics.AlertInput, 1000)
+					for i := range ins {
+						ins[i] = alertanalytics.AlertInput{AlertType: "seed", BusinessImpact: []byte(`{"financial_impact_eur": 2}`),
+							CreatedAt: time.Now().Add(-time.Duration(b*1000+i) * time.Second)}
+					}
+					_, err := svc.RecordAlerts(ctx, tenant, ins)
+					require.NoError(t, err)
+				}
+				seeded, err := svc.PreviewTenantDeletion(ctx, tenant)
+				require.NoError(t, err)
+
+				cmd := exec.Command(os.Args[0])
+				cmd.Env = append(os.Environ(), envCrashChild+"="+backend.name, envCrashMode+"=delete",
+					envCrashTarget+"="+target, envCrashTenant+"="+tenant.String())
+				out, err := cmd.StdoutPipe()
+				require.NoError(t, err)
+				require.NoError(t, cmd.Start())
+				line, err := bufio.NewReader(out).ReadString('\n')
+				require.NoError(t, err)
+				require.Equal(t, "deleting\n", line)
+				// Deleting 5,000 alerts takes a few tens of milliseconds.
+				time.Sleep(time.Duration(r.IntN(25)) * time.Millisecond)
+				_ = cmd.Process.Signal(syscall.SIGKILL)
+				_ = cmd.Wait()
+
+				after, err := svc.PreviewTenantDeletion(ctx, tenant)
+				require.NoError(t, err)
+				receipts, err := svc.TenantDeletionReceipts(ctx, tenant)
+				require.NoError(t, err)
+				switch after {
+				case seeded:
+					require.Empty(t, receipts, "kill %d: a receipt for a deletion that did not happen", kill)
+					whole++
+				case alertanalytics.TenantCounts{}:
+					require.Len(t, receipts, 1, "kill %d: deleted without a receipt", kill)
+					absent++
+				default:
+					t.Fatalf("kill %d: tenant partly deleted: %+v of %+v", kill, after, seeded)
+				}
+				require.NoError(t, svc.CheckTotals(ctx, tenant), "kill %d", kill)
+				closeStore()
+			}
+			t.Logf("%d kills left the tenant whole, %d absent", whole, absent)
 		})
 	}
 }

@@ -36,7 +36,7 @@ func testConcurrencySoak(t *testing.T, st store.Store) {
 		require.NoError(t, err, SoakEnv)
 		total = n
 	}
-	const alerts, workers, batch = 60, 8, 10
+	const alerts, workers, batch = 60, 16, 10
 	ctx := context.Background()
 	a := tenantA()
 	created := at(t, "2026-05-04T08:00:00Z")
