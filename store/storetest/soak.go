@@ -136,7 +136,7 @@ func testConcurrencySoak(t *testing.T, st store.Store) {
 // record interactions and read: the others lose nothing and see no error,
 // and the deletion removes the whole tenant and says so.
 func testDeletionUnderLoad(t *testing.T, st store.Store) {
-	const large, others, rounds, perRound = 3000, 3, 15, 10
+	const large, others, rounds, perRound, seeded = 3000, 3, 15, 10, 200
 	ctx := context.Background()
 	big := uuid.New()
 	created := at(t, "2026-05-04T08:00:00Z")
@@ -160,6 +160,12 @@ func testDeletionUnderLoad(t *testing.T, st store.Store) {
 	for k := range tenants {
 		tenants[k] = uuid.New()
 		tenant := tenants[k]
+		// Rows the others hold before the deletion starts.
+		seed := make([]store.Alert, seeded)
+		for i := range seed {
+			seed[i] = alert(tenant, 10_000+i, created.Add(time.Duration(i)*time.Second))
+		}
+		insert(t, st, tenant, seed...)
 		wg.Go(func() {
 			<-start
 			for r := range rounds {
@@ -196,7 +202,7 @@ func testDeletionUnderLoad(t *testing.T, st store.Store) {
 	require.Equal(t, store.TenantCounts{}, counts(t, st, big))
 	require.NoError(t, rollup.Verify(ctx, st, big))
 	for _, tenant := range tenants {
-		require.Equal(t, store.TenantCounts{Alerts: rounds * perRound, AlertInteractions: rounds * perRound, AuditLogs: rounds * perRound},
+		require.Equal(t, store.TenantCounts{Alerts: seeded + rounds*perRound, AlertInteractions: rounds * perRound, AuditLogs: rounds * perRound},
 			counts(t, st, tenant))
 		require.NoError(t, rollup.Verify(ctx, st, tenant))
 	}
