@@ -1,3 +1,9 @@
+// The fuzz runs of .ci/fuzz build with the alertanalytics_fuzz tag and
+// leave this file out: instrumenting the validator's dependency tree for
+// fuzzing costs minutes and it has no fuzz target.
+
+//go:build !alertanalytics_fuzz
+
 package httpapi
 
 import (
