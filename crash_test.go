@@ -129,13 +129,13 @@ func crashChild(backend, mode string) error {
 	}
 }
 
-// startCrashChild re-executes the test binary as a crash child.
-func startCrashChild(t *testing.T, backend, mode, target string, tenant uuid.UUID) *exec.Cmd {
+// crashChildCmd is the test binary re-executed as a crash child, not
+// started yet.
+func crashChildCmd(backend, mode, target string, tenant uuid.UUID) *exec.Cmd {
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), envCrashChild+"="+backend, envCrashMode+"="+mode,
 		envCrashTarget+"="+target, envCrashTenant+"="+tenant.String(), "PGAPPNAME="+crashAppName(tenant))
 	cmd.Stderr = os.Stderr
-	require.NoError(t, cmd.Start())
 	return cmd
 }
 
@@ -154,7 +154,8 @@ func TestCrashConsistency(t *testing.T) {
 			ctx, target, tenant := context.Background(), backend.target(t), uuid.New()
 			r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 			for kill := range backend.kills {
-				cmd := startCrashChild(t, backend.name, "write", target, tenant)
+				cmd := crashChildCmd(backend.name, "write", target, tenant)
+				require.NoError(t, cmd.Start())
 				time.Sleep(time.Duration(300+r.IntN(700)) * time.Millisecond)
 				require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 				_ = cmd.Wait()
@@ -227,9 +228,7 @@ func TestCrashDuringDeletion(t *testing.T) {
 				seeded, err := svc.PreviewTenantDeletion(ctx, tenant)
 				require.NoError(t, err)
 
-				cmd := exec.Command(os.Args[0])
-				cmd.Env = append(os.Environ(), envCrashChild+"="+backend.name, envCrashMode+"=delete",
-					envCrashTarget+"="+target, envCrashTenant+"="+tenant.String(), "PGAPPNAME="+crashAppName(tenant))
+				cmd := crashChildCmd(backend.name, "delete", target, tenant)
 				out, err := cmd.StdoutPipe()
 				require.NoError(t, err)
 				require.NoError(t, cmd.Start())

@@ -103,24 +103,29 @@ func FuzzInsightQuery(f *testing.F) {
 	e := setup(f)
 	f.Fuzz(func(t *testing.T, query string) {
 		for _, route := range []string{"compliance", "breakdown", "hours", "noisy", "digest"} {
-			// The raw query goes in as the client sent it, spaces and all.
-			req := httptest.NewRequest(http.MethodGet, "/api/v1/tenants/"+tenantA+"/alerts/analytics/"+route, nil)
-			req.URL.RawQuery = query
-			req.Header.Set("Authorization", "Bearer "+tokenA)
-			rec := httptest.NewRecorder()
-			e.handler.ServeHTTP(rec, req)
-			switch rec.Code {
-			case http.StatusOK:
-			case http.StatusUnprocessableEntity:
-				var p problemDoc
-				if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || len(p.Errors) != 1 || p.Errors[0].Field == "" {
-					t.Fatalf("%s?%s: %s", route, query, rec.Body.String())
-				}
-			default:
-				t.Fatalf("%s?%s: status %d: %s", route, query, rec.Code, rec.Body.String())
-			}
+			requireRawQueryAnswered(t, e, "/api/v1/tenants/"+tenantA+"/alerts/analytics/"+route, query)
 		}
 	})
+}
+
+// requireRawQueryAnswered sends query to path as the client wrote it,
+// spaces and all, and requires a 200 or a 422 naming one parameter.
+func requireRawQueryAnswered(t *testing.T, e *env, path, query string) {
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	req.URL.RawQuery = query
+	req.Header.Set("Authorization", "Bearer "+tokenA)
+	rec := httptest.NewRecorder()
+	e.handler.ServeHTTP(rec, req)
+	switch rec.Code {
+	case http.StatusOK:
+	case http.StatusUnprocessableEntity:
+		var p problemDoc
+		if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || len(p.Errors) != 1 || p.Errors[0].Field == "" {
+			t.Fatalf("%s?%s: %s", path, query, rec.Body.String())
+		}
+	default:
+		t.Fatalf("%s?%s: status %d: %s", path, query, rec.Code, rec.Body.String())
+	}
 }
 
 func FuzzAlertmanagerBody(f *testing.F) {
@@ -147,20 +152,6 @@ func FuzzExportQuery(f *testing.F) {
 	}
 	e := setup(f)
 	f.Fuzz(func(t *testing.T, query string) {
-		req := httptest.NewRequest(http.MethodGet, "/api/v1/tenants/"+tenantA+"/alerts/export", nil)
-		req.URL.RawQuery = query
-		req.Header.Set("Authorization", "Bearer "+tokenA)
-		rec := httptest.NewRecorder()
-		e.handler.ServeHTTP(rec, req)
-		switch rec.Code {
-		case http.StatusOK:
-		case http.StatusUnprocessableEntity:
-			var p problemDoc
-			if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || len(p.Errors) != 1 || p.Errors[0].Field == "" {
-				t.Fatalf("export?%s: %s", query, rec.Body.String())
-			}
-		default:
-			t.Fatalf("export?%s: status %d: %s", query, rec.Code, rec.Body.String())
-		}
+		requireRawQueryAnswered(t, e, "/api/v1/tenants/"+tenantA+"/alerts/export", query)
 	})
 }

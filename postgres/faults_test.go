@@ -19,18 +19,7 @@ import (
 // wrapped so that the k-th statement of its transactions fails.
 func TestFaults(t *testing.T) {
 	t.Parallel()
-	storetest.RunFaults(t, func(t *testing.T) (store.Store, func(int)) {
-		pool := pgtest.Pool(t)
-		f := &faultyDB{db: pool}
-		st, err := newStore(f, Config{Schema: pgtest.Schema(t, pool)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := st.Migrate(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		return st, f.failAt
-	})
+	runFaults(t, false)
 }
 
 // TestConnectionKilledMidTransaction runs the fault suite with real
@@ -40,9 +29,14 @@ func TestFaults(t *testing.T) {
 // rolls the transaction back, and the data must equal the state before.
 func TestConnectionKilledMidTransaction(t *testing.T) {
 	t.Parallel()
+	runFaults(t, true)
+}
+
+// runFaults runs storetest.RunFaults over a faultyDB on a fresh schema.
+func runFaults(t *testing.T, terminate bool) {
 	storetest.RunFaults(t, func(t *testing.T) (store.Store, func(int)) {
 		pool := pgtest.Pool(t)
-		f := &faultyDB{db: pool, terminate: true}
+		f := &faultyDB{db: pool, terminate: terminate}
 		st, err := newStore(f, Config{Schema: pgtest.Schema(t, pool)})
 		if err != nil {
 			t.Fatal(err)

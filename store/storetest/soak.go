@@ -92,16 +92,7 @@ func testConcurrencySoak(t *testing.T, st store.Store) {
 					ins[i] = interaction(a, id(n), typ, created.Add(time.Duration(b*batch+i+1)*time.Millisecond))
 					ins[i].IdempotencyKey = fmt.Sprintf("w%d-b%d-i%d", w, b, i)
 				}
-				res, err := st.RecordInteractions(ctx, a, ins)
-				if err == nil {
-					for _, r := range res {
-						if r.Err != nil || r.Duplicate {
-							err = fmt.Errorf("item: duplicate=%v err=%v", r.Duplicate, r.Err)
-							break
-						}
-					}
-				}
-				if err != nil {
+				if err := recordedErr(ctx, st, a, ins); err != nil {
 					errs <- err
 					return
 				}

@@ -168,6 +168,21 @@ func record(t *testing.T, st store.Store, tenant uuid.UUID, ins ...store.Interac
 	return res
 }
 
+// recordedErr records ins in one batch, from any goroutine, and returns
+// an error when the batch or any item of it failed or was a duplicate.
+func recordedErr(ctx context.Context, st store.Store, tenant uuid.UUID, ins []store.Interaction) error {
+	res, err := st.RecordInteractions(ctx, tenant, ins)
+	if err != nil {
+		return err
+	}
+	for _, r := range res {
+		if r.Err != nil || r.Duplicate {
+			return fmt.Errorf("item: duplicate=%v err=%v", r.Duplicate, r.Err)
+		}
+	}
+	return nil
+}
+
 func counts(t *testing.T, st store.Store, tenant uuid.UUID) store.TenantCounts {
 	t.Helper()
 	c, err := st.CountTenant(context.Background(), tenant)

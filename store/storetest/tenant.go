@@ -127,11 +127,7 @@ func testConcurrentInteractions(t *testing.T, st store.Store) {
 				}
 				in := interaction(a, id(i%alerts+1), typ, created.Add(time.Duration(i+1)*time.Second))
 				in.IdempotencyKey = fmt.Sprintf("w%d-i%d", w, i)
-				res, err := st.RecordInteractions(context.Background(), a, []store.Interaction{in})
-				if err == nil && (res[0].Err != nil || res[0].Duplicate) {
-					err = fmt.Errorf("item: duplicate=%v err=%v", res[0].Duplicate, res[0].Err)
-				}
-				errs <- err
+				errs <- recordedErr(context.Background(), st, a, []store.Interaction{in})
 				// Reads run alongside the writes.
 				if _, err := st.OpenTotals(context.Background(), a); err != nil {
 					errs <- err
