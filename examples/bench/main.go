@@ -6,6 +6,7 @@
 //	go run ./examples/bench -postgres "$URL"    # PostgreSQL, in a fresh schema
 //	go run ./examples/bench -quick              # a 10× smaller set, under a minute
 //	go run ./examples/bench -json               # one JSON object per measure
+//	go run ./examples/bench -cpuprofile cpu.out # a CPU profile of the run
 //
 // The data set: a measured tenant of 10,000 alerts (and 5,000
 // interactions), 99 more of that size, one tenant of 1,000,000 alerts and
@@ -29,6 +30,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 )
 
@@ -36,6 +38,7 @@ type config struct {
 	postgresURL string
 	quick, json bool
 	runs        int
+	cpuProfile  string
 }
 
 func main() {
@@ -44,7 +47,21 @@ func main() {
 	flag.BoolVar(&c.quick, "quick", false, "a data set 10× smaller, for a run under a minute")
 	flag.BoolVar(&c.json, "json", false, "print one JSON object per measure instead of a table")
 	flag.IntVar(&c.runs, "runs", 21, "timed runs per read measurement")
+	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
+	if c.cpuProfile != "" {
+		f, err := os.Create(c.cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(2)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(2)
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := run(ctx, c, os.Stdout, os.Stderr)
