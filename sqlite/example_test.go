@@ -70,4 +70,5 @@ func ExampleMigrations() {
 	// 002_open_totals.sql
 	// 003_rollups.sql
 	// 004_export_retention.sql
+	// 005_rollup_days.sql
 }

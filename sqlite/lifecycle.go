@@ -226,6 +226,10 @@ func (w writeTx) PurgeCandidates(ctx context.Context, r store.RetentionReceipt, 
 	return out, err
 }
 
+// chunk is how many ids one statement of a purge names, well under
+// SQLite's limit of bound parameters.
+const chunk = 400
+
 // placeholders returns "?, ?, …" for n values.
 func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 

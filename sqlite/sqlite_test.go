@@ -118,7 +118,7 @@ func TestMigrationsApplyOutsideMigrate(t *testing.T) {
 	require.NoError(t, err)
 	names, err := fs.Glob(fsys, "*.sql")
 	require.NoError(t, err)
-	require.Equal(t, []string{"001_initial.sql", "002_open_totals.sql", "003_rollups.sql", "004_export_retention.sql"}, names)
+	require.Equal(t, []string{"001_initial.sql", "002_open_totals.sql", "003_rollups.sql", "004_export_retention.sql", "005_rollup_days.sql"}, names)
 	for _, name := range names {
 		body, err := fs.ReadFile(fsys, name)
 		require.NoError(t, err)
@@ -163,11 +163,10 @@ func TestMigrationFillsRollups(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, st.Close())
 
-	// Take the database back to before migration 003.
+	// Take the database back to before migration 005.
 	db, err := sql.Open("sqlite", path)
 	require.NoError(t, err)
-	_, err = db.Exec(`DROP TABLE alertanalytics_rollups; DROP TABLE alertanalytics_rollup_categories;
-		DROP TABLE alertanalytics_rollup_times; DELETE FROM alertanalytics_schema_migrations WHERE version = 3`)
+	_, err = db.Exec(`DROP TABLE alertanalytics_rollup_days; DELETE FROM alertanalytics_schema_migrations WHERE version = 5`)
 	require.NoError(t, err)
 	require.NoError(t, db.Close())
 

@@ -7,44 +7,45 @@ import (
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
-// Delta is how one transaction changes a tenant's kept totals: counters
-// and category counts to add per bucket, and packed times to insert and to
-// remove per day.
+// Delta is how one transaction changes a tenant's kept totals, by UTC
+// day: counters and category counts to add per bucket, and packed times to
+// insert and to remove.
 type Delta struct {
-	counts     map[int64]*store.Counts
-	categories map[bucketCategory]int64
-	days       map[int64]*dayDelta
+	days map[int64]*dayDelta
 }
 
-type bucketCategory struct {
-	bucket   int64
+type slotCategory struct {
+	slot     int
 	category string
 }
 
-type dayDelta struct{ ackAdd, ackDel, resAdd, resDel []uint64 }
+type dayDelta struct {
+	counts                         map[int]*store.Counts
+	categories                     map[slotCategory]int64
+	ackAdd, ackDel, resAdd, resDel []uint64
+}
 
 // Add adds (sign 1) or takes away (sign −1) one alert's contribution.
 func (d *Delta) Add(c *Contribution, sign int64) {
-	if d.counts == nil {
-		d.counts, d.categories, d.days = map[int64]*store.Counts{}, map[bucketCategory]int64{}, map[int64]*dayDelta{}
+	if d.days == nil {
+		d.days = map[int64]*dayDelta{}
 	}
-	cs := d.counts[c.Bucket]
+	dayOf := DayOf(c.Bucket)
+	day := d.days[dayOf]
+	if day == nil {
+		day = &dayDelta{counts: map[int]*store.Counts{}, categories: map[slotCategory]int64{}}
+		d.days[dayOf] = day
+	}
+	slot := int(c.Bucket - DayStart(dayOf))
+	cs := day.counts[slot]
 	if cs == nil {
 		cs = new(store.Counts)
-		d.counts[c.Bucket] = cs
+		day.counts[slot] = cs
 	}
 	for i, v := range c.Counts {
 		cs[i] += sign * v
 	}
-	d.categories[bucketCategory{c.Bucket, c.Category}] += sign
-	if c.Counts[store.CountAcknowledged] == 0 && c.Counts[store.CountResolvedAt] == 0 {
-		return
-	}
-	day := d.days[DayOf(c.Bucket)]
-	if day == nil {
-		day = &dayDelta{}
-		d.days[DayOf(c.Bucket)] = day
-	}
+	day.categories[slotCategory{slot, c.Category}] += sign
 	if c.Counts[store.CountAcknowledged] == 1 {
 		day.ackAdd, day.ackDel = addKey(day.ackAdd, day.ackDel, c.AcknowledgeKey, sign)
 	}
@@ -70,14 +71,14 @@ func addKey(add, del []uint64, k uint64, sign int64) ([]uint64, []uint64) {
 	return add, del
 }
 
-// Counts returns the non-zero counter changes by bucket ascending: the
-// order backends apply them in, so concurrent writers never wait on each
-// other in a cycle.
+// Counts returns the non-zero counter changes by bucket ascending.
 func (d *Delta) Counts() []store.BucketCounts {
-	out := make([]store.BucketCounts, 0, len(d.counts))
-	for b, c := range d.counts {
-		if *c != (store.Counts{}) {
-			out = append(out, store.BucketCounts{Bucket: b, Counts: *c})
+	var out []store.BucketCounts
+	for day, dd := range d.days {
+		for slot, c := range dd.counts {
+			if *c != (store.Counts{}) {
+				out = append(out, store.BucketCounts{Bucket: DayStart(day) + int64(slot), Counts: *c})
+			}
 		}
 	}
 	slices.SortFunc(out, func(x, y store.BucketCounts) int { return cmp.Compare(x.Bucket, y.Bucket) })
@@ -87,10 +88,12 @@ func (d *Delta) Counts() []store.BucketCounts {
 // Categories returns the non-zero category changes by bucket, then
 // category.
 func (d *Delta) Categories() []store.BucketCategory {
-	out := make([]store.BucketCategory, 0, len(d.categories))
-	for k, n := range d.categories {
-		if n != 0 {
-			out = append(out, store.BucketCategory{Bucket: k.bucket, Category: k.category, Count: n})
+	var out []store.BucketCategory
+	for day, dd := range d.days {
+		for k, n := range dd.categories {
+			if n != 0 {
+				out = append(out, store.BucketCategory{Bucket: DayStart(day) + int64(k.slot), Category: k.category, Count: n})
+			}
 		}
 	}
 	slices.SortFunc(out, func(x, y store.BucketCategory) int {
@@ -99,11 +102,12 @@ func (d *Delta) Categories() []store.BucketCategory {
 	return out
 }
 
-// Days returns the days whose times change, ascending.
+// Days returns the days the delta changes, ascending: the order backends
+// lock them in, so concurrent writers never wait on each other in a cycle.
 func (d *Delta) Days() []int64 {
 	out := make([]int64, 0, len(d.days))
 	for day, dd := range d.days {
-		if len(dd.ackAdd)+len(dd.ackDel)+len(dd.resAdd)+len(dd.resDel) > 0 {
+		if dd.changes() {
 			out = append(out, day)
 		}
 	}
@@ -111,20 +115,21 @@ func (d *Delta) Days() []int64 {
 	return out
 }
 
-// ApplyTimes applies the delta of dt's day to dt. It reports false when
-// the day is left with no times, so the row can go.
-func (d *Delta) ApplyTimes(dt *store.DayTimes) (keep bool, err error) {
-	dd := d.days[dt.Day]
-	if dd == nil {
-		return len(dt.AcknowledgeTimes)+len(dt.ResolveTimes) > 0, nil
+func (dd *dayDelta) changes() bool {
+	if len(dd.ackAdd)+len(dd.ackDel)+len(dd.resAdd)+len(dd.resDel) > 0 {
+		return true
 	}
-	if dt.AcknowledgeTimes, err = applyKeys(dt.AcknowledgeTimes, dd.ackAdd, dd.ackDel); err != nil {
-		return false, err
+	for _, c := range dd.counts {
+		if *c != (store.Counts{}) {
+			return true
+		}
 	}
-	if dt.ResolveTimes, err = applyKeys(dt.ResolveTimes, dd.resAdd, dd.resDel); err != nil {
-		return false, err
+	for _, n := range dd.categories {
+		if n != 0 {
+			return true
+		}
 	}
-	return len(dt.AcknowledgeTimes)+len(dt.ResolveTimes) > 0, nil
+	return false
 }
 
 func applyKeys(enc []byte, add, del []uint64) ([]byte, error) {
@@ -159,17 +164,32 @@ func (b *Builder) Add(a *store.Alert) {
 // Delta returns the totals of the alerts added, as a change from nothing.
 func (b *Builder) Delta() *Delta { return &b.d }
 
-// Times returns the packed times of the alerts added, by day ascending.
-func (b *Builder) Times() ([]store.DayTimes, error) {
-	var out []store.DayTimes
+// Days returns the days of the alerts added, ascending, as a backend
+// keeps them.
+func (b *Builder) Days() ([]Day, error) {
+	var out []Day
 	for _, day := range b.d.Days() {
-		dt := store.DayTimes{Day: day}
-		keep, err := b.d.ApplyTimes(&dt)
-		if err != nil {
+		d := Day{Day: day}
+		if err := b.d.ApplyDay(&d); err != nil {
 			return nil, err
 		}
-		if keep {
-			out = append(out, dt)
+		if !d.Empty() {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// Times returns the packed times of the alerts added, by day ascending.
+func (b *Builder) Times() ([]store.DayTimes, error) {
+	days, err := b.Days()
+	if err != nil {
+		return nil, err
+	}
+	var out []store.DayTimes
+	for _, d := range days {
+		if len(d.AcknowledgeTimes)+len(d.ResolveTimes) > 0 {
+			out = append(out, store.DayTimes{Day: d.Day, AcknowledgeTimes: d.AcknowledgeTimes, ResolveTimes: d.ResolveTimes})
 		}
 	}
 	return out, nil

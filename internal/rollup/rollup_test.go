@@ -89,13 +89,11 @@ func TestDeltaMovesTimes(t *testing.T) {
 	}
 	var b Builder
 	b.Add(&earlier)
-	want, err := b.Times()
+	want, err := b.Days()
 	require.NoError(t, err)
-	dt := store.DayTimes{Day: DayOf(BucketOf(created))}
-	keep, err := d.ApplyTimes(&dt)
-	require.NoError(t, err)
-	require.True(t, keep)
-	require.Equal(t, want, []store.DayTimes{dt})
+	dt := Day{Day: DayOf(BucketOf(created))}
+	require.NoError(t, d.ApplyDay(&dt))
+	require.Equal(t, want, []Day{dt})
 	require.Equal(t, b.Delta().Counts(), d.Counts())
 	require.Equal(t, b.Delta().Categories(), d.Categories())
 	keys, err := DecodeKeys(nil, dt.AcknowledgeTimes)
@@ -103,4 +101,75 @@ func TestDeltaMovesTimes(t *testing.T) {
 	require.Equal(t, []uint64{Key(60, PriorityIndex(store.PriorityInfo), BucketOf(created))}, keys)
 	require.Equal(t, int64(60), KeySeconds(keys[0]))
 	require.Equal(t, BucketOf(created), keyBucket(keys[0], dt.Day))
+}
+
+// TestDayEncoding: what a day row holds decodes to what was added, and
+// taking everything away leaves an empty day.
+func TestDayEncoding(t *testing.T) {
+	t.Parallel()
+	rapid.Check(t, func(t *rapid.T) {
+		day := rapid.Int64Range(-3, 30000).Draw(t, "day")
+		type change struct {
+			slot     int
+			counter  int
+			category string
+			n        int64
+		}
+		changes := rapid.SliceOf(rapid.Custom(func(t *rapid.T) change {
+			return change{rapid.IntRange(0, int(bucketsPerDay)-1).Draw(t, "slot"), rapid.IntRange(0, store.NumCounts-1).Draw(t, "counter"),
+				rapid.SampledFrom([]string{"", "stock", "stöck", "a\x00b"}).Draw(t, "category"), rapid.Int64Range(-1<<40, 1<<40).Draw(t, "n")}
+		})).Draw(t, "changes")
+		wantCounts := map[int64]store.Counts{}
+		wantCats := map[[2]any]int64{}
+		var d Delta
+		d.days = map[int64]*dayDelta{}
+		dd := &dayDelta{counts: map[int]*store.Counts{}, categories: map[slotCategory]int64{}}
+		d.days[day] = dd
+		for _, c := range changes {
+			if dd.counts[c.slot] == nil {
+				dd.counts[c.slot] = new(store.Counts)
+			}
+			dd.counts[c.slot][c.counter] += c.n
+			dd.categories[slotCategory{c.slot, c.category}] += c.n
+			b := DayStart(day) + int64(c.slot)
+			w := wantCounts[b]
+			w[c.counter] += c.n
+			wantCounts[b] = w
+			wantCats[[2]any{b, c.category}] += c.n
+		}
+		row := Day{Day: day}
+		require.NoError(t, d.ApplyDay(&row))
+		gotCounts := map[int64]store.Counts{}
+		prev := int64(-1 << 62)
+		require.NoError(t, DecodeCounts(day, row.Counts, func(b int64, c *store.Counts) {
+			require.Greater(t, b, prev, "bucket order")
+			prev = b
+			gotCounts[b] = *c
+		}))
+		for b, c := range wantCounts {
+			if c == (store.Counts{}) {
+				delete(wantCounts, b)
+			}
+		}
+		require.Equal(t, wantCounts, gotCounts)
+		gotCats := map[[2]any]int64{}
+		require.NoError(t, DecodeCategories(day, row.Categories, func(name []byte, b, n int64) { gotCats[[2]any{b, string(name)}] += n }))
+		for k, n := range wantCats {
+			if n == 0 {
+				delete(wantCats, k)
+			}
+		}
+		require.Equal(t, wantCats, gotCats)
+		// Applying the opposite change empties the day.
+		for _, c := range dd.counts {
+			for i := range c {
+				c[i] = -c[i]
+			}
+		}
+		for k := range dd.categories {
+			dd.categories[k] = -dd.categories[k]
+		}
+		require.NoError(t, d.ApplyDay(&row))
+		require.True(t, row.Empty(), "%x %x", row.Counts, row.Categories)
+	})
 }

@@ -40,21 +40,14 @@ type Tx interface {
 	// AddOpenTotals adds the changes to the tenant's open totals, in the
 	// order given.
 	AddOpenTotals(ctx context.Context, tenantID uuid.UUID, changes []store.OpenTotal) error
-	// AddCounts adds the changes to the tenant's bucket counters, creating
-	// the buckets that have none and deleting those left without alerts.
-	// Changes come in bucket order.
-	AddCounts(ctx context.Context, tenantID uuid.UUID, changes []store.BucketCounts) error
-	// AddCategories adds the changes to the tenant's per-bucket category
-	// counts, deleting those left at zero.
-	AddCategories(ctx context.Context, tenantID uuid.UUID, changes []store.BucketCategory) error
-	// LockDayTimes returns the tenant's kept times of the days (ascending),
+	// LockDays returns the tenant's kept days (ascending) of those given,
 	// locked until the transaction ends where the backend locks rows; a day
-	// without times is left out (and, where rows are locked, reserved, so
+	// without a row is left out (and, where rows are locked, reserved, so
 	// that a concurrent writer waits for this one).
-	LockDayTimes(ctx context.Context, tenantID uuid.UUID, days []int64) ([]store.DayTimes, error)
-	// WriteDayTimes stores the days' times, replacing those kept, and
-	// deletes the times of the days in drop.
-	WriteDayTimes(ctx context.Context, tenantID uuid.UUID, put []store.DayTimes, drop []int64) error
+	LockDays(ctx context.Context, tenantID uuid.UUID, days []int64) ([]rollup.Day, error)
+	// WriteDays stores the days, replacing those kept, and deletes the rows
+	// of the days in drop.
+	WriteDays(ctx context.Context, tenantID uuid.UUID, put []rollup.Day, drop []int64) error
 	// DeleteTenantRows deletes the tenant's rows of one table, named as in
 	// TenantTables, and returns how many there were.
 	DeleteTenantRows(ctx context.Context, table string, tenantID uuid.UUID) (int64, error)
@@ -107,7 +100,7 @@ func PurgeBatch(ctx context.Context, begin Begin, r store.RetentionReceipt, limi
 // TenantTables lists the tables holding a tenant's rows and kept totals, in
 // the order a deletion empties them: rows that point at others first.
 func TenantTables() []string {
-	return []string{"audit_logs", "alert_interactions", "alerts", "open_totals", "rollups", "rollup_categories", "rollup_times"}
+	return []string{"audit_logs", "alert_interactions", "alerts", "open_totals", "rollup_days"}
 }
 
 // DeleteTenant deletes every row and kept total of the tenant and stores
@@ -267,26 +260,24 @@ func recordInteraction(ctx context.Context, tx Tx, tenantID uuid.UUID, in store.
 	return store.InteractionResult{Interaction: in}, nil
 }
 
-// batchedTotals is implemented by backends that can send every change of
-// the kept totals, and the lock of the days whose times change, in one
-// round trip; it returns the locked days that hold times.
+// batchedTotals is implemented by backends that can send the changes of
+// the open totals and the lock of the days that change in one round trip;
+// it returns the locked days that have rows.
 type batchedTotals interface {
-	AddTotalsLockTimes(ctx context.Context, tenantID uuid.UUID, open []store.OpenTotal, counts []store.BucketCounts,
-		categories []store.BucketCategory, days []int64) ([]store.DayTimes, error)
+	AddOpenTotalsLockDays(ctx context.Context, tenantID uuid.UUID, open []store.OpenTotal, days []int64) ([]rollup.Day, error)
 }
 
 // applyTotals adds a transaction's delta to the kept totals: the open
-// totals first, then the bucket counters and category counts in bucket
-// order, then the days' times in day order, so concurrent writers take
-// their row locks in one order and never deadlock.
+// totals first, in type-class order, then the days in day order, so
+// concurrent writers take their row locks in one order and never deadlock.
 func applyTotals(ctx context.Context, tx Tx, tenantID uuid.UUID, d *Delta) error {
 	open, days := d.OpenTotals(), d.Rollups.Days()
 	var (
-		locked []store.DayTimes
+		locked []rollup.Day
 		err    error
 	)
 	if b, ok := tx.(batchedTotals); ok {
-		if locked, err = b.AddTotalsLockTimes(ctx, tenantID, open, d.Rollups.Counts(), d.Rollups.Categories(), days); err != nil {
+		if locked, err = b.AddOpenTotalsLockDays(ctx, tenantID, open, days); err != nil {
 			return fmt.Errorf("kept totals: %w", err)
 		}
 	} else {
@@ -295,65 +286,43 @@ func applyTotals(ctx context.Context, tx Tx, tenantID uuid.UUID, d *Delta) error
 				return fmt.Errorf("open totals: %w", err)
 			}
 		}
-		if err := addRollups(ctx, tx, tenantID, &d.Rollups); err != nil {
-			return err
-		}
 		if len(days) > 0 {
-			if locked, err = tx.LockDayTimes(ctx, tenantID, days); err != nil {
-				return fmt.Errorf("lock times: %w", err)
+			if locked, err = tx.LockDays(ctx, tenantID, days); err != nil {
+				return fmt.Errorf("lock days: %w", err)
 			}
 		}
 	}
-	return writeTimes(ctx, tx, tenantID, &d.Rollups, days, locked)
+	return writeDays(ctx, tx, tenantID, &d.Rollups, days, locked)
 }
 
-// addRollups adds the counters and category counts of a delta.
-func addRollups(ctx context.Context, tx interface {
-	AddCounts(context.Context, uuid.UUID, []store.BucketCounts) error
-	AddCategories(context.Context, uuid.UUID, []store.BucketCategory) error
-}, tenantID uuid.UUID, d *rollup.Delta) error {
-	if counts := d.Counts(); len(counts) > 0 {
-		if err := tx.AddCounts(ctx, tenantID, counts); err != nil {
-			return fmt.Errorf("rollup counts: %w", err)
-		}
-	}
-	if cats := d.Categories(); len(cats) > 0 {
-		if err := tx.AddCategories(ctx, tenantID, cats); err != nil {
-			return fmt.Errorf("rollup categories: %w", err)
-		}
-	}
-	return nil
-}
-
-// writeTimes applies the packed-time changes of a delta to the locked days
-// and writes them back.
-func writeTimes(ctx context.Context, tx Tx, tenantID uuid.UUID, d *rollup.Delta, days []int64, locked []store.DayTimes) error {
+// writeDays applies the changes of a delta to the locked days and writes
+// them back, dropping the rows of days left empty.
+func writeDays(ctx context.Context, tx Tx, tenantID uuid.UUID, d *rollup.Delta, days []int64, locked []rollup.Day) error {
 	if len(days) == 0 {
 		return nil
 	}
-	byDay := make(map[int64]store.DayTimes, len(locked))
-	for _, dt := range locked {
-		byDay[dt.Day] = dt
+	byDay := make(map[int64]rollup.Day, len(locked))
+	for _, dr := range locked {
+		byDay[dr.Day] = dr
 	}
-	put := make([]store.DayTimes, 0, len(days))
+	put := make([]rollup.Day, 0, len(days))
 	var drop []int64
 	for _, day := range days {
-		dt, ok := byDay[day]
+		dr, ok := byDay[day]
 		if !ok {
-			dt = store.DayTimes{Day: day}
+			dr = rollup.Day{Day: day}
 		}
-		keep, err := d.ApplyTimes(&dt)
-		if err != nil {
-			return fmt.Errorf("times of day %d: %w", day, err)
+		if err := d.ApplyDay(&dr); err != nil {
+			return fmt.Errorf("day %d: %w", day, err)
 		}
-		if keep {
-			put = append(put, dt)
-		} else {
+		if dr.Empty() {
 			drop = append(drop, day)
+		} else {
+			put = append(put, dr)
 		}
 	}
-	if err := tx.WriteDayTimes(ctx, tenantID, put, drop); err != nil {
-		return fmt.Errorf("write times: %w", err)
+	if err := tx.WriteDays(ctx, tenantID, put, drop); err != nil {
+		return fmt.Errorf("write days: %w", err)
 	}
 	return nil
 }
@@ -367,9 +336,7 @@ type RebuildTx interface {
 	// AlertFacts does, inside the transaction.
 	AlertFacts(ctx context.Context, tenantID uuid.UUID, fn func(*store.Alert) error) error
 	DeleteTenantRows(ctx context.Context, table string, tenantID uuid.UUID) (int64, error)
-	AddCounts(ctx context.Context, tenantID uuid.UUID, changes []store.BucketCounts) error
-	AddCategories(ctx context.Context, tenantID uuid.UUID, changes []store.BucketCategory) error
-	WriteDayTimes(ctx context.Context, tenantID uuid.UUID, put []store.DayTimes, drop []int64) error
+	WriteDays(ctx context.Context, tenantID uuid.UUID, put []rollup.Day, drop []int64) error
 }
 
 // RebuildRollups recomputes every tenant's rollups from its alert rows and
@@ -385,19 +352,14 @@ func RebuildRollups(ctx context.Context, tx RebuildTx) error {
 		if err := tx.AlertFacts(ctx, tenantID, func(a *store.Alert) error { b.Add(a); return nil }); err != nil {
 			return err
 		}
-		for _, table := range []string{"rollups", "rollup_categories", "rollup_times"} {
-			if _, err := tx.DeleteTenantRows(ctx, table, tenantID); err != nil {
-				return err
-			}
-		}
-		if err := addRollups(ctx, tx, tenantID, b.Delta()); err != nil {
+		if _, err := tx.DeleteTenantRows(ctx, "rollup_days", tenantID); err != nil {
 			return err
 		}
-		times, err := b.Times()
+		days, err := b.Days()
 		if err != nil {
 			return err
 		}
-		if err := tx.WriteDayTimes(ctx, tenantID, times, nil); err != nil {
+		if err := tx.WriteDays(ctx, tenantID, days, nil); err != nil {
 			return err
 		}
 	}
@@ -406,10 +368,10 @@ func RebuildRollups(ctx context.Context, tx RebuildTx) error {
 
 // MigrationStep returns the Go step that completes a migration in its
 // transaction, after its SQL, or nil. Both backends number their migrations
-// alike: version 3 adds the rollups table, which the step fills from the
-// existing alerts.
+// alike: version 5 replaces the rollups of version 3 (a row per bucket)
+// with a row per day, which the step fills from the existing alerts.
 func MigrationStep(version int) func(context.Context, RebuildTx) error {
-	if version == 3 {
+	if version == 5 {
 		return RebuildRollups
 	}
 	return nil

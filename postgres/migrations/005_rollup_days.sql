@@ -1,0 +1,21 @@
+-- The kept totals of 003 in one row per tenant and UTC day instead of one
+-- row per 15-minute bucket and category: a tenant whose alerts are sparse
+-- wrote about a row per alert, and a 30-day window read thousands. Each
+-- column holds what the library encodes: counts, the counters of each of
+-- the day's 96 buckets that has alerts (bucket = Unix milliseconds /
+-- 900000); categories, the alerts per category and bucket;
+-- acknowledge_times and resolve_times, the day's response times packed
+-- sorted. Migrate fills the table from the existing alerts.
+CREATE TABLE {schema}.rollup_days (
+    tenant_id uuid NOT NULL,
+    day bigint NOT NULL,
+    counts bytea NOT NULL,
+    categories bytea NOT NULL,
+    acknowledge_times bytea NOT NULL,
+    resolve_times bytea NOT NULL,
+    PRIMARY KEY (tenant_id, day)
+);
+
+DROP TABLE IF EXISTS {schema}.rollups;
+DROP TABLE IF EXISTS {schema}.rollup_categories;
+DROP TABLE IF EXISTS {schema}.rollup_times;
