@@ -253,17 +253,7 @@ func SumCounts(ranges []store.BucketRange, counters []int, each EachDayBytes) ([
 	if err != nil {
 		return nil, err
 	}
-	var keep [store.NumCounts]bool
-	for _, k := range counters {
-		keep[k] = true
-	}
-	for i := range out {
-		for k := range out[i] {
-			if !keep[k] {
-				out[i][k] = 0
-			}
-		}
-	}
+	keepOnly(out, counters)
 	return out, nil
 }
 

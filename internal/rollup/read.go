@@ -76,21 +76,36 @@ func Period(ctx context.Context, st store.Store, tenantID uuid.UUID, bounds []ti
 		segs[i] = split(bounds[i], bounds[i+1])
 		ranges[i] = segs[i].buckets
 	}
+	// One read for both: the days' ranges and the merged ones, with the
+	// counters either needs.
+	var (
+		asked  []store.BucketRange
+		merged []store.BucketRange
+	)
 	if len(perDay) > 0 {
-		if days, err = st.SumCounts(ctx, tenantID, ranges, perDay); err != nil {
-			return nil, sum, err
-		}
-		if len(days) != len(ranges) {
-			return nil, sum, fmt.Errorf("store summed %d ranges, want %d", len(days), len(ranges))
-		}
+		asked = ranges
 	}
 	if len(total) > 0 {
-		sums, err := st.SumCounts(ctx, tenantID, merge(ranges), total)
+		merged = merge(ranges)
+		asked = append(slices.Clip(asked), merged...)
+	}
+	if len(asked) > 0 {
+		sums, err := st.SumCounts(ctx, tenantID, asked, union(perDay, total))
 		if err != nil {
 			return nil, sum, err
 		}
+		if len(sums) != len(asked) {
+			return nil, sum, fmt.Errorf("store summed %d ranges, want %d", len(sums), len(asked))
+		}
+		if len(perDay) > 0 {
+			days = sums[:len(ranges):len(ranges)]
+			sums = sums[len(ranges):]
+			keepOnly(days, perDay)
+		}
 		for i := range sums {
-			sum.Add(&sums[i])
+			for _, k := range total {
+				sum[k] += sums[i][k]
+			}
 		}
 	}
 	for day, seg := range segs {
@@ -111,6 +126,32 @@ func Period(ctx context.Context, st store.Store, tenantID uuid.UUID, bounds []ti
 		}
 	}
 	return days, sum, nil
+}
+
+// keepOnly zeroes every counter of counts but those in keep.
+func keepOnly(counts []store.Counts, keep []int) {
+	var on [store.NumCounts]bool
+	for _, k := range keep {
+		on[k] = true
+	}
+	for i := range counts {
+		for k := range counts[i] {
+			if !on[k] {
+				counts[i][k] = 0
+			}
+		}
+	}
+}
+
+// union returns the counters in a or b, each once.
+func union(a, b []int) []int {
+	out := slices.Clone(a)
+	for _, k := range b {
+		if !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // merge joins ranges that meet, dropping empty ones.
