@@ -188,14 +188,3 @@ func (t *faultyTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 	}
 	return t.Tx.SendBatch(ctx, b)
 }
-
-type errBatch struct{ err error }
-
-func (b errBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, b.err }
-func (b errBatch) Query() (pgx.Rows, error)         { return nil, b.err }
-func (b errBatch) QueryRow() pgx.Row                { return errRow{b.err} }
-func (b errBatch) Close() error                     { return b.err }
-
-type errRow struct{ err error }
-
-func (r errRow) Scan(...any) error { return r.err }

@@ -153,7 +153,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 				return err
 			}
 			if step := writeflow.MigrationStep(m.Version); step != nil {
-				if err := step(ctx, writeTx{s, tx}); err != nil {
+				if err := step(ctx, writeTx{s, &pipeTx{Tx: tx}}); err != nil {
 					return err
 				}
 			}

@@ -205,11 +205,11 @@ func (w writeTx) LockDays(ctx context.Context, tenantID uuid.UUID, days []int64)
 	return lockedDays(rows)
 }
 
-// AddOpenTotalsLockDays sends the changes of the open totals and the lock
-// of the days in one batch: one round trip where a write would otherwise
-// take one per statement.
+// AddOpenTotalsLockDays sends the statements queued, the changes of the
+// open totals and the lock of the days in one batch: one round trip where
+// a write would otherwise take one per statement.
 func (w writeTx) AddOpenTotalsLockDays(ctx context.Context, tenantID uuid.UUID, open []store.OpenTotal, days []int64) ([]rollup.Day, error) {
-	stmts := w.openTotalsStatements(tenantID, open)
+	stmts := append(w.tx.take(), w.openTotalsStatements(tenantID, open)...)
 	b := &pgx.Batch{}
 	for _, st := range stmts {
 		b.Queue(st.sql, st.args...)
@@ -220,7 +220,7 @@ func (w writeTx) AddOpenTotalsLockDays(ctx context.Context, tenantID uuid.UUID, 
 	if b.Len() == 0 {
 		return nil, nil
 	}
-	res := w.tx.SendBatch(ctx, b)
+	res := w.tx.Tx.SendBatch(ctx, b)
 	for range stmts {
 		if _, err := res.Exec(); err != nil {
 			res.Close()
@@ -294,7 +294,7 @@ func (w writeTx) AlertFacts(ctx context.Context, tenantID uuid.UUID, fn func(*st
 // rollups; call it after applying Migrations with a tool of your own to a
 // schema that already had alerts.
 func (s *Store) RebuildRollups(ctx context.Context) error {
-	err := s.inTx(ctx, func(tx pgx.Tx) error { return writeflow.RebuildRollups(ctx, writeTx{s, tx}) })
+	err := s.inTx(ctx, func(tx pgx.Tx) error { return writeflow.RebuildRollups(ctx, writeTx{s, &pipeTx{Tx: tx}}) })
 	if err != nil {
 		return fmt.Errorf("postgres: rebuild rollups: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/alertanalytics/alertanalytics/internal/schema"
 	"github.com/alertanalytics/alertanalytics/internal/writeflow"
@@ -61,7 +62,13 @@ func (s *Store) write(ctx context.Context, tenantID uuid.UUID, fn func(writeflow
 // off new ones until it commits. The lock is taken in the round trip that
 // begins the transaction.
 func (s *Store) inTenantTx(ctx context.Context, tenantID uuid.UUID, exclusive bool, fn func(writeflow.Tx) error) error {
-	return s.inTxWith(ctx, s.tenantBegin(tenantID, exclusive), func(tx pgx.Tx) error { return fn(writeTx{s, tx}) })
+	return s.inTxWith(ctx, s.tenantBegin(tenantID, exclusive), func(tx pgx.Tx) error {
+		w := writeTx{s, &pipeTx{Tx: tx}}
+		if err := fn(w); err != nil {
+			return err
+		}
+		return w.tx.flush(ctx)
+	})
 }
 
 // tenantBegin returns the options of a transaction that begins by taking
@@ -114,8 +121,87 @@ func (s *Store) lockAlerts(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, i
 // transaction.
 type writeTx struct {
 	s  *Store
-	tx pgx.Tx
+	tx *pipeTx
 }
+
+// pipeTx is a transaction in which statements whose results the flow does
+// not read (an alert's new state, an audit row) wait to travel with the
+// next statement sent, saving a round trip each: the batch that locks the
+// days carries them, and any other statement sends them first. They run
+// in the order queued, before anything sent after them, in the same
+// transaction, so an error in one still rolls back everything.
+type pipeTx struct {
+	pgx.Tx
+	pending []statement
+}
+
+// queue holds a statement back until the next one is sent.
+func (p *pipeTx) queue(sql string, args ...any) { p.pending = append(p.pending, statement{sql, args}) }
+
+// take returns the pending statements, leaving none.
+func (p *pipeTx) take() []statement {
+	out := p.pending
+	p.pending = nil
+	return out
+}
+
+// flush sends the pending statements in one batch.
+func (p *pipeTx) flush(ctx context.Context) error {
+	stmts := p.take()
+	if len(stmts) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	for _, st := range stmts {
+		b.Queue(st.sql, st.args...)
+	}
+	return p.Tx.SendBatch(ctx, b).Close()
+}
+
+// Exec sends the pending statements, then sql.
+func (p *pipeTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if err := p.flush(ctx); err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	return p.Tx.Exec(ctx, sql, args...)
+}
+
+// Query sends the pending statements, then sql.
+func (p *pipeTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if err := p.flush(ctx); err != nil {
+		return nil, err
+	}
+	return p.Tx.Query(ctx, sql, args...)
+}
+
+// QueryRow sends the pending statements, then sql.
+func (p *pipeTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if err := p.flush(ctx); err != nil {
+		return errRow{err}
+	}
+	return p.Tx.QueryRow(ctx, sql, args...)
+}
+
+// SendBatch sends the pending statements, then b.
+func (p *pipeTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	if err := p.flush(ctx); err != nil {
+		return errBatch{err}
+	}
+	return p.Tx.SendBatch(ctx, b)
+}
+
+// errRow is a row that failed before it was asked for.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+// errBatch is a batch that failed before it was sent.
+type errBatch struct{ err error }
+
+func (b errBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, b.err }
+func (b errBatch) Query() (pgx.Rows, error)         { return nil, b.err }
+func (b errBatch) QueryRow() pgx.Row                { return errRow{b.err} }
+func (b errBatch) Close() error                     { return b.err }
 
 var _ writeflow.Tx = writeTx{}
 
@@ -231,30 +317,41 @@ func (w writeTx) AlertForUpdate(ctx context.Context, tenantID, alertID uuid.UUID
 	return a, err
 }
 
+// InsertInteraction queues an interaction without an idempotency key, which
+// no other transaction can have stored: it travels with the next
+// statement. One with a key is sent at once, since whether it was stored
+// decides what the flow does next.
 func (w writeTx) InsertInteraction(ctx context.Context, in store.Interaction) (bool, error) {
-	tag, err := w.tx.Exec(ctx, w.s.sql(`INSERT INTO {schema}.alert_interactions (`+schema.InteractionColumns+`)
+	sql := w.s.sql(`INSERT INTO {schema}.alert_interactions (` + schema.InteractionColumns + `)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-		ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`),
-		in.ID, in.TenantID, in.AlertID, in.UserID, string(in.Type), ms(in.InteractedAt), in.ResponseTimeSeconds,
-		nullText(in.Metadata), nullKey(in.IdempotencyKey), ms(in.RecordedAt))
+		ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`)
+	args := []any{in.ID, in.TenantID, in.AlertID, in.UserID, string(in.Type), ms(in.InteractedAt), in.ResponseTimeSeconds,
+		nullText(in.Metadata), nullKey(in.IdempotencyKey), ms(in.RecordedAt)}
+	if in.IdempotencyKey == "" {
+		w.tx.queue(sql, args...)
+		return true, nil
+	}
+	tag, err := w.tx.Exec(ctx, sql, args...)
 	if err != nil {
 		return false, err
 	}
 	return tag.RowsAffected() == 1, nil
 }
 
+// UpdateAlertState queues the update: it travels with the next statement.
 func (w writeTx) UpdateAlertState(ctx context.Context, a *store.Alert) error {
-	_, err := w.tx.Exec(ctx, w.s.sql(`UPDATE {schema}.alerts SET status = $3, acknowledged_at = $4, resolved_at = $5
+	w.tx.queue(w.s.sql(`UPDATE {schema}.alerts SET status = $3, acknowledged_at = $4, resolved_at = $5
 		WHERE tenant_id = $1 AND id = $2`), a.TenantID, a.ID, string(a.Status), nullMS(a.AcknowledgedAt), nullMS(a.ResolvedAt))
-	return err
+	return nil
 }
 
+// InsertAuditLog queues the insert: it travels with the next statement.
 func (w writeTx) InsertAuditLog(ctx context.Context, l writeflow.AuditLog) error {
-	_, err := w.tx.Exec(ctx, w.s.sql(`INSERT INTO {schema}.audit_logs
+	w.tx.queue(w.s.sql(`INSERT INTO {schema}.audit_logs
 		(tenant_id, id, alert_id, user_id, from_status, to_status, changed_at, interaction_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`), l.TenantID, l.ID, l.AlertID, l.UserID,
 		string(l.From), string(l.To), ms(l.ChangedAt), l.InteractionID)
-	return err
+	return nil
 }
 
 func (w writeTx) DeleteTenantRows(ctx context.Context, table string, tenantID uuid.UUID) (int64, error) {
