@@ -289,8 +289,8 @@ type ResponseTimes struct {
 }
 
 // Counts are the counters a backend keeps per tenant and 15-minute bucket
-// of created_at (bucket = created_at in Unix milliseconds ÷ 900,000), in the
-// order of CountColumns: the sums the analytics fold into days and hours.
+// of created_at (bucket = created_at in Unix milliseconds ÷ 900,000), by
+// the indexes below: the sums the analytics fold into days and hours.
 type Counts [NumCounts]int64
 
 // The counters of Counts, by index.
@@ -329,15 +329,6 @@ func AllCounters() []int {
 		out[i] = i
 	}
 	return out
-}
-
-// CountColumns returns the column names of the counters, in Counts order.
-// Both backends build their rollups SQL from it.
-func CountColumns() []string {
-	return []string{"alerts", "critical", "important", "standard", "info",
-		"action_needed", "prevented_issue", "trend_warning", "escalation", "information",
-		"resolved", "open", "dismissed", "prevented_savings_cents",
-		"acknowledged", "acknowledge_seconds", "resolved_at", "resolve_seconds"}
 }
 
 // Add adds o to c.

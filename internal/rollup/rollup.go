@@ -1,11 +1,11 @@
 // Package rollup keeps and reads the totals the analytics sum, beside the
-// rows: per tenant and 15-minute UTC bucket of created_at, the counters a
-// day total needs (store.Counts) and the alerts per category; per tenant
-// and UTC day, the alerts' times to acknowledge and to resolve, packed
-// sorted, each tagged with its quarter hour of the day. Backends add the
-// counters in SQL and keep the packed times as opaque bytes; this package
-// alone computes what a write changes and folds what a read returns into
-// local days.
+// rows, in one row per tenant and UTC day (see Day): the counters a day
+// total needs (store.Counts) for each 15-minute UTC bucket of created_at,
+// the alerts per category and bucket, and the alerts' times to acknowledge
+// and to resolve, packed sorted, each tagged with its quarter hour of the
+// day. Backends keep the four as opaque bytes; this package alone computes
+// what a write changes, applies it to a day, and sums or folds what a read
+// returns into local days.
 //
 // 15 minutes divides every UTC offset in use, so a local midnight or a
 // local quarter hour never cuts a bucket; where an instant does (the

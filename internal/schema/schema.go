@@ -25,38 +25,6 @@ const InteractionColumns = `id, tenant_id, alert_id, user_id, interaction_type, 
 const FactColumns = `id, category, priority_level, type_class, status, created_at, acknowledged_at, resolved_at,
 	financial_impact_cents, estimated_savings_cents, alert_type, service`
 
-// CountList is the rollups counter columns, comma-separated, each through
-// format (a printf pattern with one %s).
-func CountList(format string) string {
-	cols := store.CountColumns()
-	parts := make([]string, len(cols))
-	for i, c := range cols {
-		parts[i] = strings.ReplaceAll(format, "%s", c)
-	}
-	return strings.Join(parts, ", ")
-}
-
-// SumList is "coalesce(sum(<column>), 0), …" over the counters named by
-// their indexes, through format (a printf pattern with one %s for the
-// column).
-func SumList(format string, counters []int) string {
-	cols := store.CountColumns()
-	parts := make([]string, len(counters))
-	for i, c := range counters {
-		parts[i] = strings.ReplaceAll(format, "%s", cols[c])
-	}
-	return strings.Join(parts, ", ")
-}
-
-// CountDest returns scan destinations in c for the counters named.
-func CountDest(c *store.Counts, counters []int) []any {
-	dest := make([]any, len(counters))
-	for i, k := range counters {
-		dest[i] = &c[k]
-	}
-	return dest
-}
-
 // ClosedStatuses is the SQL list of the closed statuses: 'resolved', …
 func ClosedStatuses() string {
 	var out []string
