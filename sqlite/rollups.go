@@ -146,10 +146,7 @@ func scanFacts(rows *sql.Rows, tenantID uuid.UUID, fn func(*store.Alert) error) 
 
 func (w writeTx) AddOpenTotals(ctx context.Context, tenantID uuid.UUID, changes []store.OpenTotal) error {
 	for _, t := range changes {
-		if _, err := w.tx.ExecContext(ctx, `INSERT INTO alertanalytics_open_totals (tenant_id, type_class, alerts, financial_impact_cents)
-			VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, type_class) DO UPDATE SET
-			alerts = alerts + excluded.alerts, financial_impact_cents = financial_impact_cents + excluded.financial_impact_cents`,
-			tenantID[:], string(t.TypeClass), t.Alerts, t.FinancialImpactCents); err != nil {
+		if _, err := w.exec(ctx, qAddOpenTotal, tenantID[:], string(t.TypeClass), t.Alerts, t.FinancialImpactCents); err != nil {
 			return err
 		}
 	}
@@ -161,9 +158,12 @@ func (w writeTx) AddOpenTotals(ctx context.Context, tenantID uuid.UUID, changes 
 // range scan, days far apart one by one, so a batch touching two distant
 // days does not read every day between.
 func (w writeTx) LockDays(ctx context.Context, tenantID uuid.UUID, days []int64) ([]rollup.Day, error) {
-	const columns = `SELECT day, counts, categories, acknowledge_times, resolve_times FROM alertanalytics_rollup_days`
 	var out []rollup.Day
-	scan := func(rows *sql.Rows) error {
+	scan := func(st *sql.Stmt, args ...any) error {
+		rows, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return err
+		}
 		defer rows.Close()
 		for rows.Next() {
 			var d rollup.Day
@@ -177,18 +177,18 @@ func (w writeTx) LockDays(ctx context.Context, tenantID uuid.UUID, days []int64)
 		return rows.Err()
 	}
 	if first, last := days[0], days[len(days)-1]; last-first < 2*int64(len(days)) {
-		rows, err := w.tx.QueryContext(ctx, columns+` WHERE tenant_id = ? AND day >= ? AND day <= ? ORDER BY day`, tenantID[:], first, last)
+		st, err := w.stmt(ctx, qLockDayRange)
 		if err != nil {
 			return nil, err
 		}
-		return out, scan(rows)
+		return out, scan(st, tenantID[:], first, last)
+	}
+	st, err := w.stmt(ctx, qLockDay)
+	if err != nil {
+		return nil, err
 	}
 	for _, day := range days {
-		rows, err := w.tx.QueryContext(ctx, columns+` WHERE tenant_id = ? AND day = ?`, tenantID[:], day)
-		if err != nil {
-			return nil, err
-		}
-		if err := scan(rows); err != nil {
+		if err := scan(st, tenantID[:], day); err != nil {
 			return nil, err
 		}
 	}
@@ -197,16 +197,12 @@ func (w writeTx) LockDays(ctx context.Context, tenantID uuid.UUID, days []int64)
 
 func (w writeTx) WriteDays(ctx context.Context, tenantID uuid.UUID, put []rollup.Day, drop []int64) error {
 	for _, d := range put {
-		if _, err := w.tx.ExecContext(ctx, `INSERT INTO alertanalytics_rollup_days
-			(tenant_id, day, counts, categories, acknowledge_times, resolve_times) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (tenant_id, day) DO UPDATE SET counts = excluded.counts, categories = excluded.categories,
-			acknowledge_times = excluded.acknowledge_times, resolve_times = excluded.resolve_times`,
-			tenantID[:], d.Day, nonNil(d.Counts), nonNil(d.Categories), nonNil(d.AcknowledgeTimes), nonNil(d.ResolveTimes)); err != nil {
+		if _, err := w.exec(ctx, qWriteDay, tenantID[:], d.Day, nonNil(d.Counts), nonNil(d.Categories), nonNil(d.AcknowledgeTimes), nonNil(d.ResolveTimes)); err != nil {
 			return err
 		}
 	}
 	for _, day := range drop {
-		if _, err := w.tx.ExecContext(ctx, `DELETE FROM alertanalytics_rollup_days WHERE tenant_id = ? AND day = ?`, tenantID[:], day); err != nil {
+		if _, err := w.exec(ctx, qDropDay, tenantID[:], day); err != nil {
 			return err
 		}
 	}
@@ -232,7 +228,7 @@ func (w writeTx) AlertFacts(ctx context.Context, tenantID uuid.UUID, fn func(*st
 // rollups; call it after applying Migrations with a tool of your own to a
 // database that already had alerts.
 func (s *Store) RebuildRollups(ctx context.Context) error {
-	if err := s.inTx(ctx, func(tx *sql.Tx) error { return writeflow.RebuildRollups(ctx, writeTx{tx}) }); err != nil {
+	if err := s.inTx(ctx, func(tx *sql.Tx) error { return writeflow.RebuildRollups(ctx, writeTx{tx: tx}) }); err != nil {
 		return fmt.Errorf("sqlite: rebuild rollups: %w", err)
 	}
 	return nil

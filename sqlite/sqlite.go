@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"runtime"
 	"strconv"
+	"sync"
 	"time"
 
 	msqlite "modernc.org/sqlite" // also registers the "sqlite" database/sql driver
@@ -38,6 +39,9 @@ var migrationFiles embed.FS
 type Store struct {
 	writer *sql.DB // exactly one connection: the single writer
 	reader *sql.DB // read-only queries; the writer itself for in-memory databases
+
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt // the write statements, prepared once (see prepareWrites)
 }
 
 var _ store.Store = (*Store)(nil)
@@ -201,6 +205,12 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the database connections.
 func (s *Store) Close() error {
+	s.stmtMu.Lock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	s.stmts = nil
+	s.stmtMu.Unlock()
 	err := s.writer.Close()
 	if s.reader != s.writer {
 		err = errors.Join(err, s.reader.Close())
@@ -260,7 +270,7 @@ func (s *Store) applyMigration(ctx context.Context, m migrate.Migration) error {
 			return err
 		}
 		if step := writeflow.MigrationStep(m.Version); step != nil {
-			if err := step(ctx, writeTx{tx}); err != nil {
+			if err := step(ctx, writeTx{tx: tx}); err != nil {
 				return err
 			}
 		}

@@ -14,17 +14,85 @@ import (
 )
 
 // writeTx gives the write flows the statements of one SQLite transaction.
-type writeTx struct{ tx *sql.Tx }
+type writeTx struct {
+	tx *sql.Tx
+	// prepared holds the write statements prepared once on the writer
+	// connection; nil in migrations, which prepare per transaction.
+	prepared map[string]*sql.Stmt
+}
+
+// The statements a write runs per row or per day: prepared once on the
+// writer connection, since parsing them again for every row cost about
+// as much as running them.
+const (
+	qInsertAlert = `INSERT INTO alertanalytics_alerts (` + schema.AlertColumns + `)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+	qInteractionByKey = `SELECT ` + schema.InteractionColumns + `
+		FROM alertanalytics_alert_interactions WHERE tenant_id = ? AND idempotency_key = ?`
+	qAlertForUpdate    = `SELECT ` + schema.AlertColumns + ` FROM alertanalytics_alerts WHERE tenant_id = ? AND id = ?`
+	qInsertInteraction = `INSERT INTO alertanalytics_alert_interactions (` + schema.InteractionColumns + `)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qUpdateAlertState = `UPDATE alertanalytics_alerts SET status = ?, acknowledged_at = ?, resolved_at = ?
+		WHERE tenant_id = ? AND created_at = ? AND id = ?`
+	qInsertAuditLog = `INSERT INTO alertanalytics_audit_logs
+		(tenant_id, id, alert_id, user_id, from_status, to_status, changed_at, interaction_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	qAddOpenTotal = `INSERT INTO alertanalytics_open_totals (tenant_id, type_class, alerts, financial_impact_cents)
+		VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, type_class) DO UPDATE SET
+		alerts = alerts + excluded.alerts, financial_impact_cents = financial_impact_cents + excluded.financial_impact_cents`
+	qDayColumns   = `SELECT day, counts, categories, acknowledge_times, resolve_times FROM alertanalytics_rollup_days`
+	qLockDayRange = qDayColumns + ` WHERE tenant_id = ? AND day >= ? AND day <= ? ORDER BY day`
+	qLockDay      = qDayColumns + ` WHERE tenant_id = ? AND day = ?`
+	qWriteDay     = `INSERT INTO alertanalytics_rollup_days
+		(tenant_id, day, counts, categories, acknowledge_times, resolve_times) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (tenant_id, day) DO UPDATE SET counts = excluded.counts, categories = excluded.categories,
+		acknowledge_times = excluded.acknowledge_times, resolve_times = excluded.resolve_times`
+	qDropDay = `DELETE FROM alertanalytics_rollup_days WHERE tenant_id = ? AND day = ?`
+)
+
+// writeQueries lists the statements prepared once.
+var writeQueries = [...]string{qInsertAlert, qInteractionByKey, qAlertForUpdate, qInsertInteraction, qUpdateAlertState,
+	qInsertAuditLog, qAddOpenTotal, qLockDayRange, qLockDay, qWriteDay, qDropDay}
+
+// stmt returns query prepared for the transaction: the writer's prepared
+// statement where there is one, else prepared now, for this transaction.
+func (w writeTx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st := w.prepared[query]; st != nil {
+		return w.tx.StmtContext(ctx, st), nil
+	}
+	return w.tx.PrepareContext(ctx, query)
+}
+
+// exec runs a write statement.
+func (w writeTx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := w.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// queryRow runs a statement that reads one row.
+func (w writeTx) queryRow(ctx context.Context, query string, args ...any) rowScanner {
+	st, err := w.stmt(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// errRow is a row whose statement failed before it ran.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 var _ writeflow.Tx = writeTx{}
 
 func (w writeTx) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []store.Alert) ([]bool, error) {
-	stmt, err := w.tx.PrepareContext(ctx, `INSERT INTO alertanalytics_alerts (`+schema.AlertColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+	stmt, err := w.stmt(ctx, qInsertAlert)
 	if err != nil {
 		return nil, err
 	}
-	defer stmt.Close()
 	created := make([]bool, len(alerts))
 	for i := range alerts {
 		a := &alerts[i]
@@ -45,8 +113,7 @@ func (w writeTx) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []
 }
 
 func (w writeTx) InteractionByKey(ctx context.Context, tenantID uuid.UUID, key string) (store.Interaction, error) {
-	in, err := scanInteraction(w.tx.QueryRowContext(ctx, `SELECT `+schema.InteractionColumns+`
-		FROM alertanalytics_alert_interactions WHERE tenant_id = ? AND idempotency_key = ?`, tenantID[:], key))
+	in, err := scanInteraction(w.queryRow(ctx, qInteractionByKey, tenantID[:], key))
 	if errors.Is(err, sql.ErrNoRows) {
 		return in, store.ErrNotFound
 	}
@@ -54,8 +121,7 @@ func (w writeTx) InteractionByKey(ctx context.Context, tenantID uuid.UUID, key s
 }
 
 func (w writeTx) AlertForUpdate(ctx context.Context, tenantID, alertID uuid.UUID) (store.Alert, error) {
-	a, err := scanAlert(w.tx.QueryRowContext(ctx, `SELECT `+schema.AlertColumns+` FROM alertanalytics_alerts
-		WHERE tenant_id = ? AND id = ?`, tenantID[:], alertID[:]))
+	a, err := scanAlert(w.queryRow(ctx, qAlertForUpdate, tenantID[:], alertID[:]))
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, store.ErrNotFound
 	}
@@ -67,23 +133,19 @@ func (w writeTx) InsertInteraction(ctx context.Context, in store.Interaction) (b
 	if in.IdempotencyKey != "" {
 		key = in.IdempotencyKey
 	}
-	_, err := w.tx.ExecContext(ctx, `INSERT INTO alertanalytics_alert_interactions (`+schema.InteractionColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, in.ID[:], in.TenantID[:], in.AlertID[:], in.UserID[:], string(in.Type),
+	_, err := w.exec(ctx, qInsertInteraction, in.ID[:], in.TenantID[:], in.AlertID[:], in.UserID[:], string(in.Type),
 		ms(in.InteractedAt), in.ResponseTimeSeconds, nullText(in.Metadata), key, ms(in.RecordedAt))
 	return err == nil, err
 }
 
 func (w writeTx) UpdateAlertState(ctx context.Context, a *store.Alert) error {
-	_, err := w.tx.ExecContext(ctx, `UPDATE alertanalytics_alerts SET status = ?, acknowledged_at = ?, resolved_at = ?
-		WHERE tenant_id = ? AND created_at = ? AND id = ?`, string(a.Status), nullMS(a.AcknowledgedAt), nullMS(a.ResolvedAt),
+	_, err := w.exec(ctx, qUpdateAlertState, string(a.Status), nullMS(a.AcknowledgedAt), nullMS(a.ResolvedAt),
 		a.TenantID[:], ms(a.CreatedAt), a.ID[:])
 	return err
 }
 
 func (w writeTx) InsertAuditLog(ctx context.Context, l writeflow.AuditLog) error {
-	_, err := w.tx.ExecContext(ctx, `INSERT INTO alertanalytics_audit_logs
-		(tenant_id, id, alert_id, user_id, from_status, to_status, changed_at, interaction_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, l.TenantID[:], l.ID[:], l.AlertID[:], l.UserID[:],
+	_, err := w.exec(ctx, qInsertAuditLog, l.TenantID[:], l.ID[:], l.AlertID[:], l.UserID[:],
 		string(l.From), string(l.To), ms(l.ChangedAt), l.InteractionID[:])
 	return err
 }
@@ -126,7 +188,36 @@ func (s *Store) DeleteTenant(ctx context.Context, r store.DeletionReceipt) (stor
 // write runs fn in a write transaction on the single writer connection,
 // which serialises every write, so rows need no locks of their own.
 func (s *Store) write(ctx context.Context, _ uuid.UUID, fn func(writeflow.Tx) error) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error { return fn(writeTx{tx}) })
+	prepared, err := s.prepareWrites(ctx)
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error { return fn(writeTx{tx: tx, prepared: prepared}) })
+}
+
+// prepareWrites prepares the write statements on the writer connection
+// the first time a write needs them, outside any transaction: the one
+// connection is then free. A failure (tables not migrated yet) is
+// returned and tried again by the next write.
+func (s *Store) prepareWrites(ctx context.Context) (map[string]*sql.Stmt, error) {
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if s.stmts != nil {
+		return s.stmts, nil
+	}
+	prepared := make(map[string]*sql.Stmt, len(writeQueries))
+	for _, q := range writeQueries {
+		st, err := s.writer.PrepareContext(ctx, q)
+		if err != nil {
+			for _, st := range prepared {
+				st.Close()
+			}
+			return nil, fmt.Errorf("prepare: %w", err)
+		}
+		prepared[q] = st
+	}
+	s.stmts = prepared
+	return prepared, nil
 }
 
 // wrapErr names the backend and the operation in err; nil stays nil.
