@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/alertanalytics/alertanalytics/store"
+	"github.com/alertanalytics/alertanalytics/internal/rollup"
 )
 
 // NoisyRow is one kind of alert — an alert_type from one service — and how
@@ -61,32 +61,16 @@ func (s *Service) Noisy(ctx context.Context, tenantID uuid.UUID, w Window, limit
 }
 
 func (s *Service) noisy(ctx context.Context, tenantID uuid.UUID, sp span, limit int) (Noisy, error) {
-	type key struct{ alertType, service string }
-	groups := map[key]*NoisyRow{}
-	err := s.store.AlertFacts(ctx, tenantID, sp.start(), sp.end(), func(a *store.Alert) error {
-		k := key{a.AlertType, a.Service}
-		r := groups[k]
-		if r == nil {
-			r = &NoisyRow{AlertType: a.AlertType, Service: a.Service}
-			groups[k] = r
-		}
-		r.Alerts++
-		if a.AcknowledgedAt != nil || a.ResolvedAt != nil {
-			r.Acted++
-		}
-		if a.Status == store.StatusDismissed {
-			r.Dismissed++
-		}
-		return nil
-	})
+	kinds, err := rollup.Kinds(ctx, s.store, tenantID, sp.start(), sp.end())
 	if err != nil {
 		return Noisy{}, err
 	}
-	rows := make([]NoisyRow, 0, len(groups))
-	for _, r := range groups {
+	rows := make([]NoisyRow, 0, len(kinds))
+	for _, k := range kinds {
+		r := NoisyRow{AlertType: k.AlertType, Service: k.Service, Alerts: k.Alerts, Acted: k.Acted, Dismissed: k.Dismissed}
 		r.Noise = r.Alerts - r.Acted
 		r.NoiseRate = *percent1(r.Noise, r.Alerts)
-		rows = append(rows, *r)
+		rows = append(rows, r)
 	}
 	slices.SortFunc(rows, func(a, b NoisyRow) int {
 		return cmp.Or(cmp.Compare(b.Noise, a.Noise), cmp.Compare(b.Alerts, a.Alerts),

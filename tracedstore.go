@@ -73,6 +73,13 @@ func (t tracedStore) SumCategories(ctx context.Context, tenantID uuid.UUID, from
 	return c, err
 }
 
+func (t tracedStore) SumKinds(ctx context.Context, tenantID uuid.UUID, from, to int64) ([]store.KindCount, error) {
+	ctx, end := t.start(ctx, "SumKinds", tenantID)
+	c, err := t.Store.SumKinds(ctx, tenantID, from, to)
+	end(err)
+	return c, err
+}
+
 func (t tracedStore) EachDayTimes(ctx context.Context, tenantID uuid.UUID, from, to int64, fn func(*store.DayTimes) error) error {
 	ctx, end := t.start(ctx, "EachDayTimes", tenantID)
 	err := t.Store.EachDayTimes(ctx, tenantID, from, to, fn)

@@ -73,6 +73,15 @@ func (s *Store) SumCategories(ctx context.Context, tenantID uuid.UUID, from, to 
 	return out, nil
 }
 
+// SumKinds implements store.Store.
+func (s *Store) SumKinds(ctx context.Context, tenantID uuid.UUID, from, to int64) ([]store.KindCount, error) {
+	out, err := rollup.SumKinds(from, to, s.eachDay(ctx, tenantID, "kinds"))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: sum kinds: %w", err)
+	}
+	return out, nil
+}
+
 // EachDayTimes implements store.Store. The bytes handed to fn point into
 // the driver's buffers.
 func (s *Store) EachDayTimes(ctx context.Context, tenantID uuid.UUID, from, to int64, fn func(*store.DayTimes) error) error {
@@ -167,7 +176,7 @@ func (w writeTx) LockDays(ctx context.Context, tenantID uuid.UUID, days []int64)
 		defer rows.Close()
 		for rows.Next() {
 			var d rollup.Day
-			if err := rows.Scan(&d.Day, &d.Counts, &d.Categories, &d.AcknowledgeTimes, &d.ResolveTimes); err != nil {
+			if err := rows.Scan(&d.Day, &d.Counts, &d.Categories, &d.Kinds, &d.AcknowledgeTimes, &d.ResolveTimes); err != nil {
 				return err
 			}
 			if _, found := slices.BinarySearch(days, d.Day); found {
@@ -197,7 +206,7 @@ func (w writeTx) LockDays(ctx context.Context, tenantID uuid.UUID, days []int64)
 
 func (w writeTx) WriteDays(ctx context.Context, tenantID uuid.UUID, put []rollup.Day, drop []int64) error {
 	for _, d := range put {
-		if _, err := w.exec(ctx, qWriteDay, tenantID[:], d.Day, nonNil(d.Counts), nonNil(d.Categories), nonNil(d.AcknowledgeTimes), nonNil(d.ResolveTimes)); err != nil {
+		if _, err := w.exec(ctx, qWriteDay, tenantID[:], d.Day, nonNil(d.Counts), nonNil(d.Categories), nonNil(d.Kinds), nonNil(d.AcknowledgeTimes), nonNil(d.ResolveTimes)); err != nil {
 			return err
 		}
 	}

@@ -353,6 +353,14 @@ type CategoryCount struct {
 	Count    int64
 }
 
+// KindCount is what a backend keeps of one kind of alert (alert_type,
+// service), summed over buckets: the alerts, those acted on (with an
+// acknowledged_at or a resolved_at) and those in status dismissed.
+type KindCount struct {
+	AlertType, Service       string
+	Alerts, Acted, Dismissed int64
+}
+
 // BucketCategory is a change of one bucket's count of a category.
 type BucketCategory struct {
 	Bucket   int64
@@ -466,6 +474,11 @@ type Store interface {
 	// the buckets in [from, to), categories without alerts left out, in no
 	// particular order.
 	SumCategories(ctx context.Context, tenantID uuid.UUID, from, to int64) ([]CategoryCount, error)
+
+	// SumKinds returns the tenant's kept counters per kind of alert
+	// (alert_type, service) over the buckets in [from, to), kinds without
+	// alerts left out, in no particular order.
+	SumKinds(ctx context.Context, tenantID uuid.UUID, from, to int64) ([]KindCount, error)
 
 	// EachDayTimes calls fn, in day order, with the tenant's kept response
 	// times of every UTC day in [from, to) that has any. The bytes are valid

@@ -27,13 +27,34 @@ import (
 // reads about 31 rows).
 type Day struct {
 	Day                            int64
-	Counts, Categories             []byte
+	Counts, Categories, Kinds      []byte
 	AcknowledgeTimes, ResolveTimes []byte
 }
 
 // Empty reports whether the day holds nothing, so its row can go.
 func (d *Day) Empty() bool {
-	return len(d.Counts)+len(d.Categories)+len(d.AcknowledgeTimes)+len(d.ResolveTimes) == 0
+	return len(d.Counts)+len(d.Categories)+len(d.Kinds)+len(d.AcknowledgeTimes)+len(d.ResolveTimes) == 0
+}
+
+// KindCounts are the counters kept per kind of alert (alert_type,
+// service) and bucket.
+type KindCounts struct {
+	// Alerts counts the alerts; Acted those with an acknowledged_at or a
+	// resolved_at; Dismissed those in status dismissed.
+	Alerts, Acted, Dismissed int64
+}
+
+func (k KindCounts) add(o KindCounts, sign int64) KindCounts {
+	return KindCounts{k.Alerts + sign*o.Alerts, k.Acted + sign*o.Acted, k.Dismissed + sign*o.Dismissed}
+}
+
+// kindCounts returns what the contribution adds to its kind's counters.
+func (c *Contribution) kindCounts() KindCounts {
+	k := KindCounts{Alerts: c.Counts[store.CountAlerts], Dismissed: c.Counts[store.CountDismissed]}
+	if c.Counts[store.CountAcknowledged] != 0 || c.Counts[store.CountResolvedAt] != 0 {
+		k.Acted = 1
+	}
+	return k
 }
 
 // DayStart returns the first bucket of day.
@@ -156,6 +177,90 @@ func appendCategories(dst []byte, cats []*categorySlots) []byte {
 	return dst
 }
 
+// DecodeKinds calls fn with each kind's counters encoded in b: by alert
+// type, then service, in byte order, then bucket. The names are valid
+// during the call only. The encoding: per kind, the alert type's and the
+// service's length and bytes, the number of its buckets, then per bucket
+// the slot (one byte) and the three counters (signed varints).
+func DecodeKinds(day int64, b []byte, fn func(alertType, service []byte, bucket int64, c KindCounts)) error {
+	name := func() ([]byte, bool) {
+		l, n := binary.Uvarint(b)
+		if n <= 0 || uint64(len(b)-n) < l {
+			return nil, false
+		}
+		out := b[n : n+int(l)]
+		b = b[n+int(l):]
+		return out, true
+	}
+	for len(b) > 0 {
+		alertType, ok1 := name()
+		service, ok2 := name()
+		if !ok1 || !ok2 {
+			return errCorrupt("kinds")
+		}
+		entries, n := binary.Uvarint(b)
+		if n <= 0 || entries == 0 || entries > uint64(bucketsPerDay) {
+			return errCorrupt("kinds")
+		}
+		b = b[n:]
+		for range entries {
+			if len(b) < 4 || int64(b[0]) >= bucketsPerDay {
+				return errCorrupt("kinds")
+			}
+			slot := int64(b[0])
+			b = b[1:]
+			var v [3]int64
+			for i := range v {
+				x, n := binary.Varint(b)
+				if n <= 0 {
+					return errCorrupt("kinds")
+				}
+				v[i] = x
+				b = b[n:]
+			}
+			fn(alertType, service, day*bucketsPerDay+slot, KindCounts{v[0], v[1], v[2]})
+		}
+	}
+	return nil
+}
+
+// kindSlots is one kind's counters per slot of a day.
+type kindSlots struct {
+	alertType, service string
+	counts             [bucketsPerDay]KindCounts
+}
+
+func appendKinds(dst []byte, kinds []*kindSlots) []byte {
+	slices.SortFunc(kinds, func(a, b *kindSlots) int {
+		return cmp.Or(cmp.Compare(a.alertType, b.alertType), cmp.Compare(a.service, b.service))
+	})
+	for _, k := range kinds {
+		entries := 0
+		for _, c := range k.counts {
+			if c != (KindCounts{}) {
+				entries++
+			}
+		}
+		if entries == 0 {
+			continue
+		}
+		dst = binary.AppendUvarint(dst, uint64(len(k.alertType)))
+		dst = append(dst, k.alertType...)
+		dst = binary.AppendUvarint(dst, uint64(len(k.service)))
+		dst = append(dst, k.service...)
+		dst = binary.AppendUvarint(dst, uint64(entries))
+		for slot, c := range k.counts {
+			if c != (KindCounts{}) {
+				dst = append(dst, byte(slot))
+				dst = binary.AppendVarint(dst, c.Alerts)
+				dst = binary.AppendVarint(dst, c.Acted)
+				dst = binary.AppendVarint(dst, c.Dismissed)
+			}
+		}
+	}
+	return dst
+}
+
 // ApplyDay applies the delta of d's day to d: counters, category counts
 // and packed times. A day the delta does not touch is left as it is.
 func (dl *Delta) ApplyDay(d *Day) error {
@@ -196,6 +301,33 @@ func (dl *Delta) ApplyDay(d *Day) error {
 			get(k.category).counts[k.slot] += n
 		}
 		d.Categories = appendCategories(nil, cats)
+	}
+	if len(dd.kinds) > 0 {
+		type name struct{ alertType, service string }
+		byName := map[name]*kindSlots{}
+		var kinds []*kindSlots
+		get := func(alertType, service string) *kindSlots {
+			k := byName[name{alertType, service}]
+			if k == nil {
+				k = &kindSlots{alertType: alertType, service: service}
+				byName[name{alertType, service}] = k
+				kinds = append(kinds, k)
+			}
+			return k
+		}
+		err := DecodeKinds(d.Day, d.Kinds, func(alertType, service []byte, bucket int64, c KindCounts) {
+			k := get(string(alertType), string(service))
+			slot := bucket - DayStart(d.Day)
+			k.counts[slot] = k.counts[slot].add(c, 1)
+		})
+		if err != nil {
+			return err
+		}
+		for sk, c := range dd.kinds {
+			k := get(sk.alertType, sk.service)
+			k.counts[sk.slot] = k.counts[sk.slot].add(c, 1)
+		}
+		d.Kinds = appendKinds(nil, kinds)
 	}
 	var err error
 	if d.AcknowledgeTimes, err = applyKeys(d.AcknowledgeTimes, dd.ackAdd, dd.ackDel); err != nil {
@@ -295,6 +427,38 @@ func SumCategories(from, to int64, each EachDayBytes) ([]store.CategoryCount, er
 	for name, n := range sums {
 		if n != 0 {
 			out = append(out, store.CategoryCount{Category: name, Count: n})
+		}
+	}
+	return out, nil
+}
+
+// SumKinds sums the kinds' counters of the buckets in [from, to); kinds
+// left at zero are left out, the others come in no particular order.
+func SumKinds(from, to int64, each EachDayBytes) ([]store.KindCount, error) {
+	if from >= to {
+		return nil, nil
+	}
+	type name struct{ alertType, service string }
+	sums := map[name]KindCounts{}
+	var last name // the kinds of a day repeat: intern their names
+	err := each(DayOf(from), DayAfter(to), func(day int64, b []byte) error {
+		return DecodeKinds(day, b, func(alertType, service []byte, bucket int64, c KindCounts) {
+			if bucket < from || bucket >= to {
+				return
+			}
+			if string(alertType) != last.alertType || string(service) != last.service {
+				last = name{string(alertType), string(service)}
+			}
+			sums[last] = sums[last].add(c, 1)
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.KindCount, 0, len(sums))
+	for k, c := range sums {
+		if c != (KindCounts{}) {
+			out = append(out, store.KindCount{AlertType: k.alertType, Service: k.service, Alerts: c.Alerts, Acted: c.Acted, Dismissed: c.Dismissed})
 		}
 	}
 	return out, nil

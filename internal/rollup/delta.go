@@ -19,9 +19,16 @@ type slotCategory struct {
 	category string
 }
 
+// slotKind is a kind of alert in one bucket of a day.
+type slotKind struct {
+	slot               int
+	alertType, service string
+}
+
 type dayDelta struct {
 	counts                         map[int]*store.Counts
 	categories                     map[slotCategory]int64
+	kinds                          map[slotKind]KindCounts
 	ackAdd, ackDel, resAdd, resDel []uint64
 }
 
@@ -33,7 +40,7 @@ func (d *Delta) Add(c *Contribution, sign int64) {
 	dayOf := DayOf(c.Bucket)
 	day := d.days[dayOf]
 	if day == nil {
-		day = &dayDelta{counts: map[int]*store.Counts{}, categories: map[slotCategory]int64{}}
+		day = &dayDelta{counts: map[int]*store.Counts{}, categories: map[slotCategory]int64{}, kinds: map[slotKind]KindCounts{}}
 		d.days[dayOf] = day
 	}
 	slot := int(c.Bucket - DayStart(dayOf))
@@ -46,6 +53,8 @@ func (d *Delta) Add(c *Contribution, sign int64) {
 		cs[i] += sign * v
 	}
 	day.categories[slotCategory{slot, c.Category}] += sign
+	k := slotKind{slot, c.AlertType, c.Service}
+	day.kinds[k] = day.kinds[k].add(c.kindCounts(), sign)
 	if c.Counts[store.CountAcknowledged] == 1 {
 		day.ackAdd, day.ackDel = addKey(day.ackAdd, day.ackDel, c.AcknowledgeKey, sign)
 	}
@@ -102,6 +111,30 @@ func (d *Delta) Categories() []store.BucketCategory {
 	return out
 }
 
+// Kinds returns the non-zero changes of the kinds' counters by bucket,
+// then alert type, then service.
+func (d *Delta) Kinds() []BucketKind {
+	var out []BucketKind
+	for day, dd := range d.days {
+		for k, c := range dd.kinds {
+			if c != (KindCounts{}) {
+				out = append(out, BucketKind{Bucket: DayStart(day) + int64(k.slot), AlertType: k.alertType, Service: k.service, Counts: c})
+			}
+		}
+	}
+	slices.SortFunc(out, func(x, y BucketKind) int {
+		return cmp.Or(cmp.Compare(x.Bucket, y.Bucket), cmp.Compare(x.AlertType, y.AlertType), cmp.Compare(x.Service, y.Service))
+	})
+	return out
+}
+
+// BucketKind is a change of one bucket's counters of a kind of alert.
+type BucketKind struct {
+	Bucket             int64
+	AlertType, Service string
+	Counts             KindCounts
+}
+
 // Days returns the days the delta changes, ascending: the order backends
 // lock them in, so concurrent writers never wait on each other in a cycle.
 func (d *Delta) Days() []int64 {
@@ -126,6 +159,11 @@ func (dd *dayDelta) changes() bool {
 	}
 	for _, n := range dd.categories {
 		if n != 0 {
+			return true
+		}
+	}
+	for _, k := range dd.kinds {
+		if k != (KindCounts{}) {
 			return true
 		}
 	}

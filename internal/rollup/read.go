@@ -226,6 +226,41 @@ func TopCategories(ctx context.Context, st store.Store, tenantID uuid.UUID, from
 	return out[:min(limit, len(out))], nil
 }
 
+// Kinds sums the counters of each kind of alert (alert_type, service)
+// created in [from, to), in no particular order; kinds without alerts are
+// left out.
+func Kinds(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to time.Time) ([]store.KindCount, error) {
+	seg := split(from, to)
+	type name struct{ alertType, service string }
+	sums := map[name]KindCounts{}
+	if seg.buckets.From < seg.buckets.To {
+		kept, err := st.SumKinds(ctx, tenantID, seg.buckets.From, seg.buckets.To)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range kept {
+			n := name{k.AlertType, k.Service}
+			sums[n] = sums[n].add(KindCounts{k.Alerts, k.Acted, k.Dismissed}, 1)
+		}
+	}
+	err := eachRow(ctx, st, tenantID, seg, func(a *store.Alert, sign int64) error {
+		c := Of(a)
+		n := name{a.AlertType, a.Service}
+		sums[n] = sums[n].add(c.kindCounts(), sign)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.KindCount, 0, len(sums))
+	for n, c := range sums {
+		if c.Alerts > 0 {
+			out = append(out, store.KindCount{AlertType: n.alertType, Service: n.service, Alerts: c.Alerts, Acted: c.Acted, Dismissed: c.Dismissed})
+		}
+	}
+	return out, nil
+}
+
 // Buffers holds the scratch space of a response-time read, so that
 // repeated reads allocate nothing once warm. The zero value is ready.
 type Buffers struct{ ack, res, tmp, minus []uint64 }

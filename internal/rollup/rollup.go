@@ -14,6 +14,10 @@
 // quarter-hour tag lets a read take from a day's times exactly the buckets
 // it needs.
 //
+// Per kind of alert (alert_type, service) and bucket: the alerts, those
+// acted on (acknowledged or resolved) and those dismissed, the sums the
+// noisy alerts rank.
+//
 // Packed times: sorted keys (seconds<<2 | priority)<<7 | quarter, as
 // delta-coded unsigned varints. A read decodes the window's days and sorts
 // the keys once, with a radix sort, to select exact nearest-rank
@@ -80,6 +84,9 @@ type Contribution struct {
 	Bucket   int64
 	Counts   store.Counts
 	Category string
+	// AlertType and Service name the alert's kind, whose counters the
+	// noisy alerts sum.
+	AlertType, Service string
 	// AcknowledgeKey and ResolveKey are the packed times, valid when the
 	// matching counter (CountAcknowledged, CountResolvedAt) is 1.
 	AcknowledgeKey, ResolveKey uint64
@@ -87,7 +94,7 @@ type Contribution struct {
 
 // Of returns what alert a contributes to the kept totals.
 func Of(a *store.Alert) Contribution {
-	c := Contribution{Bucket: BucketOf(a.CreatedAt), Category: a.Category}
+	c := Contribution{Bucket: BucketOf(a.CreatedAt), Category: a.Category, AlertType: a.AlertType, Service: a.Service}
 	c.Counts[store.CountAlerts] = 1
 	p := PriorityIndex(a.PriorityLevel)
 	if p >= 0 {

@@ -96,6 +96,9 @@ func TestDeltaMovesTimes(t *testing.T) {
 	require.Equal(t, want, []Day{dt})
 	require.Equal(t, b.Delta().Counts(), d.Counts())
 	require.Equal(t, b.Delta().Categories(), d.Categories())
+	require.Equal(t, b.Delta().Kinds(), d.Kinds())
+	// Acknowledged: the kind's one alert is acted on.
+	require.Equal(t, []BucketKind{{Bucket: BucketOf(created), Counts: KindCounts{Alerts: 1, Acted: 1}}}, d.Kinds())
 	keys, err := DecodeKeys(nil, dt.AcknowledgeTimes)
 	require.NoError(t, err)
 	require.Equal(t, []uint64{Key(60, PriorityIndex(store.PriorityInfo), BucketOf(created))}, keys)
@@ -121,9 +124,10 @@ func TestDayEncoding(t *testing.T) {
 		})).Draw(t, "changes")
 		wantCounts := map[int64]store.Counts{}
 		wantCats := map[[2]any]int64{}
+		wantKinds := map[[3]any]KindCounts{}
 		var d Delta
 		d.days = map[int64]*dayDelta{}
-		dd := &dayDelta{counts: map[int]*store.Counts{}, categories: map[slotCategory]int64{}}
+		dd := &dayDelta{counts: map[int]*store.Counts{}, categories: map[slotCategory]int64{}, kinds: map[slotKind]KindCounts{}}
 		d.days[day] = dd
 		for _, c := range changes {
 			if dd.counts[c.slot] == nil {
@@ -136,6 +140,9 @@ func TestDayEncoding(t *testing.T) {
 			w[c.counter] += c.n
 			wantCounts[b] = w
 			wantCats[[2]any{b, c.category}] += c.n
+			k := slotKind{c.slot, c.category, "svc-" + c.category}
+			dd.kinds[k] = dd.kinds[k].add(KindCounts{c.n, c.n / 2, int64(c.counter)}, 1)
+			wantKinds[[3]any{b, k.alertType, k.service}] = wantKinds[[3]any{b, k.alertType, k.service}].add(KindCounts{c.n, c.n / 2, int64(c.counter)}, 1)
 		}
 		row := Day{Day: day}
 		require.NoError(t, d.ApplyDay(&row))
@@ -160,6 +167,16 @@ func TestDayEncoding(t *testing.T) {
 			}
 		}
 		require.Equal(t, wantCats, gotCats)
+		gotKinds := map[[3]any]KindCounts{}
+		require.NoError(t, DecodeKinds(day, row.Kinds, func(alertType, service []byte, b int64, c KindCounts) {
+			gotKinds[[3]any{b, string(alertType), string(service)}] = c
+		}))
+		for k, c := range wantKinds {
+			if c == (KindCounts{}) {
+				delete(wantKinds, k)
+			}
+		}
+		require.Equal(t, wantKinds, gotKinds)
 		// Applying the opposite change empties the day.
 		for _, c := range dd.counts {
 			for i := range c {
@@ -169,7 +186,10 @@ func TestDayEncoding(t *testing.T) {
 		for k := range dd.categories {
 			dd.categories[k] = -dd.categories[k]
 		}
+		for k, c := range dd.kinds {
+			dd.kinds[k] = KindCounts{}.add(c, -1)
+		}
 		require.NoError(t, d.ApplyDay(&row))
-		require.True(t, row.Empty(), "%x %x", row.Counts, row.Categories)
+		require.True(t, row.Empty(), "%x %x %x", row.Counts, row.Categories, row.Kinds)
 	})
 }

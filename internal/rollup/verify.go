@@ -44,6 +44,9 @@ func Verify(ctx context.Context, st store.Store, tenantID uuid.UUID) error {
 	if err := verifyCategories(ctx, st, tenantID, b.Delta().Categories()); err != nil {
 		return err
 	}
+	if err := verifyKinds(ctx, st, tenantID, b.Delta().Kinds()); err != nil {
+		return err
+	}
 	wantTimes, err := b.Times()
 	if err != nil {
 		return err
@@ -114,6 +117,57 @@ func verifyCategories(ctx context.Context, st store.Store, tenantID uuid.UUID, w
 	}
 	for day, counts := range byDay {
 		if err := check(day*bucketsPerDay, (day+1)*bucketsPerDay, counts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// verifyKinds compares the kinds' counters of every UTC day with alerts,
+// and of all time.
+func verifyKinds(ctx context.Context, st store.Store, tenantID uuid.UUID, want []BucketKind) error {
+	type name struct{ alertType, service string }
+	byDay := map[int64]map[name]KindCounts{}
+	all := map[name]KindCounts{}
+	for _, k := range want {
+		day := DayOf(k.Bucket)
+		if byDay[day] == nil {
+			byDay[day] = map[name]KindCounts{}
+		}
+		n := name{k.AlertType, k.Service}
+		byDay[day][n] = byDay[day][n].add(k.Counts, 1)
+		all[n] = all[n].add(k.Counts, 1)
+	}
+	check := func(from, to int64, want map[name]KindCounts) error {
+		got, err := st.SumKinds(ctx, tenantID, from, to)
+		if err != nil {
+			return err
+		}
+		gotMap := map[name]KindCounts{}
+		for _, k := range got {
+			n := name{k.AlertType, k.Service}
+			gotMap[n] = gotMap[n].add(KindCounts{k.Alerts, k.Acted, k.Dismissed}, 1)
+		}
+		for n, c := range want {
+			if c == (KindCounts{}) {
+				delete(want, n)
+			}
+		}
+		if len(gotMap) != len(want) {
+			return fmt.Errorf("kinds of %s–%s: kept %v, rows say %v", BucketStart(from), BucketStart(to), gotMap, want)
+		}
+		for n, c := range want {
+			if gotMap[n] != c {
+				return fmt.Errorf("kinds of %s–%s: kept %v, rows say %v", BucketStart(from), BucketStart(to), gotMap, want)
+			}
+		}
+		return nil
+	}
+	if err := check(math.MinInt64/2, math.MaxInt64/2, all); err != nil {
+		return err
+	}
+	for day, kinds := range byDay {
+		if err := check(day*bucketsPerDay, (day+1)*bucketsPerDay, kinds); err != nil {
 			return err
 		}
 	}

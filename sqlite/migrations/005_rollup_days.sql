@@ -3,7 +3,9 @@
 -- wrote about a row per alert, and a 30-day window read thousands. Each
 -- column holds what the library encodes: counts, the counters of each of
 -- the day's 96 buckets that has alerts (bucket = Unix milliseconds /
--- 900000); categories, the alerts per category and bucket;
+-- 900000); categories, the alerts per category and bucket; kinds, per
+-- kind of alert (alert_type, service) and bucket the alerts, those acted
+-- on and those dismissed;
 -- acknowledge_times and resolve_times, the day's response times packed
 -- sorted. Migrate fills the table from the existing alerts.
 CREATE TABLE alertanalytics_rollup_days (
@@ -11,6 +13,7 @@ CREATE TABLE alertanalytics_rollup_days (
     day INTEGER NOT NULL,
     counts BLOB NOT NULL,
     categories BLOB NOT NULL,
+    kinds BLOB NOT NULL,
     acknowledge_times BLOB NOT NULL,
     resolve_times BLOB NOT NULL,
     PRIMARY KEY (tenant_id, day)
