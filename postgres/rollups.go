@@ -221,10 +221,10 @@ func (w writeTx) AddOpenTotalsLockDays(ctx context.Context, tenantID uuid.UUID, 
 	stmts := append(w.tx.take(), w.openTotalsStatements(tenantID, open)...)
 	b := &pgx.Batch{}
 	for _, st := range stmts {
-		b.Queue(st.sql, st.args...)
+		b.Queue(st.sql, pgArgs(st.args)...)
 	}
 	if len(days) > 0 {
-		b.Queue(w.s.sql(lockDaysSQL), tenantID, days)
+		b.Queue(w.s.sql(lockDaysSQL), [16]byte(tenantID), days)
 	}
 	if b.Len() == 0 {
 		return nil, nil

@@ -136,13 +136,26 @@ type pipeTx struct {
 }
 
 // queue holds a statement back until the next one is sent.
-func (p *pipeTx) queue(sql string, args ...any) { p.pending = append(p.pending, statement{sql, args}) }
+func (p *pipeTx) queue(sql string, args ...any) {
+	p.pending = append(p.pending, statement{sql, pgArgs(args)})
+}
 
 // take returns the pending statements, leaving none.
 func (p *pipeTx) take() []statement {
 	out := p.pending
 	p.pending = nil
 	return out
+}
+
+// pgArgs passes uuid.UUID arguments as [16]byte, which pgx sends as
+// binary uuids; uuid.UUID's driver.Valuer would format and parse text.
+func pgArgs(args []any) []any {
+	for i, a := range args {
+		if u, ok := a.(uuid.UUID); ok {
+			args[i] = [16]byte(u)
+		}
+	}
+	return args
 }
 
 // flush sends the pending statements in one batch.
@@ -163,7 +176,7 @@ func (p *pipeTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comm
 	if err := p.flush(ctx); err != nil {
 		return pgconn.CommandTag{}, err
 	}
-	return p.Tx.Exec(ctx, sql, args...)
+	return p.Tx.Exec(ctx, sql, pgArgs(args)...)
 }
 
 // Query sends the pending statements, then sql.
@@ -171,15 +184,43 @@ func (p *pipeTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 	if err := p.flush(ctx); err != nil {
 		return nil, err
 	}
-	return p.Tx.Query(ctx, sql, args...)
+	return p.Tx.Query(ctx, sql, pgArgs(args)...)
 }
 
-// QueryRow sends the pending statements, then sql.
+// QueryRow sends the pending statements and sql in one batch: one round
+// trip.
 func (p *pipeTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	if err := p.flush(ctx); err != nil {
-		return errRow{err}
+	stmts := p.take()
+	if len(stmts) == 0 {
+		return p.Tx.QueryRow(ctx, sql, pgArgs(args)...)
 	}
-	return p.Tx.QueryRow(ctx, sql, args...)
+	b := &pgx.Batch{}
+	for _, st := range stmts {
+		b.Queue(st.sql, st.args...)
+	}
+	b.Queue(sql, pgArgs(args)...)
+	res := p.Tx.SendBatch(ctx, b)
+	for range stmts {
+		if _, err := res.Exec(); err != nil {
+			res.Close()
+			return errRow{err}
+		}
+	}
+	return batchRow{row: res.QueryRow(), res: res}
+}
+
+// batchRow is the last row of a batch: scanning it closes the batch.
+type batchRow struct {
+	row pgx.Row
+	res pgx.BatchResults
+}
+
+func (r batchRow) Scan(dest ...any) error {
+	err := r.row.Scan(dest...)
+	if cerr := r.res.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // SendBatch sends the pending statements, then b.
