@@ -127,7 +127,7 @@ func testConcurrencySoak(t *testing.T, st store.Store) {
 // record interactions and read: the others lose nothing and see no error,
 // and the deletion removes the whole tenant and says so.
 func testDeletionUnderLoad(t *testing.T, st store.Store) {
-	const large, others, rounds, perRound, seeded = 3000, 3, 15, 10, 200
+	const large, others, rounds, perRound, seeded, seededActed = 3000, 3, 15, 10, 200, 20
 	ctx := context.Background()
 	big := uuid.New()
 	created := at(t, "2026-05-04T08:00:00Z")
@@ -151,12 +151,16 @@ func testDeletionUnderLoad(t *testing.T, st store.Store) {
 	for k := range tenants {
 		tenants[k] = uuid.New()
 		tenant := tenants[k]
-		// Rows the others hold before the deletion starts.
+		// Rows the others hold before the deletion starts: alerts, some
+		// acknowledged (interactions and audit rows).
 		seed := make([]store.Alert, seeded)
 		for i := range seed {
 			seed[i] = alert(tenant, 10_000+i, created.Add(time.Duration(i)*time.Second))
 		}
 		insert(t, st, tenant, seed...)
+		for i := range seededActed {
+			record(t, st, tenant, interaction(tenant, id(10_000+i), store.InteractionAcknowledged, created.Add(time.Hour)))
+		}
 		wg.Go(func() {
 			<-start
 			for r := range rounds {
@@ -193,8 +197,8 @@ func testDeletionUnderLoad(t *testing.T, st store.Store) {
 	require.Equal(t, store.TenantCounts{}, counts(t, st, big))
 	require.NoError(t, rollup.Verify(ctx, st, big))
 	for _, tenant := range tenants {
-		require.Equal(t, store.TenantCounts{Alerts: seeded + rounds*perRound, AlertInteractions: rounds * perRound, AuditLogs: rounds * perRound},
-			counts(t, st, tenant))
+		require.Equal(t, store.TenantCounts{Alerts: seeded + rounds*perRound, AlertInteractions: seededActed + rounds*perRound,
+			AuditLogs: seededActed + rounds*perRound}, counts(t, st, tenant))
 		require.NoError(t, rollup.Verify(ctx, st, tenant))
 	}
 }
