@@ -193,8 +193,9 @@ func TestCrashConsistency(t *testing.T) {
 }
 
 // TestCrashDuringDeletion kills a process deleting a tenant of 3,000
-// alerts at random instants: after each kill the tenant is whole (every
-// row and kept total as seeded) or absent with its receipt.
+// alerts, 1,000 interactions and 1,000 audit rows at random instants, at
+// least 12 times: after each kill the tenant is whole (every row and kept
+// total as seeded) or absent with its receipt.
 func TestCrashDuringDeletion(t *testing.T) {
 	t.Parallel()
 	for _, backend := range []struct {
@@ -210,8 +211,8 @@ func TestCrashDuringDeletion(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 2))
 			var whole, absent int
 			delay := 4 * time.Millisecond
-			for kill := 0; kill < 4 || whole == 0 || absent == 0; kill++ {
-				require.Less(t, kill, 30, "never saw both outcomes")
+			for kill := 0; kill < 12 || whole == 0 || absent == 0; kill++ {
+				require.Less(t, kill, 40, "never saw both outcomes")
 				st, closeStore, err := crashStore(ctx, backend.name, target)
 				require.NoError(t, err)
 				svc := alertanalytics.New(st, alertanalytics.Config{})
@@ -222,8 +223,16 @@ func TestCrashDuringDeletion(t *testing.T) {
 						ins[i] = alertanalytics.AlertInput{AlertType: "seed", BusinessImpact: []byte(`{"financial_impact_eur": 2}`),
 							CreatedAt: time.Now().Add(-time.Duration(b*1000+i) * time.Second)}
 					}
-					_, err := svc.RecordAlerts(ctx, tenant, ins)
+					res, err := svc.RecordAlerts(ctx, tenant, ins)
 					require.NoError(t, err)
+					if b == 0 { // interactions and audit rows too, deleted before the alerts
+						acks := make([]alertanalytics.InteractionInput, len(res.IDs))
+						for i, id := range res.IDs {
+							acks[i] = alertanalytics.InteractionInput{AlertID: id, Type: alertanalytics.InteractionAcknowledged}
+						}
+						_, err = svc.RecordInteractions(ctx, tenant, uuid.New(), acks)
+						require.NoError(t, err)
+					}
 				}
 				seeded, err := svc.PreviewTenantDeletion(ctx, tenant)
 				require.NoError(t, err)
