@@ -147,7 +147,7 @@ func TestCrashConsistency(t *testing.T) {
 		target func(t *testing.T) string
 	}{
 		{"sqlite", 10, func(t *testing.T) string { return filepath.Join(t.TempDir(), "crash.db") }},
-		{"postgres", 3, func(t *testing.T) string { return pgtest.Schema(t, pgtest.Pool(t)) }},
+		{"postgres", 10, func(t *testing.T) string { return pgtest.Schema(t, pgtest.Pool(t)) }},
 	} {
 		t.Run(backend.name, func(t *testing.T) {
 			t.Parallel()
