@@ -174,7 +174,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 // the first creates the schema), for applying with a migration tool of your
 // own (goose, atlas, golang-migrate) instead of Migrate. Use one way or the
 // other on a schema, never both: Migrate keeps its versions in a
-// schema_migrations table of its own. Migrate completes 003_rollups.sql by
+// schema_migrations table of its own. Migrate completes 005_rollup_days.sql by
 // filling the new table from the alerts already stored; a tool of your own
 // applies only its SQL, so call RebuildRollups once after it on a schema
 // that already had alerts.

@@ -246,7 +246,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 // (NNN_name.sql, applied in name order, each in a transaction of its own),
 // for applying with a migration tool of your own (goose, atlas,
 // golang-migrate) instead of Migrate. Tables carry the alertanalytics_
-// prefix. Migrate completes 003_rollups.sql by filling the new table from
+// prefix. Migrate completes 005_rollup_days.sql by filling the new table from
 // the alerts already stored; a tool of your own applies only its SQL, so
 // call RebuildRollups once after it on a database that already had alerts.
 func Migrations() (fs.FS, error) {
