@@ -141,9 +141,9 @@ func TestMigrationsApplyOutsideMigrate(t *testing.T) {
 	require.Equal(t, []store.OpenTotal{{TypeClass: store.TypeClassActionNeeded, Alerts: 1}}, open)
 }
 
-// TestMigrationFillsRollups runs migration 003 on a database that already
-// has alerts and interactions (kept before rollups existed): it fills the
-// rollups from the rows.
+// TestMigrationFillsRollups runs migration 005 on a database that already
+// has alerts and interactions (kept before the day rows existed): it fills
+// them from the rows.
 func TestMigrationFillsRollups(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
