@@ -37,7 +37,9 @@ func testKeptTotalsMatchRows(t *testing.T, st store.Store) {
 				ids = append(ids, id)
 			}
 			return store.Alert{
-				ID: id, TenantID: tenant, AlertType: "t",
+				ID: id, TenantID: tenant,
+				AlertType:             rapid.SampledFrom([]string{"t", "low_stock", "T"}).Draw(rt, "type"),
+				Service:               rapid.SampledFrom([]string{"", "oven", "ovens"}).Draw(rt, "service"),
 				Category:              rapid.SampledFrom([]string{"stock", "production", "Stock", ""}).Draw(rt, "category"),
 				PriorityLevel:         rapid.SampledFrom(store.Priorities()).Draw(rt, "priority"),
 				TypeClass:             rapid.SampledFrom(store.TypeClasses()).Draw(rt, "class"),
@@ -86,9 +88,11 @@ func testKeptTotalsMatchRows(t *testing.T, st store.Store) {
 	})
 }
 
-// requireAnswersMatchRows checks the day totals and response times read
-// from rollups (whole buckets) and rows (cut buckets) against sums over the
-// rows alone, for Madrid days ending at an instant that cuts a bucket.
+// requireAnswersMatchRows checks the day totals, response times, category
+// counts and kinds of alert read from rollups (whole buckets) and rows (cut
+// buckets) against sums over the rows alone, for Madrid days ending at an
+// instant that cuts a bucket (and, for categories and kinds, starting at
+// one too).
 func requireAnswersMatchRows(t require.TestingT, st store.Store, tenant uuid.UUID, nowOffset int64) {
 	ctx := context.Background()
 	madrid, err := time.LoadLocation("Europe/Madrid")
@@ -172,6 +176,39 @@ func requireAnswersMatchRows(t require.TestingT, st store.Store, tenant uuid.UUI
 		}
 		require.Equal(t, counted, keys[kind], "kind %d", kind)
 	}
+
+	// Categories and kinds of alert over a range cut at both ends.
+	from = from.Add(7*time.Minute + 13*time.Second)
+	wantCats, wantKinds := map[string]int64{}, map[[2]string]store.KindCount{}
+	err = st.AlertFacts(ctx, tenant, from, to, func(a *store.Alert) error {
+		wantCats[a.Category]++
+		k := wantKinds[[2]string{a.AlertType, a.Service}]
+		k.AlertType, k.Service = a.AlertType, a.Service
+		k.Alerts++
+		if a.AcknowledgedAt != nil || a.ResolvedAt != nil {
+			k.Acted++
+		}
+		if a.Status == store.StatusDismissed {
+			k.Dismissed++
+		}
+		wantKinds[[2]string{a.AlertType, a.Service}] = k
+		return nil
+	})
+	require.NoError(t, err)
+	cats, err := rollup.TopCategories(ctx, st, tenant, from, to, 100)
+	require.NoError(t, err)
+	gotCats := map[string]int64{}
+	for _, c := range cats {
+		gotCats[c.Category] = c.Count
+	}
+	require.Equal(t, wantCats, gotCats)
+	kinds, err := rollup.Kinds(ctx, st, tenant, from, to)
+	require.NoError(t, err)
+	gotKinds := map[[2]string]store.KindCount{}
+	for _, k := range kinds {
+		gotKinds[[2]string{k.AlertType, k.Service}] = k
+	}
+	require.Equal(t, wantKinds, gotKinds)
 }
 
 func testConcurrentWritersKeepTotalsExact(t *testing.T, st store.Store) {
