@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/alertanalytics/alertanalytics/internal/rollup"
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
@@ -91,7 +92,9 @@ func checkLimit(limit int) (int, error) {
 // alerts, resolved (status resolved), open (an open status), resolution
 // rate, and times to acknowledge and to resolve. Rows come by alerts
 // descending, then key ascending in byte order; the first limit (1–100, 0
-// for 10) are returned.
+// for 10) are returned. The figures come from the kept groups (per
+// category, service and alert type, bucket by bucket, with their response
+// times), not from the window's rows.
 func (s *Service) Breakdown(ctx context.Context, tenantID uuid.UUID, w Window, by BreakdownField, limit int) (_ Breakdown, err error) {
 	ctx, end := s.span(ctx, "Breakdown", tenantID)
 	defer end(&err)
@@ -99,14 +102,14 @@ func (s *Service) Breakdown(ctx context.Context, tenantID uuid.UUID, w Window, b
 	if err != nil {
 		return Breakdown{}, err
 	}
-	var field func(*store.Alert) string
+	var field rollup.Field
 	switch by {
 	case ByCategory:
-		field = func(a *store.Alert) string { return a.Category }
+		field = rollup.FieldCategory
 	case ByService:
-		field = func(a *store.Alert) string { return a.Service }
+		field = rollup.FieldService
 	case ByAlertType:
-		field = func(a *store.Alert) string { return a.AlertType }
+		field = rollup.FieldAlertType
 	case "":
 		return Breakdown{}, invalid("by", "is required: category, service or alert_type")
 	default:
@@ -115,41 +118,16 @@ func (s *Service) Breakdown(ctx context.Context, tenantID uuid.UUID, w Window, b
 	if limit, err = checkLimit(limit); err != nil {
 		return Breakdown{}, err
 	}
-	type group struct {
-		row      BreakdownRow
-		ack, res []int64
-	}
-	groups := map[string]*group{}
-	err = s.store.AlertFacts(ctx, tenantID, sp.start(), sp.end(), func(a *store.Alert) error {
-		key := field(a)
-		g := groups[key]
-		if g == nil {
-			g = &group{row: BreakdownRow{Key: key}}
-			groups[key] = g
-		}
-		g.row.Alerts++
-		switch {
-		case a.Status == store.StatusResolved:
-			g.row.Resolved++
-		case a.Status.Open():
-			g.row.Open++
-		}
-		if a.AcknowledgedAt != nil {
-			g.ack = append(g.ack, store.ResponseTimeSeconds(a.CreatedAt, *a.AcknowledgedAt))
-		}
-		if a.ResolvedAt != nil {
-			g.res = append(g.res, store.ResponseTimeSeconds(a.CreatedAt, *a.ResolvedAt))
-		}
-		return nil
-	})
+	groups, err := rollup.Groups(ctx, s.store, tenantID, sp.start(), sp.end(), field)
 	if err != nil {
 		return Breakdown{}, fmt.Errorf("breakdown: %w", err)
 	}
 	rows := make([]BreakdownRow, 0, len(groups))
-	for _, g := range groups {
-		g.row.ResolutionRate = percent(g.row.Resolved, g.row.Alerts)
-		g.row.TimeToAcknowledge, g.row.TimeToResolve = groupTimes(g.ack), groupTimes(g.res)
-		rows = append(rows, g.row)
+	for key, g := range groups {
+		row := BreakdownRow{Key: key, Alerts: g.Alerts, Resolved: g.Resolved, Open: g.Open}
+		row.ResolutionRate = percent(row.Resolved, row.Alerts)
+		row.TimeToAcknowledge, row.TimeToResolve = groupTimes(g.AcknowledgeSeconds), groupTimes(g.ResolveSeconds)
+		rows = append(rows, row)
 	}
 	slices.SortFunc(rows, func(a, b BreakdownRow) int {
 		return cmp.Or(cmp.Compare(b.Alerts, a.Alerts), strings.Compare(a.Key, b.Key))

@@ -80,6 +80,13 @@ func (t tracedStore) SumKinds(ctx context.Context, tenantID uuid.UUID, from, to 
 	return c, err
 }
 
+func (t tracedStore) EachDayGroups(ctx context.Context, tenantID uuid.UUID, from, to int64, fn func(int64, []byte) error) error {
+	ctx, end := t.start(ctx, "EachDayGroups", tenantID)
+	err := t.Store.EachDayGroups(ctx, tenantID, from, to, fn)
+	end(err)
+	return err
+}
+
 func (t tracedStore) EachDayTimes(ctx context.Context, tenantID uuid.UUID, from, to int64, fn func(*store.DayTimes) error) error {
 	ctx, end := t.start(ctx, "EachDayTimes", tenantID)
 	err := t.Store.EachDayTimes(ctx, tenantID, from, to, fn)

@@ -78,6 +78,14 @@ func (s *Store) SumKinds(ctx context.Context, tenantID uuid.UUID, from, to int64
 	return out, nil
 }
 
+// EachDayGroups implements store.Store.
+func (s *Store) EachDayGroups(ctx context.Context, tenantID uuid.UUID, from, to int64, fn func(int64, []byte) error) error {
+	if err := s.eachDay(ctx, tenantID, "groups")(from, to, fn); err != nil {
+		return fmt.Errorf("postgres: day groups: %w", err)
+	}
+	return nil
+}
+
 // EachDayTimes implements store.Store. The bytes handed to fn point into
 // pgx's read buffer.
 func (s *Store) EachDayTimes(ctx context.Context, tenantID uuid.UUID, from, to int64, fn func(*store.DayTimes) error) error {
@@ -185,10 +193,10 @@ func (w writeTx) AddOpenTotals(ctx context.Context, tenantID uuid.UUID, changes 
 // and returns its latest committed columns. Two transactions creating the
 // same day thus never both start from nothing. An empty row left is
 // filled or dropped by WriteDays in the same transaction.
-const lockDaysSQL = `INSERT INTO {schema}.rollup_days AS t (tenant_id, day, counts, categories, kinds, acknowledge_times, resolve_times)
-	SELECT $1, d, '', '', '', '', '' FROM unnest($2::bigint[]) AS d ORDER BY d
+const lockDaysSQL = `INSERT INTO {schema}.rollup_days AS t (tenant_id, day, counts, categories, kinds, acknowledge_times, resolve_times, groups)
+	SELECT $1, d, '', '', '', '', '', '' FROM unnest($2::bigint[]) AS d ORDER BY d
 	ON CONFLICT (tenant_id, day) DO UPDATE SET day = t.day
-	RETURNING day, counts, categories, kinds, acknowledge_times, resolve_times`
+	RETURNING day, counts, categories, kinds, acknowledge_times, resolve_times, groups`
 
 // lockedDays collects the locked days that hold anything.
 func lockedDays(rows pgx.Rows) ([]rollup.Day, error) {
@@ -196,7 +204,7 @@ func lockedDays(rows pgx.Rows) ([]rollup.Day, error) {
 	var out []rollup.Day
 	for rows.Next() {
 		var d rollup.Day
-		if err := rows.Scan(&d.Day, &d.Counts, &d.Categories, &d.Kinds, &d.AcknowledgeTimes, &d.ResolveTimes); err != nil {
+		if err := rows.Scan(&d.Day, &d.Counts, &d.Categories, &d.Kinds, &d.AcknowledgeTimes, &d.ResolveTimes, &d.Groups); err != nil {
 			return nil, err
 		}
 		if !d.Empty() {
@@ -254,24 +262,25 @@ func (w writeTx) AddOpenTotalsLockDays(ctx context.Context, tenantID uuid.UUID, 
 func (w writeTx) WriteDays(ctx context.Context, tenantID uuid.UUID, put []rollup.Day, drop []int64) error {
 	if len(put) > 0 {
 		days := make([]int64, len(put))
-		cols := [5][][]byte{}
+		cols := [6][][]byte{}
 		for i := range cols {
 			cols[i] = make([][]byte, len(put))
 		}
 		for i, d := range put {
 			days[i] = d.Day
-			for j, b := range [][]byte{d.Counts, d.Categories, d.Kinds, d.AcknowledgeTimes, d.ResolveTimes} {
+			for j, b := range [][]byte{d.Counts, d.Categories, d.Kinds, d.AcknowledgeTimes, d.ResolveTimes, d.Groups} {
 				if b == nil {
 					b = []byte{}
 				}
 				cols[j][i] = b
 			}
 		}
-		if _, err := w.tx.Exec(ctx, w.s.sql(`INSERT INTO {schema}.rollup_days (tenant_id, day, counts, categories, kinds, acknowledge_times, resolve_times)
-			SELECT $1, u.* FROM unnest($2::bigint[], $3::bytea[], $4::bytea[], $5::bytea[], $6::bytea[], $7::bytea[]) AS u
+		if _, err := w.tx.Exec(ctx, w.s.sql(`INSERT INTO {schema}.rollup_days (tenant_id, day, counts, categories, kinds, acknowledge_times, resolve_times, groups)
+			SELECT $1, u.* FROM unnest($2::bigint[], $3::bytea[], $4::bytea[], $5::bytea[], $6::bytea[], $7::bytea[], $8::bytea[]) AS u
 			ON CONFLICT (tenant_id, day) DO UPDATE SET counts = excluded.counts, categories = excluded.categories,
-			kinds = excluded.kinds, acknowledge_times = excluded.acknowledge_times, resolve_times = excluded.resolve_times`),
-			tenantID, days, cols[0], cols[1], cols[2], cols[3], cols[4]); err != nil {
+			kinds = excluded.kinds, acknowledge_times = excluded.acknowledge_times, resolve_times = excluded.resolve_times,
+			groups = excluded.groups`),
+			tenantID, days, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5]); err != nil {
 			return err
 		}
 	}

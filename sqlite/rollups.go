@@ -82,6 +82,14 @@ func (s *Store) SumKinds(ctx context.Context, tenantID uuid.UUID, from, to int64
 	return out, nil
 }
 
+// EachDayGroups implements store.Store.
+func (s *Store) EachDayGroups(ctx context.Context, tenantID uuid.UUID, from, to int64, fn func(int64, []byte) error) error {
+	if err := s.eachDay(ctx, tenantID, "groups")(from, to, fn); err != nil {
+		return fmt.Errorf("sqlite: day groups: %w", err)
+	}
+	return nil
+}
+
 // EachDayTimes implements store.Store. The bytes handed to fn point into
 // the driver's buffers.
 func (s *Store) EachDayTimes(ctx context.Context, tenantID uuid.UUID, from, to int64, fn func(*store.DayTimes) error) error {
@@ -176,7 +184,7 @@ func (w writeTx) LockDays(ctx context.Context, tenantID uuid.UUID, days []int64)
 		defer rows.Close()
 		for rows.Next() {
 			var d rollup.Day
-			if err := rows.Scan(&d.Day, &d.Counts, &d.Categories, &d.Kinds, &d.AcknowledgeTimes, &d.ResolveTimes); err != nil {
+			if err := rows.Scan(&d.Day, &d.Counts, &d.Categories, &d.Kinds, &d.AcknowledgeTimes, &d.ResolveTimes, &d.Groups); err != nil {
 				return err
 			}
 			if _, found := slices.BinarySearch(days, d.Day); found {
@@ -206,7 +214,7 @@ func (w writeTx) LockDays(ctx context.Context, tenantID uuid.UUID, days []int64)
 
 func (w writeTx) WriteDays(ctx context.Context, tenantID uuid.UUID, put []rollup.Day, drop []int64) error {
 	for _, d := range put {
-		if _, err := w.exec(ctx, qWriteDay, tenantID[:], d.Day, nonNil(d.Counts), nonNil(d.Categories), nonNil(d.Kinds), nonNil(d.AcknowledgeTimes), nonNil(d.ResolveTimes)); err != nil {
+		if _, err := w.exec(ctx, qWriteDay, tenantID[:], d.Day, nonNil(d.Counts), nonNil(d.Categories), nonNil(d.Kinds), nonNil(d.AcknowledgeTimes), nonNil(d.ResolveTimes), nonNil(d.Groups)); err != nil {
 			return err
 		}
 	}

@@ -40,12 +40,13 @@ const (
 	qAddOpenTotal = `INSERT INTO alertanalytics_open_totals (tenant_id, type_class, alerts, financial_impact_cents)
 		VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, type_class) DO UPDATE SET
 		alerts = alerts + excluded.alerts, financial_impact_cents = financial_impact_cents + excluded.financial_impact_cents`
-	qDayColumns   = `SELECT day, counts, categories, kinds, acknowledge_times, resolve_times FROM alertanalytics_rollup_days`
+	qDayColumns   = `SELECT day, counts, categories, kinds, acknowledge_times, resolve_times, groups FROM alertanalytics_rollup_days`
 	qLockDayRange = qDayColumns + ` WHERE tenant_id = ? AND day >= ? AND day <= ? ORDER BY day`
 	qLockDay      = qDayColumns + ` WHERE tenant_id = ? AND day = ?`
 	qWriteDay     = `INSERT INTO alertanalytics_rollup_days
-		(tenant_id, day, counts, categories, kinds, acknowledge_times, resolve_times) VALUES (?, ?, ?, ?, ?, ?, ?)
+		(tenant_id, day, counts, categories, kinds, acknowledge_times, resolve_times, groups) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (tenant_id, day) DO UPDATE SET counts = excluded.counts, categories = excluded.categories, kinds = excluded.kinds,
+		groups = excluded.groups,
 		acknowledge_times = excluded.acknowledge_times, resolve_times = excluded.resolve_times`
 	qDropDay = `DELETE FROM alertanalytics_rollup_days WHERE tenant_id = ? AND day = ?`
 )

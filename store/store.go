@@ -480,6 +480,13 @@ type Store interface {
 	// alerts left out, in no particular order.
 	SumKinds(ctx context.Context, tenantID uuid.UUID, from, to int64) ([]KindCount, error)
 
+	// EachDayGroups calls fn, in day order, with the tenant's kept groups
+	// (per category, service and alert type: counters per bucket and
+	// response times) of every UTC day in [from, to) that has a row, as the
+	// root package's write flows packed them. The bytes are valid during
+	// the call only.
+	EachDayGroups(ctx context.Context, tenantID uuid.UUID, from, to int64, fn func(day int64, groups []byte) error) error
+
 	// EachDayTimes calls fn, in day order, with the tenant's kept response
 	// times of every UTC day in [from, to) that has any. The bytes are valid
 	// during the call only.

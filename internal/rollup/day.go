@@ -29,11 +29,14 @@ type Day struct {
 	Day                            int64
 	Counts, Categories, Kinds      []byte
 	AcknowledgeTimes, ResolveTimes []byte
+	// Groups holds, per category, service and alert type, the counters
+	// and times a breakdown needs (see DecodeGroups).
+	Groups []byte
 }
 
 // Empty reports whether the day holds nothing, so its row can go.
 func (d *Day) Empty() bool {
-	return len(d.Counts)+len(d.Categories)+len(d.Kinds)+len(d.AcknowledgeTimes)+len(d.ResolveTimes) == 0
+	return len(d.Counts)+len(d.Categories)+len(d.Kinds)+len(d.AcknowledgeTimes)+len(d.ResolveTimes)+len(d.Groups) == 0
 }
 
 // KindCounts are the counters kept per kind of alert (alert_type,
@@ -330,6 +333,11 @@ func (dl *Delta) ApplyDay(d *Day) error {
 		d.Kinds = appendKinds(nil, kinds)
 	}
 	var err error
+	if len(dd.groups) > 0 {
+		if d.Groups, err = applyGroups(d.Day, d.Groups, dd.groups); err != nil {
+			return err
+		}
+	}
 	if d.AcknowledgeTimes, err = applyKeys(d.AcknowledgeTimes, dd.ackAdd, dd.ackDel); err != nil {
 		return err
 	}

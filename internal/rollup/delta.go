@@ -29,6 +29,7 @@ type dayDelta struct {
 	counts                         map[int]*store.Counts
 	categories                     map[slotCategory]int64
 	kinds                          map[slotKind]KindCounts
+	groups                         map[groupID]*groupDelta
 	ackAdd, ackDel, resAdd, resDel []uint64
 }
 
@@ -55,6 +56,7 @@ func (d *Delta) Add(c *Contribution, sign int64) {
 	day.categories[slotCategory{slot, c.Category}] += sign
 	k := slotKind{slot, c.AlertType, c.Service}
 	day.kinds[k] = day.kinds[k].add(c.kindCounts(), sign)
+	day.addGroups(c, slot, sign)
 	if c.Counts[store.CountAcknowledged] == 1 {
 		day.ackAdd, day.ackDel = addKey(day.ackAdd, day.ackDel, c.AcknowledgeKey, sign)
 	}
@@ -164,6 +166,11 @@ func (dd *dayDelta) changes() bool {
 	}
 	for _, k := range dd.kinds {
 		if k != (KindCounts{}) {
+			return true
+		}
+	}
+	for _, g := range dd.groups {
+		if g.changes() {
 			return true
 		}
 	}

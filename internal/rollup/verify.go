@@ -47,6 +47,9 @@ func Verify(ctx context.Context, st store.Store, tenantID uuid.UUID) error {
 	if err := verifyKinds(ctx, st, tenantID, b.Delta().Kinds()); err != nil {
 		return err
 	}
+	if err := verifyGroups(ctx, st, tenantID, &b); err != nil {
+		return err
+	}
 	wantTimes, err := b.Times()
 	if err != nil {
 		return err
@@ -169,6 +172,42 @@ func verifyKinds(ctx context.Context, st store.Store, tenantID uuid.UUID, want [
 	for day, kinds := range byDay {
 		if err := check(day*bucketsPerDay, (day+1)*bucketsPerDay, kinds); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// verifyGroups compares each day's groups, byte for byte: the encoding is
+// canonical (groups by field and key, buckets and times in order).
+func verifyGroups(ctx context.Context, st store.Store, tenantID uuid.UUID, b *Builder) error {
+	days, err := b.Days()
+	if err != nil {
+		return err
+	}
+	want := map[int64][]byte{}
+	for _, d := range days {
+		if len(d.Groups) > 0 {
+			want[d.Day] = d.Groups
+		}
+	}
+	got := map[int64][]byte{}
+	err = st.EachDayGroups(ctx, tenantID, math.MinInt64/2, math.MaxInt64/2, func(day int64, g []byte) error {
+		if len(g) > 0 {
+			got[day] = bytes.Clone(g)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for day, w := range want {
+		if !bytes.Equal(w, got[day]) {
+			return fmt.Errorf("day %d: kept groups differ from the rows'", day)
+		}
+	}
+	for day := range got {
+		if _, ok := want[day]; !ok {
+			return fmt.Errorf("day %d: groups kept, rows have none", day)
 		}
 	}
 	return nil

@@ -7,7 +7,8 @@
 -- kind of alert (alert_type, service) and bucket the alerts, those acted
 -- on and those dismissed;
 -- acknowledge_times and resolve_times, the day's response times packed
--- sorted. Migrate fills the table from the existing alerts.
+-- sorted; groups, per category, service and alert type the alerts,
+-- resolved and open per bucket and the response times, for breakdowns. Migrate fills the table from the existing alerts.
 CREATE TABLE {schema}.rollup_days (
     tenant_id uuid NOT NULL,
     day bigint NOT NULL,
@@ -16,6 +17,7 @@ CREATE TABLE {schema}.rollup_days (
     kinds bytea NOT NULL,
     acknowledge_times bytea NOT NULL,
     resolve_times bytea NOT NULL,
+    groups bytea NOT NULL,
     PRIMARY KEY (tenant_id, day)
 );
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -209,6 +210,49 @@ func requireAnswersMatchRows(t require.TestingT, st store.Store, tenant uuid.UUI
 		gotKinds[[2]string{k.AlertType, k.Service}] = k
 	}
 	require.Equal(t, wantKinds, gotKinds)
+
+	// Groups (the breakdowns) over the same range, each field.
+	for _, field := range []rollup.Field{rollup.FieldCategory, rollup.FieldService, rollup.FieldAlertType} {
+		want := map[string]*rollup.GroupTotals{}
+		err = st.AlertFacts(ctx, tenant, from, to, func(a *store.Alert) error {
+			key := map[rollup.Field]string{rollup.FieldCategory: a.Category, rollup.FieldService: a.Service, rollup.FieldAlertType: a.AlertType}[field]
+			g := want[key]
+			if g == nil {
+				g = &rollup.GroupTotals{}
+				want[key] = g
+			}
+			g.Alerts++
+			switch {
+			case a.Status == store.StatusResolved:
+				g.Resolved++
+			case a.Status.Open():
+				g.Open++
+			}
+			if a.AcknowledgedAt != nil {
+				g.AcknowledgeSeconds = append(g.AcknowledgeSeconds, store.ResponseTimeSeconds(a.CreatedAt, *a.AcknowledgedAt))
+			}
+			if a.ResolvedAt != nil {
+				g.ResolveSeconds = append(g.ResolveSeconds, store.ResponseTimeSeconds(a.CreatedAt, *a.ResolvedAt))
+			}
+			return nil
+		})
+		require.NoError(t, err)
+		got, err := rollup.Groups(ctx, st, tenant, from, to, field)
+		require.NoError(t, err)
+		for _, groups := range []map[string]*rollup.GroupTotals{want, got} {
+			for _, g := range groups {
+				slices.Sort(g.AcknowledgeSeconds)
+				slices.Sort(g.ResolveSeconds)
+				if len(g.AcknowledgeSeconds) == 0 {
+					g.AcknowledgeSeconds = nil
+				}
+				if len(g.ResolveSeconds) == 0 {
+					g.ResolveSeconds = nil
+				}
+			}
+		}
+		require.Equal(t, want, got, "field %d", field)
+	}
 }
 
 func testConcurrentWritersKeepTotalsExact(t *testing.T, st store.Store) {
