@@ -16,7 +16,9 @@
 //
 // Per kind of alert (alert_type, service) and bucket: the alerts, those
 // acted on (acknowledged or resolved) and those dismissed, the sums the
-// noisy alerts rank.
+// noisy alerts rank. Per category, service and alert type (groups): the
+// alerts, resolved and open per bucket and the group's own packed times,
+// from which breakdowns select exact per-group percentiles.
 //
 // Packed times: sorted keys (seconds<<2 | priority)<<7 | quarter, as
 // delta-coded unsigned varints. A read decodes the window's days and sorts
