@@ -184,7 +184,8 @@ func (l *loader) report() {
 }
 
 // ingest records n alerts for tenant in batches of 1,000, and up to
-// maxInteractions interactions, in created_at order over the last 90 days.
+// maxInteractions interactions spread evenly over them, in created_at
+// order over the last 90 days.
 func (l *loader) ingest(ctx context.Context, tenant uuid.UUID, n, maxInteractions int, rates *[]float64) error {
 	step := 90 * 24 * time.Hour / time.Duration(n)
 	start := l.now.Add(-90 * 24 * time.Hour)
@@ -211,7 +212,9 @@ func (l *loader) ingest(ctx context.Context, tenant uuid.UUID, n, maxInteraction
 			l.done += len(batch)
 			l.report()
 		}
-		responses := benchdata.Responses(l.r, chunk, maxInteractions-recorded)
+		// Interactions spread over the tenant's whole stream, as many per
+		// chunk as its share, so every window holds response times.
+		responses := benchdata.Responses(l.r, chunk, min(maxInteractions-recorded, len(chunk)*maxInteractions/n))
 		for j := 0; j < len(responses); j += 1000 {
 			if _, err := l.svc.RecordInteractions(ctx, tenant, user, responses[j:min(j+1000, len(responses))]); err != nil {
 				return err
