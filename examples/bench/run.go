@@ -34,7 +34,7 @@ type dataSet struct {
 func sizes(quick bool) dataSet {
 	if quick {
 		return dataSet{smallTenants: 10, smallAlerts: 10000, large: 100000, largeInteractions: 50000,
-			curve: []int{1000000}, interactionCalls: 300}
+			curve: []int{10000, 1000000}, interactionCalls: 300}
 	}
 	return dataSet{smallTenants: 100, smallAlerts: 10000, large: 1000000, largeInteractions: 500000,
 		curve: []int{100000, 10000000}, interactionCalls: 1000}
@@ -329,17 +329,24 @@ func run(ctx context.Context, c config, out, progress io.Writer) error {
 	p.add(measure{Name: "  bytes allocated per Dashboard", Unit: "bytes", Median: float64(big.bytes), Target: "flat", Met: bytesRatio <= 1.5})
 	p.add(measure{Name: fmt.Sprintf("  ÷ bytes per Dashboard of the %d-alert tenant", ds.smallAlerts), Median: bytesRatio,
 		Target: "≤ 1.5 (flat)", Met: bytesRatio <= 1.5})
+	// The cost curve's tenants hold alerts only (no interactions, which
+	// would take the 10,000,000-alert tenant hours to load); the ratio
+	// between two of them compares like with like.
+	var first timing
 	for i, n := range ds.curve {
 		t, err := dashboard(curve[i])
 		if err != nil {
 			return err
 		}
-		p.add(measure{Name: fmt.Sprintf("Dashboard 30 days, %d-alert tenant (cost curve)", n), Unit: "ms", Median: ms(t.median),
+		p.add(measure{Name: fmt.Sprintf("Dashboard 30 days, %d-alert tenant (cost curve, no interactions)", n), Unit: "ms", Median: ms(t.median),
 			P90: ms(t.p90), Target: "—", Met: true})
-		if n == 10*ds.large {
-			r := float64(t.median) / float64(big.median)
-			p.add(measure{Name: fmt.Sprintf("  ÷ the %d-alert tenant's", ds.large), Median: r, Target: "≤ 2", Met: r <= 2})
+		if i == 0 {
+			first = t
+			continue
 		}
+		r := float64(t.median) / float64(first.median)
+		p.add(measure{Name: fmt.Sprintf("  ÷ the %d-alert tenant's (%d× the alerts)", ds.curve[0], n/ds.curve[0]), Median: r,
+			Target: "≤ 2 (cost follows days)", Met: r <= 2})
 	}
 	if err := measureReads(ctx, svc, large, ds.large, c.runs, p); err != nil {
 		return err
