@@ -85,7 +85,11 @@ func (s *Service) windowTotals(ctx context.Context, tenantID uuid.UUID, sp span,
 	if trend {
 		perDay = store.DayCounters()
 	}
-	days, sum, err := rollup.Period(ctx, s.store, tenantID, sp.bounds, perDay, counters)
+	read := rollup.Period
+	if sp.past {
+		read = rollup.PastPeriod
+	}
+	days, sum, err := read(ctx, s.store, tenantID, sp.bounds, perDay, counters)
 	if err != nil {
 		return windowTotals{}, err
 	}

@@ -45,6 +45,9 @@ type span struct {
 	bounds []time.Time
 	// date is the local date of day 0, at midnight UTC.
 	date0 time.Time
+	// past is set when the span ends before now (a previous period): its
+	// end has rows on both sides.
+	past bool
 }
 
 func (sp span) start() time.Time { return sp.bounds[0] }
@@ -114,7 +117,9 @@ func (sp span) previous() span {
 	last := sp.last().In(sp.loc)
 	ly, lm, ld := last.Date()
 	end := wallClock(sp.loc, ly, lm, ld-sp.days, last.Hour(), last.Minute(), last.Second(), last.Nanosecond())
-	return newSpan(sp.loc, y, m, d-sp.days, sp.days, end)
+	prev := newSpan(sp.loc, y, m, d-sp.days, sp.days, end)
+	prev.past = true
+	return prev
 }
 
 // date returns the local date of day i of the span, at midnight UTC.

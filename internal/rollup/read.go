@@ -26,7 +26,14 @@ type segment struct {
 	rows, minus [][2]time.Time
 }
 
-func split(from, to time.Time) segment {
+func split(from, to time.Time) segment { return splitEnd(from, to, false) }
+
+// splitEnd is split; past says the range ends before now, where alerts
+// lie on both sides of a cut end: the shorter side of the cut bucket is
+// read from rows, so a dense tenant reads at most half a bucket's rows
+// there. A range ending now keeps taking its last bucket whole (what
+// follows now is usually empty).
+func splitEnd(from, to time.Time, past bool) segment {
 	if !from.Before(to) {
 		return segment{}
 	}
@@ -40,7 +47,11 @@ func split(from, to time.Time) segment {
 		seg.rows = append(seg.rows, [2]time.Time{from, end})
 		lo++
 	}
-	if !aligned(to) {
+	switch {
+	case aligned(to):
+	case past && to.Sub(BucketStart(hi)) < BucketStart(hi+1).Sub(to):
+		seg.rows = append(seg.rows, [2]time.Time{BucketStart(hi), to})
+	default:
 		seg.minus = append(seg.minus, [2]time.Time{to, BucketStart(hi + 1)})
 		hi++
 	}
@@ -70,10 +81,20 @@ func eachRow(ctx context.Context, st store.Store, tenantID uuid.UUID, seg segmen
 // total. The database sums the whole buckets of each day; the buckets an
 // unaligned bound cuts are corrected from rows (see segment).
 func Period(ctx context.Context, st store.Store, tenantID uuid.UUID, bounds []time.Time, perDay, total []int) (days []store.Counts, sum store.Counts, err error) {
+	return period(ctx, st, tenantID, bounds, perDay, total, false)
+}
+
+// PastPeriod is Period for days that end before now (a previous period),
+// reading the shorter side of the bucket its end cuts (see splitEnd).
+func PastPeriod(ctx context.Context, st store.Store, tenantID uuid.UUID, bounds []time.Time, perDay, total []int) (days []store.Counts, sum store.Counts, err error) {
+	return period(ctx, st, tenantID, bounds, perDay, total, true)
+}
+
+func period(ctx context.Context, st store.Store, tenantID uuid.UUID, bounds []time.Time, perDay, total []int, past bool) (days []store.Counts, sum store.Counts, err error) {
 	segs := make([]segment, len(bounds)-1)
 	ranges := make([]store.BucketRange, len(segs))
 	for i := range segs {
-		segs[i] = split(bounds[i], bounds[i+1])
+		segs[i] = splitEnd(bounds[i], bounds[i+1], past && i == len(segs)-1)
 		ranges[i] = segs[i].buckets
 	}
 	// One read for both: the days' ranges and the merged ones, with the
