@@ -3,6 +3,7 @@ package rollup
 import (
 	"cmp"
 	"encoding/binary"
+	"maps"
 	"math/bits"
 	"slices"
 
@@ -264,6 +265,17 @@ func appendKinds(dst []byte, kinds []*kindSlots) []byte {
 	return dst
 }
 
+// entry returns m's value for k, made by mk and stored first when there is
+// none.
+func entry[K comparable, V any](m map[K]*V, k K, mk func() *V) *V {
+	v := m[k]
+	if v == nil {
+		v = mk()
+		m[k] = v
+	}
+	return v
+}
+
 // ApplyDay applies the delta of d's day to d: counters, category counts
 // and packed times. A day the delta does not touch is left as it is.
 func (dl *Delta) ApplyDay(d *Day) error {
@@ -283,16 +295,9 @@ func (dl *Delta) ApplyDay(d *Day) error {
 		d.Counts = appendCounts(nil, &slots)
 	}
 	if len(dd.categories) > 0 {
-		byName := map[string]*categorySlots{}
-		var cats []*categorySlots
+		cats := map[string]*categorySlots{}
 		get := func(name string) *categorySlots {
-			c := byName[name]
-			if c == nil {
-				c = &categorySlots{name: name}
-				byName[name] = c
-				cats = append(cats, c)
-			}
-			return c
+			return entry(cats, name, func() *categorySlots { return &categorySlots{name: name} })
 		}
 		err := DecodeCategories(d.Day, d.Categories, func(name []byte, bucket, n int64) {
 			get(string(name)).counts[bucket-DayStart(d.Day)] += n
@@ -303,20 +308,13 @@ func (dl *Delta) ApplyDay(d *Day) error {
 		for k, n := range dd.categories {
 			get(k.category).counts[k.slot] += n
 		}
-		d.Categories = appendCategories(nil, cats)
+		d.Categories = appendCategories(nil, slices.Collect(maps.Values(cats)))
 	}
 	if len(dd.kinds) > 0 {
 		type name struct{ alertType, service string }
-		byName := map[name]*kindSlots{}
-		var kinds []*kindSlots
+		kinds := map[name]*kindSlots{}
 		get := func(alertType, service string) *kindSlots {
-			k := byName[name{alertType, service}]
-			if k == nil {
-				k = &kindSlots{alertType: alertType, service: service}
-				byName[name{alertType, service}] = k
-				kinds = append(kinds, k)
-			}
-			return k
+			return entry(kinds, name{alertType, service}, func() *kindSlots { return &kindSlots{alertType: alertType, service: service} })
 		}
 		err := DecodeKinds(d.Day, d.Kinds, func(alertType, service []byte, bucket int64, c KindCounts) {
 			k := get(string(alertType), string(service))
@@ -330,7 +328,7 @@ func (dl *Delta) ApplyDay(d *Day) error {
 			k := get(sk.alertType, sk.service)
 			k.counts[sk.slot] = k.counts[sk.slot].add(c, 1)
 		}
-		d.Kinds = appendKinds(nil, kinds)
+		d.Kinds = appendKinds(nil, slices.Collect(maps.Values(kinds)))
 	}
 	var err error
 	if len(dd.groups) > 0 {

@@ -39,17 +39,11 @@ func (d *Delta) Add(c *Contribution, sign int64) {
 		d.days = map[int64]*dayDelta{}
 	}
 	dayOf := DayOf(c.Bucket)
-	day := d.days[dayOf]
-	if day == nil {
-		day = &dayDelta{counts: map[int]*store.Counts{}, categories: map[slotCategory]int64{}, kinds: map[slotKind]KindCounts{}}
-		d.days[dayOf] = day
-	}
+	day := entry(d.days, dayOf, func() *dayDelta {
+		return &dayDelta{counts: map[int]*store.Counts{}, categories: map[slotCategory]int64{}, kinds: map[slotKind]KindCounts{}}
+	})
 	slot := int(c.Bucket - DayStart(dayOf))
-	cs := day.counts[slot]
-	if cs == nil {
-		cs = new(store.Counts)
-		day.counts[slot] = cs
-	}
+	cs := entry(day.counts, slot, func() *store.Counts { return new(store.Counts) })
 	for i, v := range c.Counts {
 		cs[i] += sign * v
 	}

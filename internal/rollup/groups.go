@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/binary"
+	"maps"
 	"slices"
 	"time"
 
@@ -81,11 +82,7 @@ func (dd *dayDelta) addGroups(c *Contribution, slot int, sign int64) {
 	counts := GroupCounts{Alerts: c.Counts[store.CountAlerts], Resolved: c.Counts[store.CountResolved], Open: c.Counts[store.CountOpen]}
 	for _, f := range fields() {
 		id := groupID{f, f.value(c)}
-		g := dd.groups[id]
-		if g == nil {
-			g = &groupDelta{counts: map[int]GroupCounts{}}
-			dd.groups[id] = g
-		}
+		g := entry(dd.groups, id, func() *groupDelta { return &groupDelta{counts: map[int]GroupCounts{}} })
 		g.counts[slot] = g.counts[slot].add(counts, sign)
 		if c.Counts[store.CountAcknowledged] == 1 {
 			g.ackAdd, g.ackDel = addKey(g.ackAdd, g.ackDel, c.AcknowledgeKey, sign)
@@ -172,15 +169,8 @@ type groupState struct {
 // applyGroups applies the day's group changes to the encoded groups.
 func applyGroups(day int64, enc []byte, changes map[groupID]*groupDelta) ([]byte, error) {
 	byID := map[groupID]*groupState{}
-	var all []*groupState
 	get := func(id groupID) *groupState {
-		g := byID[id]
-		if g == nil {
-			g = &groupState{id: id}
-			byID[id] = g
-			all = append(all, g)
-		}
-		return g
+		return entry(byID, id, func() *groupState { return &groupState{id: id} })
 	}
 	err := DecodeGroups(enc, func(kept *Group) error {
 		g := get(groupID{kept.Field, string(kept.Key)})
@@ -204,6 +194,7 @@ func applyGroups(day int64, enc []byte, changes map[groupID]*groupDelta) ([]byte
 			return nil, err
 		}
 	}
+	all := slices.Collect(maps.Values(byID))
 	slices.SortFunc(all, func(a, b *groupState) int {
 		return cmp.Or(cmp.Compare(a.id.field, b.id.field), cmp.Compare(a.id.key, b.id.key))
 	})
