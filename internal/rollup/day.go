@@ -119,16 +119,32 @@ func appendCounts(dst []byte, slots *[bucketsPerDay]store.Counts) []byte {
 	return dst
 }
 
+// prefixed takes a length-prefixed part (its length as an unsigned varint,
+// then its bytes) off the front of *b; false when *b is too short.
+func prefixed(b *[]byte) ([]byte, bool) {
+	l, n := binary.Uvarint(*b)
+	if n <= 0 || uint64(len(*b)-n) < l {
+		return nil, false
+	}
+	part := (*b)[n : n+int(l)]
+	*b = (*b)[n+int(l):]
+	return part, true
+}
+
+// appendPrefixed appends p with its length in front, as prefixed reads it.
+func appendPrefixed[P string | []byte](dst []byte, p P) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(p)))
+	return append(dst, p...)
+}
+
 // DecodeCategories calls fn with each category count encoded in b: by
 // category in byte order, then bucket. name is valid during the call only.
 func DecodeCategories(day int64, b []byte, fn func(name []byte, bucket, n int64)) error {
 	for len(b) > 0 {
-		l, n := binary.Uvarint(b)
-		if n <= 0 || uint64(len(b)-n) < l {
+		name, ok := prefixed(&b)
+		if !ok {
 			return errCorrupt("categories")
 		}
-		name := b[n : n+int(l)]
-		b = b[n+int(l):]
 		entries, n := binary.Uvarint(b)
 		if n <= 0 || entries == 0 || entries > uint64(bucketsPerDay) {
 			return errCorrupt("categories")
@@ -168,8 +184,7 @@ func appendCategories(dst []byte, cats []*categorySlots) []byte {
 		if entries == 0 {
 			continue
 		}
-		dst = binary.AppendUvarint(dst, uint64(len(c.name)))
-		dst = append(dst, c.name...)
+		dst = appendPrefixed(dst, c.name)
 		dst = binary.AppendUvarint(dst, uint64(entries))
 		for slot, v := range c.counts {
 			if v != 0 {
@@ -187,18 +202,9 @@ func appendCategories(dst []byte, cats []*categorySlots) []byte {
 // service's length and bytes, the number of its buckets, then per bucket
 // the slot (one byte) and the three counters (signed varints).
 func DecodeKinds(day int64, b []byte, fn func(alertType, service []byte, bucket int64, c KindCounts)) error {
-	name := func() ([]byte, bool) {
-		l, n := binary.Uvarint(b)
-		if n <= 0 || uint64(len(b)-n) < l {
-			return nil, false
-		}
-		out := b[n : n+int(l)]
-		b = b[n+int(l):]
-		return out, true
-	}
 	for len(b) > 0 {
-		alertType, ok1 := name()
-		service, ok2 := name()
+		alertType, ok1 := prefixed(&b)
+		service, ok2 := prefixed(&b)
 		if !ok1 || !ok2 {
 			return errCorrupt("kinds")
 		}
@@ -248,10 +254,8 @@ func appendKinds(dst []byte, kinds []*kindSlots) []byte {
 		if entries == 0 {
 			continue
 		}
-		dst = binary.AppendUvarint(dst, uint64(len(k.alertType)))
-		dst = append(dst, k.alertType...)
-		dst = binary.AppendUvarint(dst, uint64(len(k.service)))
-		dst = append(dst, k.service...)
+		dst = appendPrefixed(dst, k.alertType)
+		dst = appendPrefixed(dst, k.service)
 		dst = binary.AppendUvarint(dst, uint64(entries))
 		for slot, c := range k.counts {
 			if c != (KindCounts{}) {

@@ -131,24 +131,15 @@ func (g *Group) EachCount(day int64, fn func(bucket int64, c GroupCounts)) error
 // counters the slot (one byte) and the three counters (signed varints);
 // the packed times to acknowledge; the packed times to resolve.
 func DecodeGroups(b []byte, fn func(g *Group) error) error {
-	part := func() ([]byte, bool) {
-		l, n := binary.Uvarint(b)
-		if n <= 0 || uint64(len(b)-n) < l {
-			return nil, false
-		}
-		out := b[n : n+int(l)]
-		b = b[n+int(l):]
-		return out, true
-	}
 	var g Group
 	for len(b) > 0 {
 		g.Field = Field(b[0])
 		b = b[1:]
 		var ok [4]bool
-		g.Key, ok[0] = part()
-		g.counts, ok[1] = part()
-		g.AcknowledgeTimes, ok[2] = part()
-		g.ResolveTimes, ok[3] = part()
+		g.Key, ok[0] = prefixed(&b)
+		g.counts, ok[1] = prefixed(&b)
+		g.AcknowledgeTimes, ok[2] = prefixed(&b)
+		g.ResolveTimes, ok[3] = prefixed(&b)
 		if ok != [4]bool{true, true, true, true} {
 			return errCorrupt("groups")
 		}
@@ -213,9 +204,9 @@ func applyGroups(day int64, enc []byte, changes map[groupID]*groupDelta) ([]byte
 			continue
 		}
 		out = append(out, byte(g.id.field))
-		for _, p := range [][]byte{[]byte(g.id.key), counts, g.ack, g.res} {
-			out = binary.AppendUvarint(out, uint64(len(p)))
-			out = append(out, p...)
+		out = appendPrefixed(out, g.id.key)
+		for _, p := range [][]byte{counts, g.ack, g.res} {
+			out = appendPrefixed(out, p)
 		}
 	}
 	return out, nil
