@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -86,91 +87,71 @@ func verifyCounts(ctx context.Context, st store.Store, tenantID uuid.UUID, want 
 // verifyCategories compares the category counts of every UTC day with
 // alerts, and of all time.
 func verifyCategories(ctx context.Context, st store.Store, tenantID uuid.UUID, want []store.BucketCategory) error {
-	byDay := map[int64]map[string]int64{}
-	all := map[string]int64{}
-	for _, c := range want {
-		day := DayOf(c.Bucket)
-		if byDay[day] == nil {
-			byDay[day] = map[string]int64{}
-		}
-		byDay[day][c.Category] += c.Count
-		all[c.Category] += c.Count
-	}
-	check := func(from, to int64, want map[string]int64) error {
-		got, err := st.SumCategories(ctx, tenantID, from, to)
-		if err != nil {
-			return err
-		}
-		gotMap := map[string]int64{}
-		for _, c := range got {
-			gotMap[c.Category] += c.Count
-		}
-		for name, n := range want {
-			if n == 0 {
-				delete(want, name)
+	return verifySums(want,
+		func(c store.BucketCategory) (int64, string, int64) { return c.Bucket, c.Category, c.Count },
+		func(from, to int64) (map[string]int64, error) {
+			got, err := st.SumCategories(ctx, tenantID, from, to)
+			out := map[string]int64{}
+			for _, c := range got {
+				out[c.Category] += c.Count
 			}
-		}
-		if !mapsEqual(gotMap, want) {
-			return fmt.Errorf("categories of %s–%s: kept %v, rows say %v", BucketStart(from), BucketStart(to), gotMap, want)
-		}
-		return nil
-	}
-	if err := check(math.MinInt64/2, math.MaxInt64/2, all); err != nil {
-		return err
-	}
-	for day, counts := range byDay {
-		if err := check(day*bucketsPerDay, (day+1)*bucketsPerDay, counts); err != nil {
-			return err
-		}
-	}
-	return nil
+			return out, err
+		},
+		func(a, b int64) int64 { return a + b }, "categories")
 }
 
 // verifyKinds compares the kinds' counters of every UTC day with alerts,
 // and of all time.
 func verifyKinds(ctx context.Context, st store.Store, tenantID uuid.UUID, want []BucketKind) error {
 	type name struct{ alertType, service string }
-	byDay := map[int64]map[name]KindCounts{}
-	all := map[name]KindCounts{}
-	for _, k := range want {
-		day := DayOf(k.Bucket)
+	return verifySums(want,
+		func(k BucketKind) (int64, name, KindCounts) { return k.Bucket, name{k.AlertType, k.Service}, k.Counts },
+		func(from, to int64) (map[name]KindCounts, error) {
+			got, err := st.SumKinds(ctx, tenantID, from, to)
+			out := map[name]KindCounts{}
+			for _, k := range got {
+				n := name{k.AlertType, k.Service}
+				out[n] = out[n].add(KindCounts{k.Alerts, k.Acted, k.Dismissed}, 1)
+			}
+			return out, err
+		},
+		func(a, b KindCounts) KindCounts { return a.add(b, 1) }, "kinds")
+}
+
+// verifySums compares sums kept per key over buckets with the sums of the
+// changes want, per UTC day with changes and over all time; read returns
+// the kept sums of a bucket range, where a key summing to zero must be left
+// out (as it is from want).
+func verifySums[C any, K comparable, V comparable](want []C, split func(C) (int64, K, V),
+	read func(from, to int64) (map[K]V, error), add func(V, V) V, what string) error {
+	byDay := map[int64]map[K]V{}
+	all := map[K]V{}
+	for _, c := range want {
+		bucket, k, v := split(c)
+		day := DayOf(bucket)
 		if byDay[day] == nil {
-			byDay[day] = map[name]KindCounts{}
+			byDay[day] = map[K]V{}
 		}
-		n := name{k.AlertType, k.Service}
-		byDay[day][n] = byDay[day][n].add(k.Counts, 1)
-		all[n] = all[n].add(k.Counts, 1)
+		byDay[day][k] = add(byDay[day][k], v)
+		all[k] = add(all[k], v)
 	}
-	check := func(from, to int64, want map[name]KindCounts) error {
-		got, err := st.SumKinds(ctx, tenantID, from, to)
+	check := func(from, to int64, want map[K]V) error {
+		got, err := read(from, to)
 		if err != nil {
 			return err
 		}
-		gotMap := map[name]KindCounts{}
-		for _, k := range got {
-			n := name{k.AlertType, k.Service}
-			gotMap[n] = gotMap[n].add(KindCounts{k.Alerts, k.Acted, k.Dismissed}, 1)
-		}
-		for n, c := range want {
-			if c == (KindCounts{}) {
-				delete(want, n)
-			}
-		}
-		if len(gotMap) != len(want) {
-			return fmt.Errorf("kinds of %s–%s: kept %v, rows say %v", BucketStart(from), BucketStart(to), gotMap, want)
-		}
-		for n, c := range want {
-			if gotMap[n] != c {
-				return fmt.Errorf("kinds of %s–%s: kept %v, rows say %v", BucketStart(from), BucketStart(to), gotMap, want)
-			}
+		var zero V
+		maps.DeleteFunc(want, func(_ K, v V) bool { return v == zero })
+		if !maps.Equal(got, want) {
+			return fmt.Errorf("%s of %s–%s: kept %v, rows say %v", what, BucketStart(from), BucketStart(to), got, want)
 		}
 		return nil
 	}
 	if err := check(math.MinInt64/2, math.MaxInt64/2, all); err != nil {
 		return err
 	}
-	for day, kinds := range byDay {
-		if err := check(day*bucketsPerDay, (day+1)*bucketsPerDay, kinds); err != nil {
+	for day, sums := range byDay {
+		if err := check(day*bucketsPerDay, (day+1)*bucketsPerDay, sums); err != nil {
 			return err
 		}
 	}
@@ -211,18 +192,6 @@ func verifyGroups(ctx context.Context, st store.Store, tenantID uuid.UUID, b *Bu
 		}
 	}
 	return nil
-}
-
-func mapsEqual(a, b map[string]int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 func verifyTimes(ctx context.Context, st store.Store, tenantID uuid.UUID, want []store.DayTimes) error {
