@@ -178,7 +178,7 @@ func (w writeTx) openTotalsStatements(tenantID uuid.UUID, changes []store.OpenTo
 			VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, type_class) DO UPDATE SET
 			alerts = open_totals.alerts + excluded.alerts,
 			financial_impact_cents = open_totals.financial_impact_cents + excluded.financial_impact_cents`),
-			[]any{tenantID, string(t.TypeClass), t.Alerts, t.FinancialImpactCents}})
+			[]any{[16]byte(tenantID), string(t.TypeClass), t.Alerts, t.FinancialImpactCents}})
 	}
 	return out
 }
@@ -227,10 +227,7 @@ func (w writeTx) LockDays(ctx context.Context, tenantID uuid.UUID, days []int64)
 // a write would otherwise take one per statement.
 func (w writeTx) AddOpenTotalsLockDays(ctx context.Context, tenantID uuid.UUID, open []store.OpenTotal, days []int64) ([]rollup.Day, error) {
 	stmts := append(w.tx.take(), w.openTotalsStatements(tenantID, open)...)
-	b := &pgx.Batch{}
-	for _, st := range stmts {
-		b.Queue(st.sql, pgArgs(st.args)...)
-	}
+	b := batchOf(stmts)
 	if len(days) > 0 {
 		b.Queue(w.s.sql(lockDaysSQL), [16]byte(tenantID), days)
 	}

@@ -158,17 +158,22 @@ func pgArgs(args []any) []any {
 	return args
 }
 
+// batchOf queues the statements, in order, in a new batch.
+func batchOf(stmts []statement) *pgx.Batch {
+	b := &pgx.Batch{}
+	for _, st := range stmts {
+		b.Queue(st.sql, st.args...)
+	}
+	return b
+}
+
 // flush sends the pending statements in one batch.
 func (p *pipeTx) flush(ctx context.Context) error {
 	stmts := p.take()
 	if len(stmts) == 0 {
 		return nil
 	}
-	b := &pgx.Batch{}
-	for _, st := range stmts {
-		b.Queue(st.sql, st.args...)
-	}
-	return p.Tx.SendBatch(ctx, b).Close()
+	return p.Tx.SendBatch(ctx, batchOf(stmts)).Close()
 }
 
 // Exec sends the pending statements, then sql.
@@ -194,10 +199,7 @@ func (p *pipeTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row 
 	if len(stmts) == 0 {
 		return p.Tx.QueryRow(ctx, sql, pgArgs(args)...)
 	}
-	b := &pgx.Batch{}
-	for _, st := range stmts {
-		b.Queue(st.sql, st.args...)
-	}
+	b := batchOf(stmts)
 	b.Queue(sql, pgArgs(args)...)
 	res := p.Tx.SendBatch(ctx, b)
 	for range stmts {
