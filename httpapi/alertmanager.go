@@ -3,7 +3,6 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 
 	"github.com/alertanalytics/alertanalytics"
 )
@@ -36,10 +35,7 @@ func (h *handler) alertmanager(w http.ResponseWriter, r *http.Request, p Princip
 		return err
 	}
 	if len(body.Alerts) > h.cfg.MaxBatchItems {
-		limit := strconv.Itoa(h.cfg.MaxBatchItems)
-		return &apiError{status: http.StatusRequestEntityTooLarge,
-			detail: "alerts has more than " + limit + " items: set max_alerts on the webhook receiver",
-			fields: []fieldProblem{{"alerts", "at most " + limit + " items"}}}
+		return tooManyItems("alerts", h.cfg.MaxBatchItems, "set max_alerts on the webhook receiver")
 	}
 	webhook := body.AlertmanagerWebhook
 	webhook.Alerts = nil

@@ -139,6 +139,18 @@ func decodeBatch(r io.Reader, key string, max int) ([]json.RawMessage, error) {
 	return items, nil
 }
 
+// tooManyItems is the 413 for an array under key longer than max; hint,
+// when set, is added to the detail.
+func tooManyItems(key string, max int, hint string) error {
+	limit := strconv.Itoa(max)
+	detail := key + " has more than " + limit + " items"
+	if hint != "" {
+		detail += ": " + hint
+	}
+	return &apiError{status: http.StatusRequestEntityTooLarge, detail: detail,
+		fields: []fieldProblem{{key, "at most " + limit + " items"}}}
+}
+
 // batchItems reads the array under key, one raw item at a time.
 func batchItems(dec *json.Decoder, key string, max int) ([]json.RawMessage, error) {
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
@@ -147,10 +159,7 @@ func batchItems(dec *json.Decoder, key string, max int) ([]json.RawMessage, erro
 	items := []json.RawMessage{}
 	for dec.More() {
 		if len(items) == max {
-			limit := strconv.Itoa(max)
-			return nil, &apiError{status: http.StatusRequestEntityTooLarge,
-				detail: key + " has more than " + limit + " items",
-				fields: []fieldProblem{{key, "at most " + limit + " items"}}}
+			return nil, tooManyItems(key, max, "")
 		}
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
