@@ -153,7 +153,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 				return err
 			}
 			if step := writeflow.MigrationStep(m.Version); step != nil {
-				if err := step(ctx, writeTx{s, &pipeTx{Tx: tx}}); err != nil {
+				w := writeTx{s, &pipeTx{Tx: tx}}
+				if err := step(ctx, w); err != nil {
+					return err
+				}
+				if err := w.tx.flush(ctx); err != nil {
 					return err
 				}
 			}

@@ -83,10 +83,10 @@ func scanInteraction(row pgx.Row) (store.Interaction, error) {
 }
 
 // OpenTotals implements store.Store. It reads the open-alert totals the
-// writes keep, not the alerts.
+// writes keep, not the alerts: the sum of each type class's stripes.
 func (s *Store) OpenTotals(ctx context.Context, tenantID uuid.UUID) ([]store.OpenTotal, error) {
-	rows, err := s.db.Query(ctx, s.sql(`SELECT type_class, alerts, financial_impact_cents
-		FROM {schema}.open_totals WHERE tenant_id = $1 AND alerts > 0`), tenantID)
+	rows, err := s.db.Query(ctx, s.sql(`SELECT type_class, sum(alerts)::bigint, sum(financial_impact_cents)::bigint
+		FROM {schema}.open_totals WHERE tenant_id = $1 GROUP BY type_class HAVING sum(alerts) > 0`), tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open groups: %w", err)
 	}

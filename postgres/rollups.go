@@ -1,8 +1,10 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/google/uuid"
@@ -20,32 +22,38 @@ type querier interface {
 }
 
 // eachDay reads one column of the tenant's kept days, as
-// rollup.EachDayBytes does; the bytes point into pgx's read buffer.
-func (s *Store) eachDay(ctx context.Context, tenantID uuid.UUID, column string) rollup.EachDayBytes {
+// rollup.EachDayBytes does: a day kept as one row passes its bytes, which
+// point into pgx's read buffer; the stripes of a day kept as several are
+// merged first.
+func (s *Store) eachDay(ctx context.Context, tenantID uuid.UUID, column rollup.Column) rollup.EachDayBytes {
 	return func(from, to int64, fn func(int64, []byte) error) error {
-		rows, err := s.db.Query(ctx, s.sql(`SELECT day, `+column+` FROM {schema}.rollup_days
-			WHERE tenant_id = $1 AND day >= $2 AND day < $3 ORDER BY day`), tenantID, from, to)
+		rows, err := s.db.Query(ctx, s.sql(`SELECT day, count(*) OVER (PARTITION BY day), `+string(column)+` FROM {schema}.rollup_days
+			WHERE tenant_id = $1 AND day >= $2 AND day < $3 ORDER BY day, stripe`), tenantID, from, to)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
-		var day int64
+		runs := rollup.Runs{Column: column, Fn: fn}
+		var day, n int64
 		for rows.Next() {
-			if err := rows.Scan(&day, nil); err != nil {
+			if err := rows.Scan(&day, &n, nil); err != nil {
 				return err
 			}
-			if err := fn(day, rows.RawValues()[1]); err != nil {
+			if err := runs.Add(day, int(n), rows.RawValues()[2]); err != nil {
 				return err
 			}
 		}
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return runs.Flush()
 	}
 }
 
 // SumCounts implements store.Store: one range scan over the days the
 // ranges touch, summed as they are decoded.
 func (s *Store) SumCounts(ctx context.Context, tenantID uuid.UUID, ranges []store.BucketRange, counters []int) ([]store.Counts, error) {
-	out, err := rollup.SumCounts(ranges, counters, s.eachDay(ctx, tenantID, "counts"))
+	out, err := rollup.SumCounts(ranges, counters, s.eachDay(ctx, tenantID, rollup.ColumnCounts))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: sum counts: %w", err)
 	}
@@ -54,7 +62,7 @@ func (s *Store) SumCounts(ctx context.Context, tenantID uuid.UUID, ranges []stor
 
 // EachCounts implements store.Store.
 func (s *Store) EachCounts(ctx context.Context, tenantID uuid.UUID, from, to int64, fn func(int64, *store.Counts) error) error {
-	if err := rollup.EachCounts(from, to, s.eachDay(ctx, tenantID, "counts"), fn); err != nil {
+	if err := rollup.EachCounts(from, to, s.eachDay(ctx, tenantID, rollup.ColumnCounts), fn); err != nil {
 		return fmt.Errorf("postgres: each counts: %w", err)
 	}
 	return nil
@@ -62,7 +70,7 @@ func (s *Store) EachCounts(ctx context.Context, tenantID uuid.UUID, from, to int
 
 // SumCategories implements store.Store.
 func (s *Store) SumCategories(ctx context.Context, tenantID uuid.UUID, from, to int64) ([]store.CategoryCount, error) {
-	out, err := rollup.SumCategories(from, to, s.eachDay(ctx, tenantID, "categories"))
+	out, err := rollup.SumCategories(from, to, s.eachDay(ctx, tenantID, rollup.ColumnCategories))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: sum categories: %w", err)
 	}
@@ -71,7 +79,7 @@ func (s *Store) SumCategories(ctx context.Context, tenantID uuid.UUID, from, to 
 
 // SumKinds implements store.Store.
 func (s *Store) SumKinds(ctx context.Context, tenantID uuid.UUID, from, to int64) ([]store.KindCount, error) {
-	out, err := rollup.SumKinds(from, to, s.eachDay(ctx, tenantID, "kinds"))
+	out, err := rollup.SumKinds(from, to, s.eachDay(ctx, tenantID, rollup.ColumnKinds))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: sum kinds: %w", err)
 	}
@@ -80,29 +88,49 @@ func (s *Store) SumKinds(ctx context.Context, tenantID uuid.UUID, from, to int64
 
 // EachDayGroups implements store.Store.
 func (s *Store) EachDayGroups(ctx context.Context, tenantID uuid.UUID, from, to int64, fn func(int64, []byte) error) error {
-	if err := s.eachDay(ctx, tenantID, "groups")(from, to, fn); err != nil {
+	if err := s.eachDay(ctx, tenantID, rollup.ColumnGroups)(from, to, fn); err != nil {
 		return fmt.Errorf("postgres: day groups: %w", err)
 	}
 	return nil
 }
 
 // EachDayTimes implements store.Store. The bytes handed to fn point into
-// pgx's read buffer.
+// pgx's read buffer where the day is kept as one row.
 func (s *Store) EachDayTimes(ctx context.Context, tenantID uuid.UUID, from, to int64, fn func(*store.DayTimes) error) error {
-	rows, err := s.db.Query(ctx, s.sql(`SELECT day, acknowledge_times, resolve_times FROM {schema}.rollup_days
+	rows, err := s.db.Query(ctx, s.sql(`SELECT day, count(*) OVER (PARTITION BY day), acknowledge_times, resolve_times FROM {schema}.rollup_days
 		WHERE tenant_id = $1 AND day >= $2 AND day < $3 AND (length(acknowledge_times) > 0 OR length(resolve_times) > 0)
-		ORDER BY day`), tenantID, from, to)
+		ORDER BY day, stripe`), tenantID, from, to)
 	if err != nil {
 		return fmt.Errorf("postgres: day times: %w", err)
 	}
 	defer rows.Close()
-	var dt store.DayTimes
+	var (
+		dt     store.DayTimes
+		n      int64
+		merged rollup.Day
+		left   int64
+	)
 	for rows.Next() {
-		if err := rows.Scan(&dt.Day, nil, nil); err != nil {
+		if err := rows.Scan(&dt.Day, &n, nil, nil); err != nil {
 			return fmt.Errorf("postgres: day times: %w", err)
 		}
 		raw := rows.RawValues()
-		dt.AcknowledgeTimes, dt.ResolveTimes = raw[1], raw[2]
+		dt.AcknowledgeTimes, dt.ResolveTimes = raw[2], raw[3]
+		if n > 1 { // stripes: merge the day's rows, then hand them on
+			part := rollup.Day{Day: dt.Day, AcknowledgeTimes: dt.AcknowledgeTimes, ResolveTimes: dt.ResolveTimes}
+			if left == 0 {
+				merged = rollup.Day{Day: dt.Day, AcknowledgeTimes: bytes.Clone(part.AcknowledgeTimes), ResolveTimes: bytes.Clone(part.ResolveTimes)}
+				left = n - 1
+				continue
+			}
+			if err := merged.Merge(&part); err != nil {
+				return fmt.Errorf("postgres: day times: %w", err)
+			}
+			if left--; left > 0 {
+				continue
+			}
+			dt.AcknowledgeTimes, dt.ResolveTimes = merged.AcknowledgeTimes, merged.ResolveTimes
+		}
 		if err := fn(&dt); err != nil {
 			return err
 		}
@@ -170,15 +198,23 @@ func (w writeTx) exec(ctx context.Context, stmts []statement) error {
 }
 
 // openTotalsStatements applies the changes in the order given (type-class
-// order), so concurrent writers lock the rows in the same order.
+// order). Each adds to one row of its type class that no other transaction
+// holds (SKIP LOCKED), or inserts a new stripe when every row is held, so
+// a tenant's writers never wait for one another here.
 func (w writeTx) openTotalsStatements(tenantID uuid.UUID, changes []store.OpenTotal) []statement {
 	var out []statement
 	for _, t := range changes {
-		out = append(out, statement{w.s.sql(`INSERT INTO {schema}.open_totals (tenant_id, type_class, alerts, financial_impact_cents)
-			VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, type_class) DO UPDATE SET
-			alerts = open_totals.alerts + excluded.alerts,
-			financial_impact_cents = open_totals.financial_impact_cents + excluded.financial_impact_cents`),
-			[]any{[16]byte(tenantID), string(t.TypeClass), t.Alerts, t.FinancialImpactCents}})
+		out = append(out, statement{w.s.sql(`WITH free AS (
+				SELECT stripe FROM {schema}.open_totals WHERE tenant_id = $1 AND type_class = $2
+				ORDER BY stripe LIMIT 1 FOR UPDATE SKIP LOCKED),
+			added AS (
+				UPDATE {schema}.open_totals o SET alerts = o.alerts + $3,
+					financial_impact_cents = o.financial_impact_cents + $4
+				FROM free WHERE o.tenant_id = $1 AND o.type_class = $2 AND o.stripe = free.stripe
+				RETURNING 1)
+			INSERT INTO {schema}.open_totals (tenant_id, type_class, stripe, alerts, financial_impact_cents)
+			SELECT $1, $2, $5, $3, $4 WHERE NOT EXISTS (SELECT FROM added)`),
+			[]any{[16]byte(tenantID), string(t.TypeClass), t.Alerts, t.FinancialImpactCents, rand.Int64()}})
 	}
 	return out
 }
@@ -187,35 +223,38 @@ func (w writeTx) AddOpenTotals(ctx context.Context, tenantID uuid.UUID, changes 
 	return w.exec(ctx, w.openTotalsStatements(tenantID, changes))
 }
 
-// lockDaysSQL locks the days' rows in one statement: an upsert that
-// inserts an empty row for a day that has none and otherwise "updates" the
-// row to itself, which locks it (waiting for a concurrent writer to commit)
-// and returns its latest committed columns. Two transactions creating the
-// same day thus never both start from nothing. An empty row left is
-// filled or dropped by WriteDays in the same transaction.
-const lockDaysSQL = `INSERT INTO {schema}.rollup_days AS t (tenant_id, day, counts, categories, kinds, acknowledge_times, resolve_times, groups)
-	SELECT $1, d, '', '', '', '', '', '' FROM unnest($2::bigint[]) AS d ORDER BY d
-	ON CONFLICT (tenant_id, day) DO UPDATE SET day = t.day
-	RETURNING day, counts, categories, kinds, acknowledge_times, resolve_times, groups`
+// lockDaysSQL locks the committed rows of the days, in day and stripe
+// order; lockFreeDaysSQL those no other transaction holds, without waiting
+// (see writeflow's applyTotals).
+const (
+	lockDaysSQL = `SELECT day, stripe, counts, categories, kinds, acknowledge_times, resolve_times, groups
+		FROM {schema}.rollup_days WHERE tenant_id = $1 AND day = ANY($2::bigint[]) ORDER BY day, stripe FOR UPDATE`
+	lockFreeDaysSQL = lockDaysSQL + ` SKIP LOCKED`
+)
 
-// lockedDays collects the locked days that hold anything.
+func (s *Store) lockDaysQuery(wait bool) string {
+	if wait {
+		return s.sql(lockDaysSQL)
+	}
+	return s.sql(lockFreeDaysSQL)
+}
+
+// lockedDays collects the locked rows.
 func lockedDays(rows pgx.Rows) ([]rollup.Day, error) {
 	defer rows.Close()
 	var out []rollup.Day
 	for rows.Next() {
 		var d rollup.Day
-		if err := rows.Scan(&d.Day, &d.Counts, &d.Categories, &d.Kinds, &d.AcknowledgeTimes, &d.ResolveTimes, &d.Groups); err != nil {
+		if err := rows.Scan(&d.Day, &d.Stripe, &d.Counts, &d.Categories, &d.Kinds, &d.AcknowledgeTimes, &d.ResolveTimes, &d.Groups); err != nil {
 			return nil, err
 		}
-		if !d.Empty() {
-			out = append(out, d)
-		}
+		out = append(out, d)
 	}
 	return out, rows.Err()
 }
 
-func (w writeTx) LockDays(ctx context.Context, tenantID uuid.UUID, days []int64) ([]rollup.Day, error) {
-	rows, err := w.tx.Query(ctx, w.s.sql(lockDaysSQL), tenantID, days)
+func (w writeTx) LockDays(ctx context.Context, tenantID uuid.UUID, days []int64, wait bool) ([]rollup.Day, error) {
+	rows, err := w.tx.Query(ctx, w.s.lockDaysQuery(wait), tenantID, days)
 	if err != nil {
 		return nil, err
 	}
@@ -225,11 +264,11 @@ func (w writeTx) LockDays(ctx context.Context, tenantID uuid.UUID, days []int64)
 // AddOpenTotalsLockDays sends the statements queued, the changes of the
 // open totals and the lock of the days in one batch: one round trip where
 // a write would otherwise take one per statement.
-func (w writeTx) AddOpenTotalsLockDays(ctx context.Context, tenantID uuid.UUID, open []store.OpenTotal, days []int64) ([]rollup.Day, error) {
+func (w writeTx) AddOpenTotalsLockDays(ctx context.Context, tenantID uuid.UUID, open []store.OpenTotal, days []int64, wait bool) ([]rollup.Day, error) {
 	stmts := append(w.tx.take(), w.openTotalsStatements(tenantID, open)...)
 	b := batchOf(stmts)
 	if len(days) > 0 {
-		b.Queue(w.s.sql(lockDaysSQL), [16]byte(tenantID), days)
+		b.Queue(w.s.lockDaysQuery(wait), [16]byte(tenantID), days)
 	}
 	if b.Len() == 0 {
 		return nil, nil
@@ -256,15 +295,15 @@ func (w writeTx) AddOpenTotalsLockDays(ctx context.Context, tenantID uuid.UUID, 
 	return locked, res.Close()
 }
 
-func (w writeTx) WriteDays(ctx context.Context, tenantID uuid.UUID, put []rollup.Day, drop []int64) error {
+func (w writeTx) WriteDays(ctx context.Context, tenantID uuid.UUID, put []rollup.Day, drop []rollup.DayKey) error {
 	if len(put) > 0 {
-		days := make([]int64, len(put))
+		days, stripes := make([]int64, len(put)), make([]int64, len(put))
 		cols := [6][][]byte{}
 		for i := range cols {
 			cols[i] = make([][]byte, len(put))
 		}
 		for i, d := range put {
-			days[i] = d.Day
+			days[i], stripes[i] = d.Day, d.Stripe
 			for j, b := range [][]byte{d.Counts, d.Categories, d.Kinds, d.AcknowledgeTimes, d.ResolveTimes, d.Groups} {
 				if b == nil {
 					b = []byte{}
@@ -272,19 +311,20 @@ func (w writeTx) WriteDays(ctx context.Context, tenantID uuid.UUID, put []rollup
 				cols[j][i] = b
 			}
 		}
-		if _, err := w.tx.Exec(ctx, w.s.sql(`INSERT INTO {schema}.rollup_days (tenant_id, day, counts, categories, kinds, acknowledge_times, resolve_times, groups)
-			SELECT $1, u.* FROM unnest($2::bigint[], $3::bytea[], $4::bytea[], $5::bytea[], $6::bytea[], $7::bytea[], $8::bytea[]) AS u
-			ON CONFLICT (tenant_id, day) DO UPDATE SET counts = excluded.counts, categories = excluded.categories,
+		w.tx.queue(w.s.sql(`INSERT INTO {schema}.rollup_days (tenant_id, day, stripe, counts, categories, kinds, acknowledge_times, resolve_times, groups)
+			SELECT $1, u.* FROM unnest($2::bigint[], $3::bigint[], $4::bytea[], $5::bytea[], $6::bytea[], $7::bytea[], $8::bytea[], $9::bytea[]) AS u
+			ON CONFLICT (tenant_id, day, stripe) DO UPDATE SET counts = excluded.counts, categories = excluded.categories,
 			kinds = excluded.kinds, acknowledge_times = excluded.acknowledge_times, resolve_times = excluded.resolve_times,
 			groups = excluded.groups`),
-			tenantID, days, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5]); err != nil {
-			return err
-		}
+			tenantID, days, stripes, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5])
 	}
 	if len(drop) > 0 {
-		if _, err := w.tx.Exec(ctx, w.s.sql(`DELETE FROM {schema}.rollup_days WHERE tenant_id = $1 AND day = ANY($2)`), tenantID, drop); err != nil {
-			return err
+		days, stripes := make([]int64, len(drop)), make([]int64, len(drop))
+		for i, k := range drop {
+			days[i], stripes[i] = k.Day, k.Stripe
 		}
+		w.tx.queue(w.s.sql(`DELETE FROM {schema}.rollup_days WHERE tenant_id = $1
+			AND (day, stripe) IN (SELECT * FROM unnest($2::bigint[], $3::bigint[]))`), tenantID, days, stripes)
 	}
 	return nil
 }
@@ -309,7 +349,13 @@ func (w writeTx) AlertFacts(ctx context.Context, tenantID uuid.UUID, fn func(*st
 // rollups; call it after applying Migrations with a tool of your own to a
 // schema that already had alerts.
 func (s *Store) RebuildRollups(ctx context.Context) error {
-	err := s.inTx(ctx, func(tx pgx.Tx) error { return writeflow.RebuildRollups(ctx, writeTx{s, &pipeTx{Tx: tx}}) })
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		w := writeTx{s, &pipeTx{Tx: tx}}
+		if err := writeflow.RebuildRollups(ctx, w); err != nil {
+			return err
+		}
+		return w.tx.flush(ctx)
+	})
 	if err != nil {
 		return fmt.Errorf("postgres: rebuild rollups: %w", err)
 	}

@@ -171,10 +171,11 @@ func (w writeTx) AddOpenTotals(ctx context.Context, tenantID uuid.UUID, changes 
 }
 
 // LockDays reads the days: the single writer already keeps every other
-// writer out. Days close together (a batch's usually are) come from one
+// writer out, so it never waits here and keeps one row a day, whose stripe
+// it leaves 0 (writeflow's Tx allows that). Days close together (a batch's usually are) come from one
 // range scan, days far apart one by one, so a batch touching two distant
 // days does not read every day between.
-func (w writeTx) LockDays(ctx context.Context, tenantID uuid.UUID, days []int64) ([]rollup.Day, error) {
+func (w writeTx) LockDays(ctx context.Context, tenantID uuid.UUID, days []int64, _ bool) ([]rollup.Day, error) {
 	var out []rollup.Day
 	scan := func(st *sql.Stmt, args ...any) error {
 		rows, err := st.QueryContext(ctx, args...)
@@ -212,14 +213,19 @@ func (w writeTx) LockDays(ctx context.Context, tenantID uuid.UUID, days []int64)
 	return out, nil
 }
 
-func (w writeTx) WriteDays(ctx context.Context, tenantID uuid.UUID, put []rollup.Day, drop []int64) error {
+// WriteDays keeps a row per day: stripes are ignored, since the rows it is
+// given are the ones LockDays returned, at most one a day.
+func (w writeTx) WriteDays(ctx context.Context, tenantID uuid.UUID, put []rollup.Day, drop []rollup.DayKey) error {
 	for _, d := range put {
 		if _, err := w.exec(ctx, qWriteDay, tenantID[:], d.Day, nonNil(d.Counts), nonNil(d.Categories), nonNil(d.Kinds), nonNil(d.AcknowledgeTimes), nonNil(d.ResolveTimes), nonNil(d.Groups)); err != nil {
 			return err
 		}
 	}
-	for _, day := range drop {
-		if _, err := w.exec(ctx, qDropDay, tenantID[:], day); err != nil {
+	for _, k := range drop {
+		if slices.ContainsFunc(put, func(d rollup.Day) bool { return d.Day == k.Day }) {
+			continue
+		}
+		if _, err := w.exec(ctx, qDropDay, tenantID[:], k.Day); err != nil {
 			return err
 		}
 	}

@@ -27,13 +27,25 @@ import (
 // nine rows, not 900) and reads cheap for every tenant (a 30-day window
 // reads about 31 rows).
 type Day struct {
-	Day                            int64
+	Day int64
+	// Stripe tells apart the rows of one day where a backend keeps several:
+	// concurrent writers of one tenant each write a row of their own rather
+	// than wait for one another, and readers merge the rows (Day.Merge). A
+	// backend that serialises its writes keeps one row a day and may
+	// ignore it.
+	Stripe                         int64
 	Counts, Categories, Kinds      []byte
 	AcknowledgeTimes, ResolveTimes []byte
 	// Groups holds, per category, service and alert type, the counters
 	// and times a breakdown needs (see DecodeGroups).
 	Groups []byte
 }
+
+// Key returns the day and stripe that name d's row.
+func (d *Day) Key() DayKey { return DayKey{d.Day, d.Stripe} }
+
+// DayKey names one row of a kept day.
+type DayKey struct{ Day, Stripe int64 }
 
 // Empty reports whether the day holds nothing, so its row can go.
 func (d *Day) Empty() bool {

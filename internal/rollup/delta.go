@@ -233,3 +233,22 @@ func (b *Builder) Times() ([]store.DayTimes, error) {
 	}
 	return out, nil
 }
+
+// Removes reports whether the delta takes packed times away (an alert
+// leaving, or an earlier acknowledgement replacing a kept one). A time is
+// removed from the row that holds it, so a writer whose delta removes
+// folds every row of the day into one first (see Day.Merge); a delta that
+// only adds may go to any row of the day.
+func (d *Delta) Removes() bool {
+	for _, dd := range d.days {
+		if len(dd.ackDel)+len(dd.resDel) > 0 {
+			return true
+		}
+		for _, g := range dd.groups {
+			if len(g.ackDel)+len(g.resDel) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}

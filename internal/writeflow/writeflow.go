@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 
 	"github.com/google/uuid"
 
@@ -38,16 +39,20 @@ type Tx interface {
 	// InsertAuditLog writes one audit-log row.
 	InsertAuditLog(ctx context.Context, l AuditLog) error
 	// AddOpenTotals adds the changes to the tenant's open totals, in the
-	// order given.
+	// order given. A backend whose writers run side by side may add each
+	// change to any row of its type class that no other transaction holds,
+	// or to a new one, and report the sum of the rows.
 	AddOpenTotals(ctx context.Context, tenantID uuid.UUID, changes []store.OpenTotal) error
-	// LockDays returns the tenant's kept days (ascending) of those given,
-	// locked until the transaction ends where the backend locks rows; a day
-	// without a row is left out (and, where rows are locked, reserved, so
-	// that a concurrent writer waits for this one).
-	LockDays(ctx context.Context, tenantID uuid.UUID, days []int64) ([]rollup.Day, error)
-	// WriteDays stores the days, replacing those kept, and deletes the rows
-	// of the days in drop.
-	WriteDays(ctx context.Context, tenantID uuid.UUID, put []rollup.Day, drop []int64) error
+	// LockDays returns rows of the tenant's kept days of those given, by
+	// day then stripe, locked until the transaction ends where the backend
+	// locks rows. With wait, every committed row of those days, waiting for
+	// concurrent writers; without, only the rows no other transaction holds
+	// now, never waiting (PostgreSQL's SKIP LOCKED). A backend that
+	// serialises writes returns every row either way.
+	LockDays(ctx context.Context, tenantID uuid.UUID, days []int64, wait bool) ([]rollup.Day, error)
+	// WriteDays stores the rows in put, replacing the row of the same day
+	// and stripe where there is one, and deletes the rows named in drop.
+	WriteDays(ctx context.Context, tenantID uuid.UUID, put []rollup.Day, drop []rollup.DayKey) error
 	// DeleteTenantRows deletes the tenant's rows of one table, named as in
 	// TenantTables, and returns how many there were.
 	DeleteTenantRows(ctx context.Context, table string, tenantID uuid.UUID) (int64, error)
@@ -262,22 +267,34 @@ func recordInteraction(ctx context.Context, tx Tx, tenantID uuid.UUID, in store.
 
 // batchedTotals is implemented by backends that can send the changes of
 // the open totals and the lock of the days that change in one round trip;
-// it returns the locked days that have rows.
+// it returns what LockDays returns.
 type batchedTotals interface {
-	AddOpenTotalsLockDays(ctx context.Context, tenantID uuid.UUID, open []store.OpenTotal, days []int64) ([]rollup.Day, error)
+	AddOpenTotalsLockDays(ctx context.Context, tenantID uuid.UUID, open []store.OpenTotal, days []int64, wait bool) ([]rollup.Day, error)
 }
 
 // applyTotals adds a transaction's delta to the kept totals: the open
-// totals first, in type-class order, then the days in day order, so
-// concurrent writers take their row locks in one order and never deadlock.
+// totals first, in type-class order, then the days in day order.
+//
+// A tenant's writers do not queue behind one another for its kept totals,
+// which would give one tenant one commit at a time: the backend adds to
+// whichever open-totals row is free, and a delta that only adds to the
+// days goes to the rows of its days that no other transaction holds,
+// folded into one, or to a new row (a stripe) when every row is held. A
+// delta that removes packed times waits for every row of its days, since
+// the time it removes may be in any of them, and folds them into one; so
+// stripes come and go with contention and a quiet tenant keeps a row a
+// day. Rows are locked in day and stripe order, and a writer that does
+// not wait never waits while holding a day's row, so writers never wait
+// on one another in a cycle.
 func applyTotals(ctx context.Context, tx Tx, tenantID uuid.UUID, d *Delta) error {
 	open, days := d.OpenTotals(), d.Rollups.Days()
+	wait := d.Rollups.Removes()
 	var (
 		locked []rollup.Day
 		err    error
 	)
 	if b, ok := tx.(batchedTotals); ok {
-		if locked, err = b.AddOpenTotalsLockDays(ctx, tenantID, open, days); err != nil {
+		if locked, err = b.AddOpenTotalsLockDays(ctx, tenantID, open, days, wait); err != nil {
 			return fmt.Errorf("kept totals: %w", err)
 		}
 	} else {
@@ -287,7 +304,7 @@ func applyTotals(ctx context.Context, tx Tx, tenantID uuid.UUID, d *Delta) error
 			}
 		}
 		if len(days) > 0 {
-			if locked, err = tx.LockDays(ctx, tenantID, days); err != nil {
+			if locked, err = tx.LockDays(ctx, tenantID, days, wait); err != nil {
 				return fmt.Errorf("lock days: %w", err)
 			}
 		}
@@ -295,30 +312,39 @@ func applyTotals(ctx context.Context, tx Tx, tenantID uuid.UUID, d *Delta) error
 	return writeDays(ctx, tx, tenantID, &d.Rollups, days, locked)
 }
 
-// writeDays applies the changes of a delta to the locked days and writes
-// them back, dropping the rows of days left empty.
+// writeDays applies the changes of a delta to the locked rows of its days
+// and writes them back: per day, the locked rows folded into the first, or
+// a new stripe where none was locked; a row left empty is dropped.
 func writeDays(ctx context.Context, tx Tx, tenantID uuid.UUID, d *rollup.Delta, days []int64, locked []rollup.Day) error {
 	if len(days) == 0 {
 		return nil
 	}
-	byDay := make(map[int64]rollup.Day, len(locked))
+	byDay := make(map[int64][]rollup.Day, len(locked))
 	for _, dr := range locked {
-		byDay[dr.Day] = dr
+		byDay[dr.Day] = append(byDay[dr.Day], dr)
 	}
 	put := make([]rollup.Day, 0, len(days))
-	var drop []int64
+	var drop []rollup.DayKey
 	for _, day := range days {
-		dr, ok := byDay[day]
-		if !ok {
-			dr = rollup.Day{Day: day}
+		rows := byDay[day]
+		dr := rollup.Day{Day: day, Stripe: rand.Int64()}
+		if len(rows) > 0 {
+			dr = rows[0]
+			for i := range rows[1:] {
+				if err := dr.Merge(&rows[1+i]); err != nil {
+					return fmt.Errorf("day %d: %w", day, err)
+				}
+				drop = append(drop, rows[1+i].Key())
+			}
 		}
 		if err := d.ApplyDay(&dr); err != nil {
 			return fmt.Errorf("day %d: %w", day, err)
 		}
-		if dr.Empty() {
-			drop = append(drop, day)
-		} else {
+		switch {
+		case !dr.Empty():
 			put = append(put, dr)
+		case len(rows) > 0:
+			drop = append(drop, dr.Key())
 		}
 	}
 	if err := tx.WriteDays(ctx, tenantID, put, drop); err != nil {
@@ -336,7 +362,7 @@ type RebuildTx interface {
 	// AlertFacts does, inside the transaction.
 	AlertFacts(ctx context.Context, tenantID uuid.UUID, fn func(*store.Alert) error) error
 	DeleteTenantRows(ctx context.Context, table string, tenantID uuid.UUID) (int64, error)
-	WriteDays(ctx context.Context, tenantID uuid.UUID, put []rollup.Day, drop []int64) error
+	WriteDays(ctx context.Context, tenantID uuid.UUID, put []rollup.Day, drop []rollup.DayKey) error
 }
 
 // RebuildRollups recomputes every tenant's rollups from its alert rows and

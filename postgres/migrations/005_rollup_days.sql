@@ -8,17 +8,19 @@
 -- on and those dismissed;
 -- acknowledge_times and resolve_times, the day's response times packed
 -- sorted; groups, per category, service and alert type the alerts,
--- resolved and open per bucket and the response times, for breakdowns. Migrate fills the table from the existing alerts.
+-- resolved and open per bucket and the response times, for breakdowns;
+-- stripe, see 006. Migrate fills the table from the existing alerts.
 CREATE TABLE {schema}.rollup_days (
     tenant_id uuid NOT NULL,
     day bigint NOT NULL,
+    stripe bigint NOT NULL DEFAULT 0,
     counts bytea NOT NULL,
     categories bytea NOT NULL,
     kinds bytea NOT NULL,
     acknowledge_times bytea NOT NULL,
     resolve_times bytea NOT NULL,
     groups bytea NOT NULL,
-    PRIMARY KEY (tenant_id, day)
+    PRIMARY KEY (tenant_id, day, stripe)
 );
 
 DROP TABLE IF EXISTS {schema}.rollups;
