@@ -113,6 +113,19 @@ type Config struct {
 	// interactions recorded, errors by operation and kind. Defaults to the
 	// global provider, which does nothing until the program sets it.
 	MeterProvider metric.MeterProvider
+	// MaxWrites is how many calls that write (alerts, interactions, an
+	// Alertmanager notification, a deletion, a retention purge) run at
+	// once; MaxReads, apart from them, how many calls that read. A call
+	// that finds its kind full waits up to QueueTimeout for a place, then
+	// fails with ErrOverloaded having written nothing. Defaults:
+	// DefaultMaxWrites, DefaultMaxReads, DefaultQueueTimeout. On
+	// PostgreSQL, give the pool at least MaxWrites + 2 × MaxReads
+	// connections (a dashboard runs a few reads side by side), so that
+	// calls admitted never queue for a connection. Exports and CheckTotals
+	// are not counted: they are long scans a host limits as it sees fit.
+	MaxWrites, MaxReads int
+	// QueueTimeout is how long a call waits for a place; see MaxWrites.
+	QueueTimeout time.Duration
 }
 
 // Service records alerts and interactions and computes analytics over one
@@ -123,6 +136,7 @@ type Service struct {
 	clock  func() time.Time
 	logger *slog.Logger
 	tel    telemetry
+	gate   gate
 	// buffers holds *rollup.Buffers, the scratch space of response-time
 	// reads, so a Dashboard allocates the same whatever the tenant's size.
 	buffers *sync.Pool
@@ -142,6 +156,7 @@ func New(st store.Store, cfg Config) *Service {
 	}
 	tel := newTelemetry(cfg.TracerProvider, cfg.MeterProvider)
 	return &Service{store: tracedStore{Store: st, tracer: tel.tracer}, clock: cfg.Clock, logger: cfg.Logger, tel: tel,
+		gate:    newGate(cfg),
 		buffers: &sync.Pool{New: func() any { return new(rollup.Buffers) }}}
 }
 

@@ -148,6 +148,11 @@ func alertmanagerInput(tenantID uuid.UUID, a AlertmanagerAlert, opts Alertmanage
 func (s *Service) RecordAlertmanager(ctx context.Context, tenantID, userID uuid.UUID, w AlertmanagerWebhook, opts AlertmanagerOptions) (_ AlertmanagerResult, err error) {
 	ctx, end := s.span(ctx, "RecordAlertmanager", tenantID)
 	defer end(&err)
+	ctx, leave, err := s.gate.enter(ctx, write)
+	if err != nil {
+		return
+	}
+	defer leave()
 	if err := checkTenant(tenantID); err != nil {
 		return AlertmanagerResult{}, err
 	}

@@ -162,6 +162,11 @@ func setAlertDocuments(a *store.Alert, in AlertInput) error {
 func (s *Service) RecordAlert(ctx context.Context, tenantID uuid.UUID, in AlertInput) (alert Alert, created bool, err error) {
 	ctx, end := s.span(ctx, "RecordAlert", tenantID)
 	defer end(&err)
+	ctx, leave, err := s.gate.enter(ctx, write)
+	if err != nil {
+		return
+	}
+	defer leave()
 	a, err := newAlert(tenantID, in, s.now())
 	if err != nil {
 		return Alert{}, false, err
@@ -226,6 +231,11 @@ type AlertBatchResult struct {
 func (s *Service) RecordAlerts(ctx context.Context, tenantID uuid.UUID, ins []AlertInput) (_ AlertBatchResult, err error) {
 	ctx, end := s.span(ctx, "RecordAlerts", tenantID)
 	defer end(&err)
+	ctx, leave, err := s.gate.enter(ctx, write)
+	if err != nil {
+		return
+	}
+	defer leave()
 	if err := checkTenant(tenantID); err != nil {
 		return AlertBatchResult{}, err
 	}
@@ -255,6 +265,11 @@ func (s *Service) RecordAlerts(ctx context.Context, tenantID uuid.UUID, ins []Al
 func (s *Service) Alert(ctx context.Context, tenantID, alertID uuid.UUID) (_ Alert, err error) {
 	ctx, end := s.span(ctx, "Alert", tenantID)
 	defer end(&err)
+	ctx, leave, err := s.gate.enter(ctx, read)
+	if err != nil {
+		return
+	}
+	defer leave()
 	if err := checkTenant(tenantID); err != nil {
 		return Alert{}, err
 	}

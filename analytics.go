@@ -60,6 +60,11 @@ type Analytics struct {
 func (s *Service) Analytics(ctx context.Context, tenantID uuid.UUID, w Window) (_ Analytics, err error) {
 	ctx, end := s.span(ctx, "Analytics", tenantID)
 	defer end(&err)
+	ctx, leave, err := s.gate.enter(ctx, read)
+	if err != nil {
+		return
+	}
+	defer leave()
 	sp, err := s.resolveWindow(tenantID, w, DefaultAnalyticsDays)
 	if err != nil {
 		return Analytics{}, err
@@ -101,6 +106,11 @@ func (s *Service) Analytics(ctx context.Context, tenantID uuid.UUID, w Window) (
 func (s *Service) Trends(ctx context.Context, tenantID uuid.UUID, w Window) (_ []TrendPoint, err error) {
 	ctx, end := s.span(ctx, "Trends", tenantID)
 	defer end(&err)
+	ctx, leave, err := s.gate.enter(ctx, read)
+	if err != nil {
+		return
+	}
+	defer leave()
 	sp, err := s.resolveWindow(tenantID, w, DefaultAnalyticsDays)
 	if err != nil {
 		return nil, err

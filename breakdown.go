@@ -98,6 +98,11 @@ func checkLimit(limit int) (int, error) {
 func (s *Service) Breakdown(ctx context.Context, tenantID uuid.UUID, w Window, by BreakdownField, limit int) (_ Breakdown, err error) {
 	ctx, end := s.span(ctx, "Breakdown", tenantID)
 	defer end(&err)
+	ctx, leave, err := s.gate.enter(ctx, read)
+	if err != nil {
+		return
+	}
+	defer leave()
 	sp, err := s.resolveWindow(tenantID, w, DefaultInsightDays)
 	if err != nil {
 		return Breakdown{}, err

@@ -140,6 +140,11 @@ const DefaultInsightDays = 30
 func (s *Service) Compliance(ctx context.Context, tenantID uuid.UUID, w Window, targets Targets) (_ Compliance, err error) {
 	ctx, end := s.span(ctx, "Compliance", tenantID)
 	defer end(&err)
+	ctx, leave, err := s.gate.enter(ctx, read)
+	if err != nil {
+		return
+	}
+	defer leave()
 	sp, err := s.resolveWindow(tenantID, w, DefaultInsightDays)
 	if err != nil {
 		return Compliance{}, err

@@ -107,6 +107,11 @@ type ResponseTimeReport struct {
 func (s *Service) Dashboard(ctx context.Context, tenantID uuid.UUID, w Window) (_ Dashboard, err error) {
 	ctx, end := s.span(ctx, "Dashboard", tenantID)
 	defer end(&err)
+	ctx, leave, err := s.gate.enter(ctx, read)
+	if err != nil {
+		return
+	}
+	defer leave()
 	sp, err := s.resolveWindow(tenantID, w, DefaultDashboardDays)
 	if err != nil {
 		return Dashboard{}, err

@@ -19,6 +19,11 @@ type DeletionReceipt = store.DeletionReceipt
 func (s *Service) PreviewTenantDeletion(ctx context.Context, tenantID uuid.UUID) (_ TenantCounts, err error) {
 	ctx, end := s.span(ctx, "PreviewTenantDeletion", tenantID)
 	defer end(&err)
+	ctx, leave, err := s.gate.enter(ctx, read)
+	if err != nil {
+		return
+	}
+	defer leave()
 	if err := checkTenant(tenantID); err != nil {
 		return TenantCounts{}, err
 	}
@@ -37,6 +42,11 @@ func (s *Service) PreviewTenantDeletion(ctx context.Context, tenantID uuid.UUID)
 func (s *Service) DeleteTenant(ctx context.Context, tenantID uuid.UUID, requestedBy string) (_ DeletionReceipt, err error) {
 	ctx, end := s.span(ctx, "DeleteTenant", tenantID)
 	defer end(&err)
+	ctx, leave, err := s.gate.enter(ctx, write)
+	if err != nil {
+		return
+	}
+	defer leave()
 	if err := checkTenant(tenantID); err != nil {
 		return DeletionReceipt{}, err
 	}
@@ -61,6 +71,11 @@ func (s *Service) DeleteTenant(ctx context.Context, tenantID uuid.UUID, requeste
 func (s *Service) TenantDeletionReceipts(ctx context.Context, tenantID uuid.UUID) (_ []DeletionReceipt, err error) {
 	ctx, end := s.span(ctx, "TenantDeletionReceipts", tenantID)
 	defer end(&err)
+	ctx, leave, err := s.gate.enter(ctx, read)
+	if err != nil {
+		return
+	}
+	defer leave()
 	if err := checkTenant(tenantID); err != nil {
 		return nil, err
 	}

@@ -52,6 +52,11 @@ type Digest struct {
 func (s *Service) Digest(ctx context.Context, tenantID uuid.UUID, w Window) (_ Digest, err error) {
 	ctx, end := s.span(ctx, "Digest", tenantID)
 	defer end(&err)
+	ctx, leave, err := s.gate.enter(ctx, read)
+	if err != nil {
+		return
+	}
+	defer leave()
 	sp, err := s.resolveWindow(tenantID, w, DefaultDigestDays)
 	if err != nil {
 		return Digest{}, err

@@ -166,6 +166,11 @@ func (h hourClasses) of(local time.Time) int {
 func (s *Service) Hours(ctx context.Context, tenantID uuid.UUID, w Window, opts HoursOptions) (_ Hours, err error) {
 	ctx, end := s.span(ctx, "Hours", tenantID)
 	defer end(&err)
+	ctx, leave, err := s.gate.enter(ctx, read)
+	if err != nil {
+		return
+	}
+	defer leave()
 	sp, err := s.resolveWindow(tenantID, w, DefaultInsightDays)
 	if err != nil {
 		return Hours{}, err

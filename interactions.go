@@ -89,6 +89,11 @@ func newInteraction(tenantID, userID uuid.UUID, in InteractionInput, now time.Ti
 func (s *Service) RecordInteraction(ctx context.Context, tenantID, alertID, userID uuid.UUID, in InteractionInput) (_ RecordedInteraction, err error) {
 	ctx, end := s.span(ctx, "RecordInteraction", tenantID)
 	defer end(&err)
+	ctx, leave, err := s.gate.enter(ctx, write)
+	if err != nil {
+		return
+	}
+	defer leave()
 	if err := checkTenant(tenantID); err != nil {
 		return RecordedInteraction{}, err
 	}
@@ -147,6 +152,11 @@ type InteractionBatchResult struct {
 func (s *Service) RecordInteractions(ctx context.Context, tenantID, userID uuid.UUID, ins []InteractionInput) (_ InteractionBatchResult, err error) {
 	ctx, end := s.span(ctx, "RecordInteractions", tenantID)
 	defer end(&err)
+	ctx, leave, err := s.gate.enter(ctx, write)
+	if err != nil {
+		return
+	}
+	defer leave()
 	if err := checkTenant(tenantID); err != nil {
 		return InteractionBatchResult{}, err
 	}

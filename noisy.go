@@ -46,6 +46,11 @@ type Noisy struct {
 func (s *Service) Noisy(ctx context.Context, tenantID uuid.UUID, w Window, limit int) (_ Noisy, err error) {
 	ctx, end := s.span(ctx, "Noisy", tenantID)
 	defer end(&err)
+	ctx, leave, err := s.gate.enter(ctx, read)
+	if err != nil {
+		return
+	}
+	defer leave()
 	sp, err := s.resolveWindow(tenantID, w, DefaultInsightDays)
 	if err != nil {
 		return Noisy{}, err

@@ -89,6 +89,11 @@ func (r *Retention) check() error {
 func (s *Service) PurgeTenant(ctx context.Context, tenantID uuid.UUID, r Retention, dryRun bool, requestedBy string) (_ PurgeResult, err error) {
 	ctx, end := s.span(ctx, "PurgeTenant", tenantID)
 	defer end(&err)
+	ctx, leave, err := s.gate.enter(ctx, write)
+	if err != nil {
+		return
+	}
+	defer leave()
 	if err := checkTenant(tenantID); err != nil {
 		return PurgeResult{}, err
 	}
@@ -111,6 +116,11 @@ func (s *Service) PurgeTenant(ctx context.Context, tenantID uuid.UUID, r Retenti
 func (s *Service) PurgeAll(ctx context.Context, r Retention, dryRun bool, requestedBy string) (_ PurgeResult, err error) {
 	ctx, end := s.span(ctx, "PurgeAll", uuid.Nil)
 	defer end(&err)
+	ctx, leave, err := s.gate.enter(ctx, write)
+	if err != nil {
+		return
+	}
+	defer leave()
 	if err := r.check(); err != nil {
 		return PurgeResult{}, err
 	}
@@ -180,6 +190,11 @@ func (s *Service) purge(ctx context.Context, tenantID uuid.UUID, r Retention, cu
 func (s *Service) RetentionReceipts(ctx context.Context, tenantID uuid.UUID) (_ []RetentionReceipt, err error) {
 	ctx, end := s.span(ctx, "RetentionReceipts", tenantID)
 	defer end(&err)
+	ctx, leave, err := s.gate.enter(ctx, read)
+	if err != nil {
+		return
+	}
+	defer leave()
 	if err := checkTenant(tenantID); err != nil {
 		return nil, err
 	}

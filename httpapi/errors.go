@@ -104,6 +104,11 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		h.problem(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", tooBig.Limit), nil)
 	case errors.Is(err, alertanalytics.ErrNotFound):
 		h.problem(w, r, http.StatusNotFound, personDetail(err), nil)
+	case errors.Is(err, alertanalytics.ErrOverloaded):
+		// Nothing was written; Alertmanager and well-behaved clients retry
+		// a 503.
+		w.Header().Set("Retry-After", "1")
+		h.problem(w, r, http.StatusServiceUnavailable, "the service is busy; nothing was written, retry in a second", nil)
 	default:
 		h.internalError(w, r, err)
 	}

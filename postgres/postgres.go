@@ -41,7 +41,23 @@ type Config struct {
 	// identifier of letters, digits and underscores, at most 63 bytes,
 	// starting with a letter or underscore. Defaults to "alertanalytics".
 	Schema string
+	// LockTimeout bounds how long a write waits for a lock (the tenant's
+	// lock while a deletion of the tenant runs, an alert another
+	// interaction is moving, a day's rows a purge is folding) before it
+	// gives up with an error wrapping store.ErrOverloaded, having written
+	// nothing. Defaults to DefaultLockTimeout; negative waits without
+	// bound.
+	LockTimeout time.Duration
 }
+
+// DefaultLockTimeout is Config.LockTimeout's default.
+const DefaultLockTimeout = time.Second
+
+// DefaultMaxConns is the pool size Connect gives a DSN that names none
+// (pool_max_conns): enough for alertanalytics.Config's default admission
+// (8 writes and 8 reads, a dashboard's reads side by side), where pgx's
+// own default is the number of CPUs, at least 4.
+const DefaultMaxConns = 24
 
 // db is what the Store needs of a pool; *pgxpool.Pool has it, and so do the
 // mocks of the failure-path tests.
@@ -57,6 +73,8 @@ type db interface {
 type Store struct {
 	db     db
 	schema string // validated, so safe to splice into SQL
+	// lockTimeout is the SET LOCAL of the write transactions, or "".
+	lockTimeout string
 }
 
 var _ store.Store = (*Store)(nil)
@@ -80,13 +98,30 @@ func newStore(d db, cfg Config) (*Store, error) {
 	if !schemaPattern.MatchString(cfg.Schema) {
 		return nil, fmt.Errorf("postgres: new: schema %q is not a lower-case identifier ([a-z_][a-z0-9_]*, at most 63 bytes)", cfg.Schema)
 	}
-	return &Store{db: d, schema: cfg.Schema}, nil
+	st := &Store{db: d, schema: cfg.Schema}
+	switch {
+	case cfg.LockTimeout == 0:
+		cfg.LockTimeout = DefaultLockTimeout
+		fallthrough
+	case cfg.LockTimeout > 0:
+		st.lockTimeout = fmt.Sprintf("SET LOCAL lock_timeout = %d; ", max(cfg.LockTimeout.Milliseconds(), 1))
+	}
+	return st, nil
 }
 
 // Connect opens a pool from a DSN (a postgres:// URL or key=value string)
-// and checks that the server answers. The caller closes the pool.
+// and checks that the server answers. The pool has DefaultMaxConns
+// connections unless the DSN sets pool_max_conns. The caller closes the
+// pool.
 func Connect(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
-	pool, err := pgxpool.New(ctx, dsn)
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	if !strings.Contains(dsn, "pool_max_conns") {
+		cfg.MaxConns = DefaultMaxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}

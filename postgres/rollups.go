@@ -224,12 +224,16 @@ func (w writeTx) AddOpenTotals(ctx context.Context, tenantID uuid.UUID, changes 
 }
 
 // lockDaysSQL locks the committed rows of the days, in day and stripe
-// order; lockFreeDaysSQL those no other transaction holds, without waiting
-// (see writeflow's applyTotals).
+// order, waiting for concurrent writers; lockFreeDaysSQL locks, per day,
+// the first row no other transaction holds, without waiting (see
+// writeflow's applyTotals).
 const (
-	lockDaysSQL = `SELECT day, stripe, counts, categories, kinds, acknowledge_times, resolve_times, groups
-		FROM {schema}.rollup_days WHERE tenant_id = $1 AND day = ANY($2::bigint[]) ORDER BY day, stripe FOR UPDATE`
-	lockFreeDaysSQL = lockDaysSQL + ` SKIP LOCKED`
+	dayColumns  = `day, stripe, counts, categories, kinds, acknowledge_times, resolve_times, groups`
+	lockDaysSQL = `SELECT ` + dayColumns + ` FROM {schema}.rollup_days
+		WHERE tenant_id = $1 AND day = ANY($2::bigint[]) ORDER BY day, stripe FOR UPDATE`
+	lockFreeDaysSQL = `SELECT r.* FROM unnest($2::bigint[]) AS d(day) CROSS JOIN LATERAL (
+		SELECT ` + dayColumns + ` FROM {schema}.rollup_days
+		WHERE tenant_id = $1 AND day = d.day ORDER BY stripe LIMIT 1 FOR UPDATE SKIP LOCKED) AS r`
 )
 
 func (s *Store) lockDaysQuery(wait bool) string {

@@ -78,13 +78,18 @@ func (s *Store) tenantBegin(tenantID uuid.UUID, exclusive bool) pgx.TxOptions {
 	if exclusive {
 		lock = "pg_advisory_xact_lock"
 	}
-	return pgx.TxOptions{BeginQuery: fmt.Sprintf("BEGIN; SELECT %s(%d)", lock, s.tenantLockKey(tenantID))}
+	return pgx.TxOptions{BeginQuery: fmt.Sprintf("BEGIN; %sSELECT %s(%d)", s.lockTimeout, lock, s.tenantLockKey(tenantID))}
 }
 
-// wrapErr names the backend and the operation in err; nil stays nil.
+// wrapErr names the backend and the operation in err; nil stays nil. A
+// lock wait cut short by lock_timeout also wraps store.ErrOverloaded.
 func wrapErr(op string, err error) error {
 	if err == nil {
 		return nil
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "55P03" { // lock_not_available
+		return fmt.Errorf("postgres: %s: %w: %w", op, store.ErrOverloaded, err)
 	}
 	return fmt.Errorf("postgres: %s: %w", op, err)
 }

@@ -25,6 +25,12 @@ import (
 // tenant. Rows of other tenants are reported as not found too.
 var ErrNotFound = errors.New("not found")
 
+// ErrOverloaded is returned, wrapped, when a backend gave up waiting for a
+// lock or a connection within the bound it was configured with. The
+// transaction was rolled back: nothing was written. Callers may retry
+// later.
+var ErrOverloaded = errors.New("overloaded")
+
 // Priority is the urgency of an alert.
 type Priority string
 

@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,20 +39,58 @@ import (
 )
 
 func main() {
-	rate := flag.Int("rate", 200, "requests per second")
-	duration := flag.Duration("duration", 20*time.Second, "how long to attack")
-	pgURL := flag.String("postgres", "", "PostgreSQL URL; SQLite in a temp folder when empty")
+	var o options
+	flag.IntVar(&o.rate, "rate", 200, "requests per second (with -sweep, the first rate)")
+	flag.DurationVar(&o.duration, "duration", 20*time.Second, "how long to attack (with -sweep, each rate)")
+	flag.StringVar(&o.pgURL, "postgres", "", "PostgreSQL URL; SQLite in a temp folder when empty")
+	flag.IntVar(&o.tenants, "tenants", 1, "spread the mix over this many tenants (1: one hot tenant)")
+	flag.BoolVar(&o.sweep, "sweep", false, "step the rate up by -step until -max or two rates past the knee, and print the knee")
+	flag.IntVar(&o.step, "step", 200, "with -sweep, how much each rate adds")
+	flag.IntVar(&o.max, "max", 3000, "with -sweep, the last rate tried")
+	flag.IntVar(&o.pool, "pool", 0, "PostgreSQL pool size (pool_max_conns); 0 keeps the URL's or pgx's default")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (server and load generator) to this file")
 	flag.Parse()
-	if err := run(context.Background(), *rate, *duration, *pgURL, os.Stdout); err != nil {
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "load:", err)
+			os.Exit(1)
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+	if err := run(context.Background(), o, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
 
+// options are the command's flags.
+type options struct {
+	rate, tenants, step, max, pool int
+	duration                       time.Duration
+	pgURL                          string
+	sweep                          bool
+}
+
+// kneeP99 is the latency the knee is judged by: the highest rate whose
+// p99 over every request stays within it.
+const kneeP99 = 50 * time.Millisecond
+
 const token = "load-token"
 
-func openStore(ctx context.Context, pgURL string) (store.Store, func(), error) {
+func openStore(ctx context.Context, pgURL string, poolSize int) (store.Store, func(), error) {
 	if pgURL != "" {
+		if poolSize > 0 {
+			sep := "?"
+			if strings.Contains(pgURL, "?") {
+				sep = "&"
+			}
+			pgURL += sep + "pool_max_conns=" + fmt.Sprint(poolSize)
+		}
 		pool, err := postgres.Connect(ctx, pgURL)
 		if err != nil {
 			return nil, nil, err
@@ -82,8 +121,19 @@ func openStore(ctx context.Context, pgURL string) (store.Store, func(), error) {
 // kinds returns the kinds of request, for the report.
 func kinds() []string { return []string{"alert", "batch", "interaction", "read"} }
 
-func run(ctx context.Context, rate int, duration time.Duration, pgURL string, out io.Writer) error {
-	st, closeStore, err := openStore(ctx, pgURL)
+// tally is what the attack got answered: 2xx answers per kind of write
+// (to check against what is stored), and per step the failures other than
+// a 503.
+type tally struct {
+	wrote    map[string]int
+	failures []string
+}
+
+func run(ctx context.Context, o options, out io.Writer) error {
+	if o.tenants < 1 {
+		return errors.New("-tenants must be at least 1")
+	}
+	st, closeStore, err := openStore(ctx, o.pgURL, o.pool)
 	if err != nil {
 		return err
 	}
@@ -111,113 +161,204 @@ func run(ctx context.Context, rate int, duration time.Duration, pgURL string, ou
 		_ = srv.Shutdown(shutdownCtx)
 		<-served
 	}()
-	base := "http://" + ln.Addr().String()
-	tenant := uuid.New()
-	header := http.Header{"Authorization": {"Bearer " + token}, "Content-Type": {"application/json"}}
-
-	// The ids of alerts whose ingest was answered, for interactions.
-	var (
-		mu      sync.Mutex
-		known   []uuid.UUID
-		counter atomic.Uint64
-	)
-	pick := func() (uuid.UUID, bool) {
-		mu.Lock()
-		defer mu.Unlock()
-		if len(known) == 0 {
-			return uuid.Nil, false
+	m := newMix("http://"+ln.Addr().String(), o.tenants)
+	t := tally{wrote: map[string]int{}}
+	if !o.sweep {
+		r := m.attack(o.rate, o.duration, &t, out)
+		r.print(out)
+		if err := m.check(ctx, svc, &t, out); err != nil {
+			return err
 		}
-		return known[int(counter.Load())%len(known)], true
-	}
-	targeter := func(t *vegeta.Target) error {
-		n := counter.Add(1)
-		t.Header = header
-		switch m := n % 20; {
-		case m < 10:
-			id := uuid.New()
-			t.Method, t.URL = http.MethodPost, base+"/api/v1/tenants/"+tenant.String()+"/alerts"
-			t.Body = []byte(`{"id":"` + id.String() + `","alert_type":"load","priority_level":"critical"}`)
-		case m < 12:
-			items := make([]string, 20)
-			for i := range items {
-				items[i] = `{"alert_type":"load_batch","category":"c` + fmt.Sprint(i%3) + `"}`
-			}
-			t.Method, t.URL = http.MethodPost, base+"/api/v1/tenants/"+tenant.String()+"/alerts/batch"
-			t.Body = []byte(`{"alerts":[` + strings.Join(items, ",") + `]}`)
-		case m < 17:
-			id, ok := pick()
-			if !ok {
-				t.Method, t.URL, t.Body = http.MethodGet, base+"/api/v1/tenants/"+tenant.String()+"/alerts/analytics", nil
-				break
-			}
-			t.Method, t.URL = http.MethodPost, base+"/api/v1/tenants/"+tenant.String()+"/alerts/"+id.String()+"/interactions"
-			t.Body = []byte(`{"interaction_type":"acknowledged","idempotency_key":"load-` + fmt.Sprint(n) + `"}`)
-		default:
-			route := []string{"analytics/dashboard", "analytics", "analytics/compliance"}[n%3]
-			t.Method, t.URL, t.Body = http.MethodGet, base+"/api/v1/tenants/"+tenant.String()+"/alerts/"+route, nil
+		if len(t.failures) > 0 {
+			return fmt.Errorf("%d requests failed, e.g. %s", r.errors, strings.Join(t.failures, "; "))
 		}
+		fmt.Fprintln(out, "0 errors, 0 lost writes")
 		return nil
 	}
-	attacker := vegeta.NewAttacker(vegeta.Timeout(30*time.Second), vegeta.KeepAlive(true))
-	metrics := map[string]*vegeta.Metrics{}
-	for _, k := range kinds() {
-		metrics[k] = &vegeta.Metrics{}
+	fmt.Fprintf(out, "sweep: %d tenant(s), %s per rate; knee = highest rate with p99 <= %s\n\n", o.tenants, o.duration, kneeP99)
+	fmt.Fprintf(out, "%6s %8s %10s %10s %10s %10s %10s %7s %6s\n", "rate", "requests", "write p50", "write p99", "read p50", "read p99", "all p99", "errors", "503s")
+	knee, past := 0, 0
+	for rate := o.rate; rate <= o.max && past < 2; rate += o.step {
+		t.failures = nil
+		r := m.attack(rate, o.duration, &t, io.Discard)
+		fmt.Fprintf(out, "%6d %8d %10s %10s %10s %10s %10s %7d %6d\n", rate, r.all.Requests, rnd(r.write.Latencies.P50), rnd(r.write.Latencies.P99),
+			rnd(r.read.Latencies.P50), rnd(r.read.Latencies.P99), rnd(r.all.Latencies.P99), r.errors, r.shed)
+		if r.all.Latencies.P99 <= kneeP99 && r.errors == 0 && r.shed == 0 {
+			knee, past = rate, 0
+		} else {
+			past++
+		}
 	}
-	var all vegeta.Metrics
-	wrote := map[string]int{}
-	var failures []string
-	fmt.Fprintf(out, "attacking %s at %d req/s for %s\n", base, rate, duration)
-	for res := range attacker.Attack(targeter, vegeta.Rate{Freq: rate, Per: time.Second}, duration, "load") {
+	fmt.Fprintf(out, "\nknee: %d req/s\n", knee)
+	return m.check(ctx, svc, &t, out)
+}
+
+// mix makes the requests of the load: 50 % single alerts, 10 % batches of
+// 20, 25 % interactions on alerts already stored, 15 % reads, each for a
+// tenant taken in turn.
+type mix struct {
+	base    string
+	tenants []uuid.UUID
+	header  http.Header
+	counter atomic.Uint64
+	mu      sync.Mutex
+	known   [][]uuid.UUID // per tenant, the alerts whose ingest was answered
+}
+
+func newMix(base string, tenants int) *mix {
+	m := &mix{base: base, header: http.Header{"Authorization": {"Bearer " + token}, "Content-Type": {"application/json"}},
+		known: make([][]uuid.UUID, tenants)}
+	for range tenants {
+		m.tenants = append(m.tenants, uuid.New())
+	}
+	return m
+}
+
+func (m *mix) pick(tenant int, n uint64) (uuid.UUID, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	known := m.known[tenant]
+	if len(known) == 0 {
+		return uuid.Nil, false
+	}
+	return known[int(n/uint64(len(m.tenants)))%len(known)], true
+}
+
+func (m *mix) target(t *vegeta.Target) error {
+	n := m.counter.Add(1)
+	ti := int(n % uint64(len(m.tenants)))
+	prefix := m.base + "/api/v1/tenants/" + m.tenants[ti].String()
+	t.Header = m.header
+	switch k := (n / uint64(len(m.tenants))) % 20; {
+	case k < 10:
+		id := uuid.New()
+		t.Method, t.URL = http.MethodPost, prefix+"/alerts"
+		t.Body = []byte(`{"id":"` + id.String() + `","alert_type":"load","priority_level":"critical"}`)
+	case k < 12:
+		items := make([]string, 20)
+		for i := range items {
+			items[i] = `{"alert_type":"load_batch","category":"c` + fmt.Sprint(i%3) + `"}`
+		}
+		t.Method, t.URL = http.MethodPost, prefix+"/alerts/batch"
+		t.Body = []byte(`{"alerts":[` + strings.Join(items, ",") + `]}`)
+	case k < 17:
+		id, ok := m.pick(ti, n)
+		if !ok {
+			t.Method, t.URL, t.Body = http.MethodGet, prefix+"/alerts/analytics", nil
+			break
+		}
+		t.Method, t.URL = http.MethodPost, prefix+"/alerts/"+id.String()+"/interactions"
+		t.Body = []byte(`{"interaction_type":"acknowledged","idempotency_key":"load-` + fmt.Sprint(n) + `"}`)
+	default:
+		route := []string{"analytics/dashboard", "analytics", "analytics/compliance"}[n%3]
+		t.Method, t.URL, t.Body = http.MethodGet, prefix+"/alerts/"+route, nil
+	}
+	return nil
+}
+
+// result is one attack's latencies: per kind, writes, reads and all.
+type result struct {
+	kinds            map[string]*vegeta.Metrics
+	write, read, all vegeta.Metrics
+	errors, shed     int
+}
+
+func (m *mix) attack(rate int, duration time.Duration, t *tally, out io.Writer) *result {
+	attacker := vegeta.NewAttacker(vegeta.Timeout(30*time.Second), vegeta.KeepAlive(true))
+	r := &result{kinds: map[string]*vegeta.Metrics{}}
+	for _, k := range kinds() {
+		r.kinds[k] = &vegeta.Metrics{}
+	}
+	fmt.Fprintf(out, "attacking %s at %d req/s for %s, %d tenant(s)\n", m.base, rate, duration, len(m.tenants))
+	for res := range attacker.Attack(m.target, vegeta.Rate{Freq: rate, Per: time.Second}, duration, "load") {
 		kind := kindOf(res)
-		metrics[kind].Add(res)
-		all.Add(res)
+		r.kinds[kind].Add(res)
+		r.all.Add(res)
+		if kind == "read" {
+			r.read.Add(res)
+		} else {
+			r.write.Add(res)
+		}
+		if res.Code == http.StatusServiceUnavailable {
+			r.shed++ // refused for overload: nothing written, by contract
+			continue
+		}
 		if res.Code < 200 || res.Code > 299 || res.Error != "" {
-			if len(failures) < 5 {
-				failures = append(failures, fmt.Sprintf("%s %s: %d %s %s", res.Method, res.URL, res.Code, res.Error, res.Body))
+			r.errors++
+			if len(t.failures) < 5 {
+				t.failures = append(t.failures, fmt.Sprintf("%s %s: %d %s %s", res.Method, res.URL, res.Code, res.Error, res.Body))
 			}
 			continue
 		}
-		wrote[kind]++
+		t.wrote[kind]++
 		if kind == "alert" {
 			// Interactions go only to alerts whose ingest was answered.
-			var a struct{ ID uuid.UUID }
+			var a struct {
+				ID       uuid.UUID
+				TenantID uuid.UUID `json:"tenant_id"`
+			}
 			if json.Unmarshal(res.Body, &a) == nil {
-				mu.Lock()
-				known = append(known, a.ID)
-				mu.Unlock()
+				m.mu.Lock()
+				for i, tenant := range m.tenants {
+					if tenant == a.TenantID {
+						m.known[i] = append(m.known[i], a.ID)
+					}
+				}
+				m.mu.Unlock()
 			}
 		}
 	}
-	all.Close()
-	fmt.Fprintf(out, "\n%-12s %8s %8s %10s %10s %10s\n", "request", "count", "errors", "p50", "p99", "max")
-	for _, k := range append(kinds(), "all") {
-		m := &all
-		if k != "all" {
-			m = metrics[k]
-			m.Close()
+	for _, mt := range r.kinds {
+		mt.Close()
+	}
+	r.write.Close()
+	r.read.Close()
+	r.all.Close()
+	return r
+}
+
+func (r *result) print(out io.Writer) {
+	fmt.Fprintf(out, "\n%-12s %8s %8s %6s %10s %10s %10s\n", "request", "count", "errors", "503s", "p50", "p99", "max")
+	row := func(name string, m *vegeta.Metrics) {
+		shed := m.StatusCodes["503"]
+		fmt.Fprintf(out, "%-12s %8d %8d %6d %10s %10s %10s\n", name, m.Requests, int(m.Requests)-int(float64(m.Requests)*m.Success+0.5)-shed, shed,
+			rnd(m.Latencies.P50), rnd(m.Latencies.P99), rnd(m.Latencies.Max))
+	}
+	for _, k := range kinds() {
+		row(k, r.kinds[k])
+	}
+	row("all", &r.all)
+}
+
+// check compares what was stored with what was answered 2xx, over every
+// tenant: no lost write (a 2xx not stored) and nothing written for a 503.
+func (m *mix) check(ctx context.Context, svc *alertanalytics.Service, t *tally, out io.Writer) error {
+	var stored alertanalytics.TenantCounts
+	for _, tenant := range m.tenants {
+		c, err := svc.PreviewTenantDeletion(ctx, tenant)
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(out, "%-12s %8d %8d %10s %10s %10s\n", k, m.Requests, m.Requests-uint64(float64(m.Requests)*m.Success+0.5),
-			m.Latencies.P50.Round(10*time.Microsecond), m.Latencies.P99.Round(10*time.Microsecond), m.Latencies.Max.Round(10*time.Microsecond))
+		stored.Alerts += c.Alerts
+		stored.AlertInteractions += c.AlertInteractions
+		if err := svc.CheckTotals(ctx, tenant); err != nil {
+			return fmt.Errorf("kept totals after the load: %w", err)
+		}
 	}
-	// No lost writes: every answered ingest and interaction is stored.
-	counts, err := svc.PreviewTenantDeletion(ctx, tenant)
-	if err != nil {
-		return err
+	wantAlerts := int64(t.wrote["alert"] + 20*t.wrote["batch"])
+	fmt.Fprintf(out, "\nstored: %d alerts (answered %d), %d interactions (answered %d); kept totals exact\n",
+		stored.Alerts, wantAlerts, stored.AlertInteractions, t.wrote["interaction"])
+	if stored.Alerts != wantAlerts || stored.AlertInteractions != int64(t.wrote["interaction"]) {
+		return errors.New("lost writes, or writes stored for a refused request")
 	}
-	wantAlerts := int64(wrote["alert"] + 20*wrote["batch"])
-	fmt.Fprintf(out, "\nstored: %d alerts (answered %d), %d interactions (answered %d)\n",
-		counts.Alerts, wantAlerts, counts.AlertInteractions, wrote["interaction"])
-	if err := svc.CheckTotals(ctx, tenant); err != nil {
-		return fmt.Errorf("kept totals after the load: %w", err)
-	}
-	switch {
-	case len(failures) > 0:
-		return fmt.Errorf("%d requests failed, e.g. %s", all.Requests-uint64(float64(all.Requests)*all.Success+0.5), strings.Join(failures, "; "))
-	case counts.Alerts != wantAlerts || counts.AlertInteractions != int64(wrote["interaction"]):
-		return errors.New("lost writes")
-	}
-	fmt.Fprintln(out, "0 errors, 0 lost writes")
 	return nil
+}
+
+func rnd(d time.Duration) time.Duration {
+	if d >= 10*time.Millisecond {
+		return d.Round(100 * time.Microsecond)
+	}
+	return d.Round(10 * time.Microsecond)
 }
 
 func kindOf(res *vegeta.Result) string {

@@ -32,14 +32,22 @@ func split(from, to time.Time) segment { return splitEnd(from, to, false) }
 // lie on both sides of a cut end: the shorter side of the cut bucket is
 // read from rows, so a dense tenant reads at most half a bucket's rows
 // there. A range ending now keeps taking its last bucket whole (what
-// follows now is usually empty).
+// follows now is usually empty), and the bucket its start cuts too, less
+// the rows before the start: a range ending now usually starts minutes
+// before it (a compliance target's tail), and an incident's alerts crowd
+// the minutes after its start, not those before.
 func splitEnd(from, to time.Time, past bool) segment {
 	if !from.Before(to) {
 		return segment{}
 	}
 	var seg segment
 	lo, hi := BucketOf(from), BucketOf(to)
-	if !aligned(from) {
+	if !aligned(from) && !past {
+		// Toward now is where a tenant's alerts crowd (an incident under
+		// way): take the cut bucket whole and read the older side from
+		// rows, to take it away.
+		seg.minus = append(seg.minus, [2]time.Time{BucketStart(lo), from})
+	} else if !aligned(from) {
 		end := BucketStart(lo + 1)
 		if !end.Before(to) { // from and to in one bucket
 			return segment{buckets: store.BucketRange{From: lo, To: lo}, rows: [][2]time.Time{{from, to}}}
