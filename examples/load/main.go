@@ -48,6 +48,9 @@ func main() {
 	flag.IntVar(&o.step, "step", 200, "with -sweep, how much each rate adds")
 	flag.IntVar(&o.max, "max", 3000, "with -sweep, the last rate tried")
 	flag.IntVar(&o.pool, "pool", 0, "PostgreSQL pool size (pool_max_conns); 0 keeps the URL's or pgx's default")
+	flag.IntVar(&o.maxWrites, "max-writes", 0, "alertanalytics.Config.MaxWrites (0: the default)")
+	flag.IntVar(&o.maxReads, "max-reads", 0, "alertanalytics.Config.MaxReads (0: the default)")
+	flag.DurationVar(&o.queueTimeout, "queue-timeout", 0, "alertanalytics.Config.QueueTimeout (0: the default)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (server and load generator) to this file")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -71,7 +74,8 @@ func main() {
 // options are the command's flags.
 type options struct {
 	rate, tenants, step, max, pool int
-	duration                       time.Duration
+	maxWrites, maxReads            int
+	duration, queueTimeout         time.Duration
 	pgURL                          string
 	sweep                          bool
 }
@@ -138,7 +142,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		return err
 	}
 	defer closeStore()
-	svc := alertanalytics.New(st, alertanalytics.Config{})
+	svc := alertanalytics.New(st, alertanalytics.Config{MaxWrites: o.maxWrites, MaxReads: o.maxReads, QueueTimeout: o.queueTimeout})
 	auth, err := httpapi.NewStaticTokens(map[string]httpapi.Principal{token: {UserID: uuid.New(), AllTenants: true, Service: true}})
 	if err != nil {
 		return err
@@ -177,6 +181,9 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "sweep: %d tenant(s), %s per rate; knee = highest rate with p99 <= %s\n\n", o.tenants, o.duration, kneeP99)
 	fmt.Fprintf(out, "%6s %8s %10s %10s %10s %10s %10s %7s %6s\n", "rate", "requests", "write p50", "write p99", "read p50", "read p99", "all p99", "errors", "503s")
+	// A short warm-up first: the pool opens its connections and the
+	// statements get cached, which the first rate would otherwise pay.
+	m.attack(100, 3*time.Second, &t, io.Discard)
 	knee, past := 0, 0
 	for rate := o.rate; rate <= o.max && past < 2; rate += o.step {
 		t.failures = nil

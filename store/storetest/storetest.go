@@ -54,6 +54,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"CancelledContextWritesNothing", testCancelledContextWritesNothing},
 		{"KeptTotalsMatchRows", testKeptTotalsMatchRows},
 		{"ConcurrentWritersKeepTotalsExact", testConcurrentWritersKeepTotalsExact},
+		{"HotTenantWriters", testHotTenantWriters},
 		{"DeleteDuringOwnIngest", testDeleteDuringOwnIngest},
 		{"TenantIsolationProperty", testTenantIsolationProperty},
 		{"ConcurrencySoak", testConcurrencySoak},

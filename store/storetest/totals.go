@@ -356,3 +356,50 @@ func testDeleteDuringOwnIngest(t *testing.T, st store.Store) {
 	require.NoError(t, rollup.Verify(ctx, st, other))
 	require.Equal(t, int64(1), counts(t, st, other).Alerts)
 }
+
+// testHotTenantWriters is an incident's shape: many writers on one tenant
+// at once, each ingesting single alerts and acknowledging or resolving
+// them, some with an earlier time than one kept (an offline sync, which
+// replaces a kept time). Every call succeeds: a backend that bounds its
+// lock waits (PostgreSQL's Config.LockTimeout) fails a call that waited
+// longer with store.ErrOverloaded, so no writer waited past the bound. The
+// kept totals equal the rows after.
+func testHotTenantWriters(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	tenant := uuid.New()
+	const writers, rounds = 16, 12
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*rounds*2)
+	for w := range writers {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(w), 11))
+			var mine []store.Alert
+			for range rounds {
+				a := alert(tenant, 0, totalsStart.Add(time.Duration(r.IntN(600))*time.Second),
+					withPriority(store.Priorities()[r.IntN(4)]), withImpact(int64(r.IntN(1000))))
+				a.ID = uuid.New()
+				if _, err := st.InsertAlerts(ctx, tenant, []store.Alert{a}); err != nil {
+					errs <- err
+					return
+				}
+				mine = append(mine, a)
+				target := mine[r.IntN(len(mine))]
+				typ := []store.InteractionType{store.InteractionAcknowledged, store.InteractionResolved}[r.IntN(2)]
+				in := interaction(tenant, target.ID, typ, target.CreatedAt.Add(time.Duration(r.IntN(3600))*time.Second))
+				if _, err := st.RecordInteractions(ctx, tenant, []store.Interaction{in}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	require.NoError(t, rollup.Verify(ctx, st, tenant))
+	c := counts(t, st, tenant)
+	require.Equal(t, int64(writers*rounds), c.Alerts)
+	require.Equal(t, int64(writers*rounds), c.AlertInteractions)
+}
