@@ -17,7 +17,7 @@ var ErrOverloaded = store.ErrOverloaded
 
 // Default bounds of admission (see Config).
 const (
-	DefaultMaxWrites    = 8
+	DefaultMaxWrites    = 4
 	DefaultMaxReads     = 8
 	DefaultQueueTimeout = 500 * time.Millisecond
 )

@@ -55,7 +55,7 @@ const DefaultLockTimeout = time.Second
 
 // DefaultMaxConns is the pool size Connect gives a DSN that names none
 // (pool_max_conns): enough for alertanalytics.Config's default admission
-// (8 writes and 8 reads, a dashboard's reads side by side), where pgx's
+// (4 writes and 8 reads, a dashboard's reads side by side), where pgx's
 // own default is the number of CPUs, at least 4.
 const DefaultMaxConns = 24
 
