@@ -19,13 +19,20 @@ func (h *handler) corsAllowed(origin string) bool {
 // request itself, before authentication: a browser sends no credentials on
 // a preflight. It reports true when the request has been answered. Requests
 // from other origins get no CORS headers, so browsers keep them out.
+//
+// With CORS on, every answer carries Vary: Origin, allowed origin or not:
+// the answer depends on the Origin header, so a shared cache must not
+// serve one origin's answer (with or without the CORS headers) to another.
 func (h *handler) cors(w http.ResponseWriter, r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if !h.corsAllowed(origin) {
+	if len(h.cfg.AllowedOrigins) == 0 {
 		return false
 	}
 	header := w.Header()
 	header.Add("Vary", "Origin")
+	origin := r.Header.Get("Origin")
+	if !h.corsAllowed(origin) {
+		return false
+	}
 	header.Set("Access-Control-Allow-Origin", origin)
 	if r.Method != http.MethodOptions || r.Header.Get("Access-Control-Request-Method") == "" {
 		header.Set("Access-Control-Expose-Headers", "X-Request-ID")

@@ -22,6 +22,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"html/template"
 	"io"
 	"log/slog"
 	"net/http"
@@ -76,6 +77,8 @@ type handler struct {
 	mux    *http.ServeMux
 	logger *slog.Logger
 	inst   instruments
+	// page is the dashboard page's template, parsed once.
+	page *template.Template
 }
 
 // route is one operation of the API; the mux and the OpenAPI test both
@@ -140,7 +143,8 @@ func New(svc *alertanalytics.Service, cfg Config) (http.Handler, error) {
 	if cfg.MaxBatchItems <= 0 {
 		cfg.MaxBatchItems = DefaultMaxBatchItems
 	}
-	h := &handler{svc: svc, cfg: cfg, mux: http.NewServeMux(), logger: cfg.Logger, inst: newInstruments(cfg.MeterProvider)}
+	h := &handler{svc: svc, cfg: cfg, mux: http.NewServeMux(), logger: cfg.Logger, inst: newInstruments(cfg.MeterProvider),
+		page: pageTemplate()}
 	for _, rt := range routes() {
 		h.mux.Handle(rt.method+" "+rt.path, h.endpoint(rt))
 	}

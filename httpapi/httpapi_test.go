@@ -392,10 +392,19 @@ func TestCORS(t *testing.T) {
 	require.Contains(t, rec.Header().Get("Access-Control-Allow-Headers"), "Authorization")
 	require.Contains(t, rec.Header().Values("Vary"), "Origin")
 
-	// Another origin gets no CORS headers (and, without credentials, a 401).
+	// Another origin gets no CORS headers (and, without credentials, a 401),
+	// but Vary: Origin all the same, as does a request with no Origin: a
+	// cache must not hand either answer to the allowed origin.
 	rec = preflight("https://evil.example")
 	require.Equal(t, http.StatusUnauthorized, rec.Code)
 	require.Empty(t, rec.Header().Get("Access-Control-Allow-Origin"))
+	require.Equal(t, []string{"Origin"}, rec.Header().Values("Vary"))
+	req0 := httptest.NewRequest(http.MethodGet, "/api/v1/tenants/"+tenantA+"/alerts/analytics", nil)
+	req0.Header.Set("Authorization", "Bearer "+tokenA)
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req0)
+	require.Equal(t, http.StatusOK, rec.Code)
+	require.Equal(t, []string{"Origin"}, rec.Header().Values("Vary"))
 
 	// The actual request from the allowed origin carries the headers.
 	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(`{"interactions":[]}`))
@@ -415,6 +424,7 @@ func TestCORS(t *testing.T) {
 	e.handler.ServeHTTP(rec, req)
 	require.Equal(t, http.StatusUnauthorized, rec.Code)
 	require.Empty(t, rec.Header().Get("Access-Control-Allow-Origin"))
+	require.Empty(t, rec.Header().Values("Vary"))
 }
 
 func TestLimits(t *testing.T) {
@@ -972,6 +982,14 @@ func TestRoutePatternReachesMiddlewareMetricsAndLog(t *testing.T) {
 	status, _ := hist.DataPoints[0].Attributes.Value("http.response.status_code")
 	require.Equal(t, "/api/v1/tenants/{tenant_id}/alerts/{alert_id}", route.AsString())
 	require.Equal(t, int64(404), status.AsInt64())
+	// Seconds with the semantic-convention boundaries, so /metrics tells a
+	// millisecond from a second: the one request lands in the first bucket
+	// whose bound holds its duration.
+	dp := hist.DataPoints[0]
+	require.Equal(t, []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}, dp.Bounds)
+	want := make([]uint64, len(dp.Bounds)+1)
+	want[sort.SearchFloat64s(dp.Bounds, dp.Sum)] = 1
+	require.Equal(t, want, dp.BucketCounts, "a request of %g s", dp.Sum)
 }
 
 // TestAnonymousSlowBodyIsAnsweredAtOnce sends a POST without credentials

@@ -20,8 +20,9 @@ import (
 
 // TestOpenAPIDescribesLiveResponses sends a request that succeeds and the
 // usual failures to every route and checks each answer — status, content
-// type and body — against openapi.json, so the document cannot drift from
-// what the handler writes.
+// type and body — against openapi.json, and each request the handler took
+// (parameters and body), so the document cannot drift from what the
+// handler reads and writes.
 func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 	t.Parallel()
 	spec, err := os.ReadFile("openapi.json")
@@ -43,6 +44,7 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 		{"POST", tenant + "/alerts", "", `{}`},
 		{"POST", "/api/v1/tenants/" + tenantB + "/alerts", tokenA, `{"alert_type":"t"}`},
 		{"POST", tenant + "/alerts/batch", tokenA, `{"alerts":[{"alert_type":"a","created_at":"2026-11-03T08:00:00Z"},{"alert_type":""}]}`},
+		{"POST", tenant + "/alerts/batch", tokenA, `{"alerts":[{"alert_type":"b","category":"stock","priority_level":"info","business_impact":{"financial_impact_eur":3}}]}`},
 		{"GET", alert, tokenA, ""},
 		{"GET", tenant + "/alerts/01900000-0000-7000-8000-0000000000ff", tokenA, ""},
 		{"POST", alert + "/interactions", tokenA, `{"interaction_type":"acknowledged","interacted_at":"2026-11-02T08:10:00Z","idempotency_key":"k1"}`},
@@ -50,6 +52,7 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 		{"POST", alert + "/interactions", tokenA, `{"interaction_type":"x"}`},
 		{"POST", tenant + "/alerts/01900000-0000-7000-8000-0000000000ff" + "/interactions", tokenA, `{"interaction_type":"resolved"}`},
 		{"POST", tenant + "/alerts/interactions/batch", tokenA, `{"interactions":[{"alert_id":"` + alertOne + `","interaction_type":"resolved"},{"interaction_type":"resolved"}]}`},
+		{"POST", tenant + "/alerts/interactions/batch", tokenA, `{"interactions":[{"alert_id":"` + alertOne + `","interaction_type":"snoozed","idempotency_key":"b1","metadata":{"via":"pager"}}]}`},
 		{"GET", tenant + "/alerts/analytics?days=7", tokenA, ""},
 		{"GET", tenant + "/alerts/analytics?days=0", tokenA, ""},
 		{"GET", tenant + "/alerts/analytics/trends?days=7&tz=Europe/Madrid", tokenA, ""},
@@ -89,6 +92,21 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 			}
 		}
 		require.Equal(t, ok, len(verrs) == 0)
+		if rec.Code < 300 && !strings.Contains(rec.Body.String(), `"rejected":[{`) {
+			// A request the handler took whole must be one the document
+			// allows: its parameters and its body. (A batch answers 200
+			// with its invalid items listed as rejected; the document's
+			// item schema says what a valid item is.)
+			sent := httptest.NewRequest(c.method, c.path, bytes.NewReader([]byte(c.body)))
+			sent.Header = req.Header.Clone()
+			_, rerrs := v.ValidateHttpRequest(sent)
+			for _, ve := range rerrs {
+				t.Errorf("request %s %s: %s (%s)", c.method, c.path, ve.Message, ve.Reason)
+				for _, se := range ve.SchemaValidationErrors {
+					t.Errorf("    %s: %s", se.FieldPath, se.Reason)
+				}
+			}
+		}
 		checked[c.method+" "+strings.SplitN(c.path, "?", 2)[0]] = true
 		_ = resp.Body.Close()
 	}

@@ -18,8 +18,9 @@ import (
 //go:embed templates/dashboard.html
 var pageFiles embed.FS
 
-// pageTemplate parses the dashboard page; html/template escapes every
-// tenant string by context.
+// pageTemplate parses the dashboard page, once per handler (New);
+// html/template escapes every tenant string by context, and a parsed
+// template is safe for concurrent Execute calls.
 func pageTemplate() *template.Template {
 	return template.Must(template.ParseFS(pageFiles, "templates/dashboard.html"))
 }
@@ -128,7 +129,7 @@ func (h *handler) dashboardPage(w http.ResponseWriter, r *http.Request, p Princi
 		return err
 	}
 	var buf bytes.Buffer
-	if err := pageTemplate().Execute(&buf, data); err != nil {
+	if err := h.page.Execute(&buf, data); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -29,6 +29,15 @@ func routePatternFrom(ctx context.Context) *RoutePattern {
 	return rp
 }
 
+// durationBounds are the bucket boundaries, in seconds, of the request
+// duration histogram: OpenTelemetry's semantic-convention advice for
+// http.server.request.duration. The SDK's default boundaries (0, 5, 10,
+// 25, … as if seconds were milliseconds) would put every request under
+// 5 s in one bucket.
+func durationBounds() []float64 {
+	return []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}
+}
+
 // instruments are the handler's metrics. Attributes are the route pattern,
 // the method and the status: never tenant ids or raw paths.
 type instruments struct {
@@ -43,6 +52,7 @@ func newInstruments(mp metric.MeterProvider) instruments {
 	// Creating an instrument fails only for an invalid name; a failed
 	// instrument is a working no-op.
 	d, _ := meter.Float64Histogram("http.server.request.duration", metric.WithUnit("s"),
-		metric.WithDescription("Duration of the requests the API served, by route pattern, method and status."))
+		metric.WithDescription("Duration of the requests the API served, by route pattern, method and status."),
+		metric.WithExplicitBucketBoundaries(durationBounds()...))
 	return instruments{duration: d}
 }
