@@ -180,11 +180,11 @@ func (t *faultyTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 		} else if killed {
 			br := t.Tx.SendBatch(ctx, b)
 			err = injected(br.Close())
-			return errBatch{err}
+			return errBatch{err: err}
 		}
 	}
 	if err != nil {
-		return errBatch{err}
+		return errBatch{err: err}
 	}
 	return t.Tx.SendBatch(ctx, b)
 }

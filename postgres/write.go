@@ -233,7 +233,7 @@ func (r batchRow) Scan(dest ...any) error {
 // SendBatch sends the pending statements, then b.
 func (p *pipeTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 	if err := p.flush(ctx); err != nil {
-		return errBatch{err}
+		return errBatch{err: err}
 	}
 	return p.Tx.SendBatch(ctx, b)
 }
@@ -243,12 +243,19 @@ type errRow struct{ err error }
 
 func (r errRow) Scan(...any) error { return r.err }
 
-// errBatch is a batch that failed before it was sent.
-type errBatch struct{ err error }
+// errBatch is a batch that failed before it was sent. It answers the four
+// methods of pgx.BatchResults the package calls; the nil interface it
+// embeds only supplies methods newer pgx releases add (v5.13's Tx, for
+// batches that begin a transaction, which these never do), so the package
+// builds against every pgx v5 its importers may choose.
+type errBatch struct {
+	pgx.BatchResults
+	err error
+}
 
 func (b errBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, b.err }
 func (b errBatch) Query() (pgx.Rows, error)         { return nil, b.err }
-func (b errBatch) QueryRow() pgx.Row                { return errRow(b) }
+func (b errBatch) QueryRow() pgx.Row                { return errRow{b.err} }
 func (b errBatch) Close() error                     { return b.err }
 
 var _ writeflow.Tx = writeTx{}
