@@ -263,42 +263,32 @@ func testConcurrentWritersKeepTotalsExact(t *testing.T, st store.Store) {
 	ctx := context.Background()
 	tenant := uuid.New()
 	const writers, rounds = 4, 15
-	var wg sync.WaitGroup
-	errs := make(chan error, writers*rounds)
-	for w := range writers {
-		wg.Go(func() {
-			r := rand.New(rand.NewPCG(uint64(w), 7))
-			var mine []uuid.UUID
-			for range rounds {
-				batch := make([]store.Alert, 10)
-				for i := range batch {
-					// Every writer writes into the same few buckets.
-					batch[i] = alert(tenant, 0, totalsStart.Add(time.Duration(r.IntN(3600))*time.Second),
-						withPriority(store.Priorities()[r.IntN(4)]), withImpact(int64(r.IntN(1000))))
-					batch[i].ID = uuid.New()
-					mine = append(mine, batch[i].ID)
-				}
-				if _, err := st.InsertAlerts(ctx, tenant, batch); err != nil {
-					errs <- err
-					return
-				}
-				ins := make([]store.Interaction, 5)
-				for i := range ins {
-					ins[i] = interaction(tenant, mine[r.IntN(len(mine))], store.InteractionTypes()[r.IntN(4)],
-						totalsStart.Add(time.Duration(r.IntN(7200))*time.Second))
-				}
-				if _, err := st.RecordInteractions(ctx, tenant, ins); err != nil {
-					errs <- err
-					return
-				}
+	runWriters(t, writers, func(w int) error {
+		r := rand.New(rand.NewPCG(uint64(w), 7))
+		var mine []uuid.UUID
+		for range rounds {
+			batch := make([]store.Alert, 10)
+			for i := range batch {
+				// Every writer writes into the same few buckets.
+				batch[i] = alert(tenant, 0, totalsStart.Add(time.Duration(r.IntN(3600))*time.Second),
+					withPriority(store.Priorities()[r.IntN(4)]), withImpact(int64(r.IntN(1000))))
+				batch[i].ID = uuid.New()
+				mine = append(mine, batch[i].ID)
 			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		require.NoError(t, err)
-	}
+			if _, err := st.InsertAlerts(ctx, tenant, batch); err != nil {
+				return err
+			}
+			ins := make([]store.Interaction, 5)
+			for i := range ins {
+				ins[i] = interaction(tenant, mine[r.IntN(len(mine))], store.InteractionTypes()[r.IntN(4)],
+					totalsStart.Add(time.Duration(r.IntN(7200))*time.Second))
+			}
+			if _, err := st.RecordInteractions(ctx, tenant, ins); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	require.NoError(t, rollup.Verify(ctx, st, tenant))
 	require.Equal(t, int64(writers*rounds*10), counts(t, st, tenant).Alerts)
 }
@@ -368,28 +358,42 @@ func testHotTenantWriters(t *testing.T, st store.Store) {
 	ctx := context.Background()
 	tenant := uuid.New()
 	const writers, rounds = 16, 12
+	runWriters(t, writers, func(w int) error {
+		r := rand.New(rand.NewPCG(uint64(w), 11))
+		var mine []store.Alert
+		for range rounds {
+			a := alert(tenant, 0, totalsStart.Add(time.Duration(r.IntN(600))*time.Second),
+				withPriority(store.Priorities()[r.IntN(4)]), withImpact(int64(r.IntN(1000))))
+			a.ID = uuid.New()
+			if _, err := st.InsertAlerts(ctx, tenant, []store.Alert{a}); err != nil {
+				return err
+			}
+			mine = append(mine, a)
+			target := mine[r.IntN(len(mine))]
+			typ := []store.InteractionType{store.InteractionAcknowledged, store.InteractionResolved}[r.IntN(2)]
+			in := interaction(tenant, target.ID, typ, target.CreatedAt.Add(time.Duration(r.IntN(3600))*time.Second))
+			if _, err := st.RecordInteractions(ctx, tenant, []store.Interaction{in}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	require.NoError(t, rollup.Verify(ctx, st, tenant))
+	c := counts(t, st, tenant)
+	require.Equal(t, int64(writers*rounds), c.Alerts)
+	require.Equal(t, int64(writers*rounds), c.AlertInteractions)
+}
+
+// runWriters runs fn for writers 0…n−1 at once and fails the test with
+// the errors they returned, once all have finished.
+func runWriters(t *testing.T, n int, fn func(w int) error) {
+	t.Helper()
 	var wg sync.WaitGroup
-	errs := make(chan error, writers*rounds*2)
-	for w := range writers {
+	errs := make(chan error, n)
+	for w := range n {
 		wg.Go(func() {
-			r := rand.New(rand.NewPCG(uint64(w), 11))
-			var mine []store.Alert
-			for range rounds {
-				a := alert(tenant, 0, totalsStart.Add(time.Duration(r.IntN(600))*time.Second),
-					withPriority(store.Priorities()[r.IntN(4)]), withImpact(int64(r.IntN(1000))))
-				a.ID = uuid.New()
-				if _, err := st.InsertAlerts(ctx, tenant, []store.Alert{a}); err != nil {
-					errs <- err
-					return
-				}
-				mine = append(mine, a)
-				target := mine[r.IntN(len(mine))]
-				typ := []store.InteractionType{store.InteractionAcknowledged, store.InteractionResolved}[r.IntN(2)]
-				in := interaction(tenant, target.ID, typ, target.CreatedAt.Add(time.Duration(r.IntN(3600))*time.Second))
-				if _, err := st.RecordInteractions(ctx, tenant, []store.Interaction{in}); err != nil {
-					errs <- err
-					return
-				}
+			if err := fn(w); err != nil {
+				errs <- err
 			}
 		})
 	}
@@ -398,8 +402,4 @@ func testHotTenantWriters(t *testing.T, st store.Store) {
 	for err := range errs {
 		require.NoError(t, err)
 	}
-	require.NoError(t, rollup.Verify(ctx, st, tenant))
-	c := counts(t, st, tenant)
-	require.Equal(t, int64(writers*rounds), c.Alerts)
-	require.Equal(t, int64(writers*rounds), c.AlertInteractions)
 }
