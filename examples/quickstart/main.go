@@ -24,7 +24,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/alertanalytics/alertanalytics"
-	"github.com/alertanalytics/alertanalytics/internal/demo"
+	"github.com/alertanalytics/alertanalytics/demo"
 	"github.com/alertanalytics/alertanalytics/postgres"
 	"github.com/alertanalytics/alertanalytics/sqlite"
 	"github.com/alertanalytics/alertanalytics/store"

@@ -48,8 +48,8 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/alertanalytics/alertanalytics"
+	"github.com/alertanalytics/alertanalytics/demo"
 	"github.com/alertanalytics/alertanalytics/httpapi"
-	"github.com/alertanalytics/alertanalytics/internal/demo"
 	"github.com/alertanalytics/alertanalytics/postgres"
 	"github.com/alertanalytics/alertanalytics/sqlite"
 	"github.com/alertanalytics/alertanalytics/store"

@@ -17,7 +17,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/alertanalytics/alertanalytics/internal/demo"
+	"github.com/alertanalytics/alertanalytics/demo"
 )
 
 func noEnv(string) string { return "" }

@@ -1,5 +1,9 @@
-// Package demo generates a realistic month of bakery alerts and the
-// interactions on them, for the examples.
+// Package demo seeds a Service with a realistic stretch of bakery alerts
+// (stock, production, forecasting, equipment) and the interactions staff
+// recorded on them, for the demo tenant TenantID. It is for trying the
+// library: point Seed at a store of your own and open the dashboard, the
+// insights or the HTTP API on data that looks like a bakery's month. The
+// examples (quickstart, server -demo) use it.
 package demo
 
 import (
