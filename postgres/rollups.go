@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -33,13 +32,17 @@ func (s *Store) eachDay(ctx context.Context, tenantID uuid.UUID, column rollup.C
 			return err
 		}
 		defer rows.Close()
-		runs := rollup.Runs{Column: column, Fn: fn}
-		var day, n int64
+		runs := rollup.Runs{Fn: func(d *rollup.Day) error { return fn(d.Day, *column.Field(d)) }}
+		var (
+			part rollup.Day
+			n    int64
+		)
 		for rows.Next() {
-			if err := rows.Scan(&day, &n, nil); err != nil {
+			if err := rows.Scan(&part.Day, &n, nil); err != nil {
 				return err
 			}
-			if err := runs.Add(day, int(n), rows.RawValues()[2]); err != nil {
+			*column.Field(&part) = rows.RawValues()[2]
+			if err := runs.Add(int(n), &part); err != nil {
 				return err
 			}
 		}
@@ -104,38 +107,29 @@ func (s *Store) EachDayTimes(ctx context.Context, tenantID uuid.UUID, from, to i
 		return fmt.Errorf("postgres: day times: %w", err)
 	}
 	defer rows.Close()
+	var dt store.DayTimes
+	runs := rollup.Runs{Fn: func(d *rollup.Day) error {
+		dt = store.DayTimes{Day: d.Day, AcknowledgeTimes: d.AcknowledgeTimes, ResolveTimes: d.ResolveTimes}
+		return fn(&dt)
+	}}
 	var (
-		dt     store.DayTimes
-		n      int64
-		merged rollup.Day
-		left   int64
+		part rollup.Day
+		n    int64
 	)
 	for rows.Next() {
-		if err := rows.Scan(&dt.Day, &n, nil, nil); err != nil {
+		if err := rows.Scan(&part.Day, &n, nil, nil); err != nil {
 			return fmt.Errorf("postgres: day times: %w", err)
 		}
 		raw := rows.RawValues()
-		dt.AcknowledgeTimes, dt.ResolveTimes = raw[2], raw[3]
-		if n > 1 { // stripes: merge the day's rows, then hand them on
-			part := rollup.Day{Day: dt.Day, AcknowledgeTimes: dt.AcknowledgeTimes, ResolveTimes: dt.ResolveTimes}
-			if left == 0 {
-				merged = rollup.Day{Day: dt.Day, AcknowledgeTimes: bytes.Clone(part.AcknowledgeTimes), ResolveTimes: bytes.Clone(part.ResolveTimes)}
-				left = n - 1
-				continue
-			}
-			if err := merged.Merge(&part); err != nil {
-				return fmt.Errorf("postgres: day times: %w", err)
-			}
-			if left--; left > 0 {
-				continue
-			}
-			dt.AcknowledgeTimes, dt.ResolveTimes = merged.AcknowledgeTimes, merged.ResolveTimes
-		}
-		if err := fn(&dt); err != nil {
-			return err
+		part.AcknowledgeTimes, part.ResolveTimes = raw[2], raw[3]
+		if err := runs.Add(int(n), &part); err != nil {
+			return fmt.Errorf("postgres: day times: %w", err)
 		}
 	}
 	if err := rows.Err(); err != nil {
+		return fmt.Errorf("postgres: day times: %w", err)
+	}
+	if err := runs.Flush(); err != nil {
 		return fmt.Errorf("postgres: day times: %w", err)
 	}
 	return nil

@@ -33,15 +33,19 @@ type dayDelta struct {
 	ackAdd, ackDel, resAdd, resDel []uint64
 }
 
+// newDayDelta returns an empty change of one day.
+func newDayDelta() *dayDelta {
+	return &dayDelta{counts: map[int]*store.Counts{}, categories: map[slotCategory]int64{}, kinds: map[slotKind]KindCounts{},
+		groups: map[groupID]*groupDelta{}}
+}
+
 // Add adds (sign 1) or takes away (sign −1) one alert's contribution.
 func (d *Delta) Add(c *Contribution, sign int64) {
 	if d.days == nil {
 		d.days = map[int64]*dayDelta{}
 	}
 	dayOf := DayOf(c.Bucket)
-	day := entry(d.days, dayOf, func() *dayDelta {
-		return &dayDelta{counts: map[int]*store.Counts{}, categories: map[slotCategory]int64{}, kinds: map[slotKind]KindCounts{}}
-	})
+	day := entry(d.days, dayOf, newDayDelta)
 	slot := int(c.Bucket - DayStart(dayOf))
 	cs := entry(day.counts, slot, func() *store.Counts { return new(store.Counts) })
 	for i, v := range c.Counts {

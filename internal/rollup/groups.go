@@ -76,9 +76,6 @@ func (g *groupDelta) changes() bool {
 // addGroups adds (sign 1) or takes away (sign −1) the contribution to its
 // three groups of the day.
 func (dd *dayDelta) addGroups(c *Contribution, slot int, sign int64) {
-	if dd.groups == nil {
-		dd.groups = map[groupID]*groupDelta{}
-	}
 	counts := GroupCounts{Alerts: c.Counts[store.CountAlerts], Resolved: c.Counts[store.CountResolved], Open: c.Counts[store.CountOpen]}
 	for _, f := range fields() {
 		id := groupID{f, f.value(c)}

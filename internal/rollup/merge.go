@@ -1,6 +1,7 @@
 package rollup
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/alertanalytics/alertanalytics/store"
@@ -15,8 +16,7 @@ func (d *Day) Merge(o *Day) error {
 	if o.Day != d.Day {
 		return fmt.Errorf("rollup: merge day %d into day %d", o.Day, d.Day)
 	}
-	dd := &dayDelta{counts: map[int]*store.Counts{}, categories: map[slotCategory]int64{}, kinds: map[slotKind]KindCounts{},
-		groups: map[groupID]*groupDelta{}}
+	dd := newDayDelta()
 	start := DayStart(d.Day)
 	err := DecodeCounts(o.Day, o.Counts, func(bucket int64, c *store.Counts) {
 		entry(dd.counts, int(bucket-start), func() *store.Counts { return new(store.Counts) }).Add(c)
@@ -77,8 +77,9 @@ const (
 	ColumnGroups           Column = "groups"
 )
 
-// field returns the column's field of d.
-func (c Column) field(d *Day) *[]byte {
+// Field returns the column's field of d, or nil for a column not listed
+// above.
+func (c Column) Field(d *Day) *[]byte {
 	switch c {
 	case ColumnCounts:
 		return &d.Counts
@@ -96,63 +97,47 @@ func (c Column) field(d *Day) *[]byte {
 	return nil
 }
 
-// MergeColumn returns one column of a day kept as two rows, a and b,
-// merged as Day.Merge merges whole rows. The result is newly allocated.
-func MergeColumn(c Column, day int64, a, b []byte) ([]byte, error) {
-	into, from := Day{Day: day}, Day{Day: day}
-	f := c.field(&into)
-	if f == nil {
-		return nil, fmt.Errorf("rollup: unknown column %q", c)
-	}
-	*f = append([]byte(nil), a...)
-	*c.field(&from) = b
-	if err := into.Merge(&from); err != nil {
-		return nil, err
-	}
-	return *f, nil
-}
-
-// Runs hands fn one column per day when a day may be kept as several
-// rows: a backend calls Add with each row in day order and the number of
-// rows its day has (one SQL window count), then Flush. A day of one row
-// passes straight through, its bytes uncopied; the rows of a day of
-// several are merged first.
+// Runs hands Fn one row per day when a day may be kept as several rows
+// (stripes): a backend calls Add with each row it read, in day order, with
+// the columns it read and the number of rows its day has (one SQL window
+// count), then Flush. A day of one row passes straight through, its bytes
+// uncopied; the rows of a day of several are merged (Day.Merge) first.
 type Runs struct {
-	Column Column
-	Fn     func(day int64, b []byte) error
+	Fn func(d *Day) error
 
-	day  int64
-	left int
-	buf  []byte
+	left   int
+	merged Day
 }
 
-// Add takes one row of day, whose day has n rows in all.
-func (r *Runs) Add(day int64, n int, b []byte) error {
-	if r.left > 0 && day == r.day {
-		merged, err := MergeColumn(r.Column, day, r.buf, b)
-		if err != nil {
+// Add takes one row of a day that has n rows in all.
+func (r *Runs) Add(n int, part *Day) error {
+	if r.left > 0 {
+		if part.Day != r.merged.Day {
+			return fmt.Errorf("rollup: day %d ended after fewer rows than counted", r.merged.Day)
+		}
+		if err := r.merged.Merge(part); err != nil {
 			return err
 		}
-		r.buf = merged
 		if r.left--; r.left == 0 {
-			return r.Fn(day, r.buf)
+			return r.Fn(&r.merged)
 		}
 		return nil
 	}
-	if r.left > 0 {
-		return fmt.Errorf("rollup: day %d ended after fewer rows than counted", r.day)
-	}
 	if n <= 1 {
-		return r.Fn(day, b)
+		return r.Fn(part)
 	}
-	r.day, r.left, r.buf = day, n-1, append(r.buf[:0], b...)
+	// The part's bytes may be valid during the call only: keep a copy.
+	r.merged, r.left = Day{Day: part.Day, Stripe: part.Stripe}, n-1
+	for _, c := range []Column{ColumnCounts, ColumnCategories, ColumnKinds, ColumnAcknowledgeTimes, ColumnResolveTimes, ColumnGroups} {
+		*c.Field(&r.merged) = bytes.Clone(*c.Field(part))
+	}
 	return nil
 }
 
 // Flush reports a day whose rows ended early.
 func (r *Runs) Flush() error {
 	if r.left > 0 {
-		return fmt.Errorf("rollup: day %d ended after fewer rows than counted", r.day)
+		return fmt.Errorf("rollup: day %d ended after fewer rows than counted", r.merged.Day)
 	}
 	return nil
 }

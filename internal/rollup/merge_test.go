@@ -65,18 +65,20 @@ func TestMergeStripes(t *testing.T) {
 		for _, c := range []Column{ColumnCounts, ColumnCategories, ColumnKinds, ColumnAcknowledgeTimes, ColumnResolveTimes, ColumnGroups} {
 			var out []byte
 			calls := 0
-			r := Runs{Column: c, Fn: func(d int64, b []byte) error {
-				require.Equal(t, day, d)
+			r := Runs{Fn: func(d *Day) error {
+				require.Equal(t, day, d.Day)
 				calls++
-				out = append([]byte(nil), b...)
+				out = append([]byte(nil), *c.Field(d)...)
 				return nil
 			}}
 			for i := range rows {
-				require.NoError(t, r.Add(day, len(rows), *c.field(&rows[i])))
+				part := Day{Day: day}
+				*c.Field(&part) = *c.Field(&rows[i])
+				require.NoError(t, r.Add(len(rows), &part))
 			}
 			require.NoError(t, r.Flush())
 			require.Equal(t, 1, calls, "column %s handed on once", c)
-			require.Equal(t, string(*c.field(&want)), string(out), "column %s", c)
+			require.Equal(t, string(*c.Field(&want)), string(out), "column %s", c)
 		}
 	})
 }
