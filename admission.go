@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
@@ -91,4 +93,16 @@ func (g gate) enter(ctx context.Context, kind callKind) (context.Context, func()
 	case <-ctx.Done():
 		return ctx, nil, ctx.Err()
 	}
+}
+
+// call starts a Service call of the kind: its span (see span), then a
+// place (see gate). The returned end frees the place and ends the span,
+// recording *errp; defer it at once, so that a refusal is recorded too.
+func (s *Service) call(ctx context.Context, op string, tenantID uuid.UUID, kind callKind) (context.Context, func(*error), error) {
+	ctx, end := s.span(ctx, op, tenantID)
+	ctx, leave, err := s.gate.enter(ctx, kind)
+	if err != nil {
+		return ctx, end, err
+	}
+	return ctx, func(errp *error) { leave(); end(errp) }, nil
 }

@@ -146,13 +146,11 @@ func alertmanagerInput(tenantID uuid.UUID, a AlertmanagerAlert, opts Alertmanage
 // userID, with an idempotency key made from the alert's id. Alerts that
 // cannot be mapped are listed in Rejected; the others are stored.
 func (s *Service) RecordAlertmanager(ctx context.Context, tenantID, userID uuid.UUID, w AlertmanagerWebhook, opts AlertmanagerOptions) (_ AlertmanagerResult, err error) {
-	ctx, end := s.span(ctx, "RecordAlertmanager", tenantID)
+	ctx, end, err := s.call(ctx, "RecordAlertmanager", tenantID, write)
 	defer end(&err)
-	ctx, leave, err := s.gate.enter(ctx, write)
 	if err != nil {
 		return
 	}
-	defer leave()
 	if err := checkTenant(tenantID); err != nil {
 		return AlertmanagerResult{}, err
 	}

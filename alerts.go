@@ -160,13 +160,11 @@ func setAlertDocuments(a *store.Alert, in AlertInput) error {
 // alert is returned unchanged with created false. Invalid input returns a
 // *FieldError (ErrInvalidArgument) and writes nothing.
 func (s *Service) RecordAlert(ctx context.Context, tenantID uuid.UUID, in AlertInput) (alert Alert, created bool, err error) {
-	ctx, end := s.span(ctx, "RecordAlert", tenantID)
+	ctx, end, err := s.call(ctx, "RecordAlert", tenantID, write)
 	defer end(&err)
-	ctx, leave, err := s.gate.enter(ctx, write)
 	if err != nil {
 		return
 	}
-	defer leave()
 	a, err := newAlert(tenantID, in, s.now())
 	if err != nil {
 		return Alert{}, false, err
@@ -229,13 +227,11 @@ type AlertBatchResult struct {
 // transaction, so a storage error stores none of them. A repeated id, within
 // the batch or from earlier, counts as existing and changes nothing.
 func (s *Service) RecordAlerts(ctx context.Context, tenantID uuid.UUID, ins []AlertInput) (_ AlertBatchResult, err error) {
-	ctx, end := s.span(ctx, "RecordAlerts", tenantID)
+	ctx, end, err := s.call(ctx, "RecordAlerts", tenantID, write)
 	defer end(&err)
-	ctx, leave, err := s.gate.enter(ctx, write)
 	if err != nil {
 		return
 	}
-	defer leave()
 	if err := checkTenant(tenantID); err != nil {
 		return AlertBatchResult{}, err
 	}
@@ -263,13 +259,11 @@ func (s *Service) RecordAlerts(ctx context.Context, tenantID uuid.UUID, ins []Al
 
 // Alert returns one of the tenant's alerts, or an error wrapping ErrNotFound.
 func (s *Service) Alert(ctx context.Context, tenantID, alertID uuid.UUID) (_ Alert, err error) {
-	ctx, end := s.span(ctx, "Alert", tenantID)
+	ctx, end, err := s.call(ctx, "Alert", tenantID, read)
 	defer end(&err)
-	ctx, leave, err := s.gate.enter(ctx, read)
 	if err != nil {
 		return
 	}
-	defer leave()
 	if err := checkTenant(tenantID); err != nil {
 		return Alert{}, err
 	}

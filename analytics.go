@@ -58,13 +58,11 @@ type Analytics struct {
 // Analytics returns the analytics summary of the tenant's window (7 days by
 // default). An out-of-range Days returns a *FieldError for "days".
 func (s *Service) Analytics(ctx context.Context, tenantID uuid.UUID, w Window) (_ Analytics, err error) {
-	ctx, end := s.span(ctx, "Analytics", tenantID)
+	ctx, end, err := s.call(ctx, "Analytics", tenantID, read)
 	defer end(&err)
-	ctx, leave, err := s.gate.enter(ctx, read)
 	if err != nil {
 		return
 	}
-	defer leave()
 	sp, err := s.resolveWindow(tenantID, w, DefaultAnalyticsDays)
 	if err != nil {
 		return Analytics{}, err
@@ -104,13 +102,11 @@ func (s *Service) Analytics(ctx context.Context, tenantID uuid.UUID, w Window) (
 // Trends returns the daily trend of the tenant's window (7 days by default):
 // one point per local date, oldest first, zero-filled.
 func (s *Service) Trends(ctx context.Context, tenantID uuid.UUID, w Window) (_ []TrendPoint, err error) {
-	ctx, end := s.span(ctx, "Trends", tenantID)
+	ctx, end, err := s.call(ctx, "Trends", tenantID, read)
 	defer end(&err)
-	ctx, leave, err := s.gate.enter(ctx, read)
 	if err != nil {
 		return
 	}
-	defer leave()
 	sp, err := s.resolveWindow(tenantID, w, DefaultAnalyticsDays)
 	if err != nil {
 		return nil, err

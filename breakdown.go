@@ -96,13 +96,11 @@ func checkLimit(limit int) (int, error) {
 // category, service and alert type, bucket by bucket, with their response
 // times), not from the window's rows.
 func (s *Service) Breakdown(ctx context.Context, tenantID uuid.UUID, w Window, by BreakdownField, limit int) (_ Breakdown, err error) {
-	ctx, end := s.span(ctx, "Breakdown", tenantID)
+	ctx, end, err := s.call(ctx, "Breakdown", tenantID, read)
 	defer end(&err)
-	ctx, leave, err := s.gate.enter(ctx, read)
 	if err != nil {
 		return
 	}
-	defer leave()
 	sp, err := s.resolveWindow(tenantID, w, DefaultInsightDays)
 	if err != nil {
 		return Breakdown{}, err

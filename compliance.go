@@ -138,13 +138,11 @@ const DefaultInsightDays = 30
 // alert has none and created_at + target ≤ now; pending otherwise. The
 // overall block sums the priorities. Zero targets take DefaultTargets.
 func (s *Service) Compliance(ctx context.Context, tenantID uuid.UUID, w Window, targets Targets) (_ Compliance, err error) {
-	ctx, end := s.span(ctx, "Compliance", tenantID)
+	ctx, end, err := s.call(ctx, "Compliance", tenantID, read)
 	defer end(&err)
-	ctx, leave, err := s.gate.enter(ctx, read)
 	if err != nil {
 		return
 	}
-	defer leave()
 	sp, err := s.resolveWindow(tenantID, w, DefaultInsightDays)
 	if err != nil {
 		return Compliance{}, err

@@ -105,13 +105,11 @@ type ResponseTimeReport struct {
 // Dashboard returns the dashboard of the tenant's window (30 days by
 // default). An out-of-range Days returns a *FieldError for "days".
 func (s *Service) Dashboard(ctx context.Context, tenantID uuid.UUID, w Window) (_ Dashboard, err error) {
-	ctx, end := s.span(ctx, "Dashboard", tenantID)
+	ctx, end, err := s.call(ctx, "Dashboard", tenantID, read)
 	defer end(&err)
-	ctx, leave, err := s.gate.enter(ctx, read)
 	if err != nil {
 		return
 	}
-	defer leave()
 	sp, err := s.resolveWindow(tenantID, w, DefaultDashboardDays)
 	if err != nil {
 		return Dashboard{}, err

@@ -17,13 +17,11 @@ type DeletionReceipt = store.DeletionReceipt
 // tenant — its alerts, alert interactions and audit-log rows — and deletes
 // nothing.
 func (s *Service) PreviewTenantDeletion(ctx context.Context, tenantID uuid.UUID) (_ TenantCounts, err error) {
-	ctx, end := s.span(ctx, "PreviewTenantDeletion", tenantID)
+	ctx, end, err := s.call(ctx, "PreviewTenantDeletion", tenantID, read)
 	defer end(&err)
-	ctx, leave, err := s.gate.enter(ctx, read)
 	if err != nil {
 		return
 	}
-	defer leave()
 	if err := checkTenant(tenantID); err != nil {
 		return TenantCounts{}, err
 	}
@@ -40,13 +38,11 @@ func (s *Service) PreviewTenantDeletion(ctx context.Context, tenantID uuid.UUID)
 // requestedBy names who asked, 1–200 characters. Other tenants are
 // untouched. Deleting a tenant with no data succeeds with zero counts.
 func (s *Service) DeleteTenant(ctx context.Context, tenantID uuid.UUID, requestedBy string) (_ DeletionReceipt, err error) {
-	ctx, end := s.span(ctx, "DeleteTenant", tenantID)
+	ctx, end, err := s.call(ctx, "DeleteTenant", tenantID, write)
 	defer end(&err)
-	ctx, leave, err := s.gate.enter(ctx, write)
 	if err != nil {
 		return
 	}
-	defer leave()
 	if err := checkTenant(tenantID); err != nil {
 		return DeletionReceipt{}, err
 	}
@@ -69,13 +65,11 @@ func (s *Service) DeleteTenant(ctx context.Context, tenantID uuid.UUID, requeste
 // TenantDeletionReceipts returns the receipts of the tenant's deletions,
 // oldest first. They hold counts and who asked, never the tenant's data.
 func (s *Service) TenantDeletionReceipts(ctx context.Context, tenantID uuid.UUID) (_ []DeletionReceipt, err error) {
-	ctx, end := s.span(ctx, "TenantDeletionReceipts", tenantID)
+	ctx, end, err := s.call(ctx, "TenantDeletionReceipts", tenantID, read)
 	defer end(&err)
-	ctx, leave, err := s.gate.enter(ctx, read)
 	if err != nil {
 		return
 	}
-	defer leave()
 	if err := checkTenant(tenantID); err != nil {
 		return nil, err
 	}

@@ -50,13 +50,11 @@ type Digest struct {
 // default targets, the 3 noisiest kinds of alert and the busiest local
 // hour. Text and HTML render it.
 func (s *Service) Digest(ctx context.Context, tenantID uuid.UUID, w Window) (_ Digest, err error) {
-	ctx, end := s.span(ctx, "Digest", tenantID)
+	ctx, end, err := s.call(ctx, "Digest", tenantID, read)
 	defer end(&err)
-	ctx, leave, err := s.gate.enter(ctx, read)
 	if err != nil {
 		return
 	}
-	defer leave()
 	sp, err := s.resolveWindow(tenantID, w, DefaultDigestDays)
 	if err != nil {
 		return Digest{}, err

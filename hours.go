@@ -164,13 +164,11 @@ func (h hourClasses) of(local time.Time) int {
 // local wall-clock time, on the quarter hour, so each 15-minute bucket
 // falls in one class whatever the time zone.
 func (s *Service) Hours(ctx context.Context, tenantID uuid.UUID, w Window, opts HoursOptions) (_ Hours, err error) {
-	ctx, end := s.span(ctx, "Hours", tenantID)
+	ctx, end, err := s.call(ctx, "Hours", tenantID, read)
 	defer end(&err)
-	ctx, leave, err := s.gate.enter(ctx, read)
 	if err != nil {
 		return
 	}
-	defer leave()
 	sp, err := s.resolveWindow(tenantID, w, DefaultInsightDays)
 	if err != nil {
 		return Hours{}, err

@@ -87,13 +87,11 @@ func newInteraction(tenantID, userID uuid.UUID, in InteractionInput, now time.Ti
 // another type is a *FieldError for "idempotency_key". An unknown alert returns an error
 // wrapping ErrNotFound; invalid input a *FieldError.
 func (s *Service) RecordInteraction(ctx context.Context, tenantID, alertID, userID uuid.UUID, in InteractionInput) (_ RecordedInteraction, err error) {
-	ctx, end := s.span(ctx, "RecordInteraction", tenantID)
+	ctx, end, err := s.call(ctx, "RecordInteraction", tenantID, write)
 	defer end(&err)
-	ctx, leave, err := s.gate.enter(ctx, write)
 	if err != nil {
 		return
 	}
-	defer leave()
 	if err := checkTenant(tenantID); err != nil {
 		return RecordedInteraction{}, err
 	}
@@ -150,13 +148,11 @@ type InteractionBatchResult struct {
 // unknown alerts are listed in Rejected; the others are stored in one
 // transaction, so a storage error stores none of them.
 func (s *Service) RecordInteractions(ctx context.Context, tenantID, userID uuid.UUID, ins []InteractionInput) (_ InteractionBatchResult, err error) {
-	ctx, end := s.span(ctx, "RecordInteractions", tenantID)
+	ctx, end, err := s.call(ctx, "RecordInteractions", tenantID, write)
 	defer end(&err)
-	ctx, leave, err := s.gate.enter(ctx, write)
 	if err != nil {
 		return
 	}
-	defer leave()
 	if err := checkTenant(tenantID); err != nil {
 		return InteractionBatchResult{}, err
 	}

@@ -44,13 +44,11 @@ type Noisy struct {
 // alert_type and service ascending in byte order. The first limit (1–100, 0
 // for 10) are returned.
 func (s *Service) Noisy(ctx context.Context, tenantID uuid.UUID, w Window, limit int) (_ Noisy, err error) {
-	ctx, end := s.span(ctx, "Noisy", tenantID)
+	ctx, end, err := s.call(ctx, "Noisy", tenantID, read)
 	defer end(&err)
-	ctx, leave, err := s.gate.enter(ctx, read)
 	if err != nil {
 		return
 	}
-	defer leave()
 	sp, err := s.resolveWindow(tenantID, w, DefaultInsightDays)
 	if err != nil {
 		return Noisy{}, err

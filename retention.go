@@ -87,13 +87,11 @@ func (r *Retention) check() error {
 // deleted stays deleted and is on the receipt, and running it again goes
 // on where it stopped.
 func (s *Service) PurgeTenant(ctx context.Context, tenantID uuid.UUID, r Retention, dryRun bool, requestedBy string) (_ PurgeResult, err error) {
-	ctx, end := s.span(ctx, "PurgeTenant", tenantID)
+	ctx, end, err := s.call(ctx, "PurgeTenant", tenantID, write)
 	defer end(&err)
-	ctx, leave, err := s.gate.enter(ctx, write)
 	if err != nil {
 		return
 	}
-	defer leave()
 	if err := checkTenant(tenantID); err != nil {
 		return PurgeResult{}, err
 	}
@@ -114,13 +112,11 @@ func (s *Service) PurgeTenant(ctx context.Context, tenantID uuid.UUID, r Retenti
 // PurgeAll applies r to every tenant that has alerts, one after the other,
 // as PurgeTenant does; the result sums them. It stops at the first error.
 func (s *Service) PurgeAll(ctx context.Context, r Retention, dryRun bool, requestedBy string) (_ PurgeResult, err error) {
-	ctx, end := s.span(ctx, "PurgeAll", uuid.Nil)
+	ctx, end, err := s.call(ctx, "PurgeAll", uuid.Nil, write)
 	defer end(&err)
-	ctx, leave, err := s.gate.enter(ctx, write)
 	if err != nil {
 		return
 	}
-	defer leave()
 	if err := r.check(); err != nil {
 		return PurgeResult{}, err
 	}
@@ -188,13 +184,11 @@ func (s *Service) purge(ctx context.Context, tenantID uuid.UUID, r Retention, cu
 // RetentionReceipts returns the tenant's purge receipts, oldest first.
 // FinishedAt is zero for a run that was interrupted.
 func (s *Service) RetentionReceipts(ctx context.Context, tenantID uuid.UUID) (_ []RetentionReceipt, err error) {
-	ctx, end := s.span(ctx, "RetentionReceipts", tenantID)
+	ctx, end, err := s.call(ctx, "RetentionReceipts", tenantID, read)
 	defer end(&err)
-	ctx, leave, err := s.gate.enter(ctx, read)
 	if err != nil {
 		return
 	}
-	defer leave()
 	if err := checkTenant(tenantID); err != nil {
 		return nil, err
 	}
