@@ -237,8 +237,9 @@ func (s *Store) lockDaysQuery(wait bool) string {
 	return s.sql(lockFreeDaysSQL)
 }
 
-// lockedDays collects the locked rows.
-func lockedDays(rows pgx.Rows) ([]rollup.Day, error) {
+// lockedDays collects the locked rows, remembering their keys in p for
+// WriteDays.
+func (p *pipeTx) lockedDays(rows pgx.Rows) ([]rollup.Day, error) {
 	defer rows.Close()
 	var out []rollup.Day
 	for rows.Next() {
@@ -247,6 +248,10 @@ func lockedDays(rows pgx.Rows) ([]rollup.Day, error) {
 			return nil, err
 		}
 		out = append(out, d)
+		if p.locked == nil {
+			p.locked = map[rollup.DayKey]bool{}
+		}
+		p.locked[d.Key()] = true
 	}
 	return out, rows.Err()
 }
@@ -256,7 +261,7 @@ func (w writeTx) LockDays(ctx context.Context, tenantID uuid.UUID, days []int64,
 	if err != nil {
 		return nil, err
 	}
-	return lockedDays(rows)
+	return w.tx.lockedDays(rows)
 }
 
 // AddOpenTotalsLockDays sends the statements queued, the changes of the
@@ -285,7 +290,7 @@ func (w writeTx) AddOpenTotalsLockDays(ctx context.Context, tenantID uuid.UUID, 
 			res.Close()
 			return nil, err
 		}
-		if locked, err = lockedDays(rows); err != nil {
+		if locked, err = w.tx.lockedDays(rows); err != nil {
 			res.Close()
 			return nil, err
 		}
@@ -293,28 +298,30 @@ func (w writeTx) AddOpenTotalsLockDays(ctx context.Context, tenantID uuid.UUID, 
 	return locked, res.Close()
 }
 
+// WriteDays updates the rows this transaction locked and inserts the
+// others: a new stripe is a plain INSERT, so a stripe id that happened to
+// match a row another writer holds fails the transaction on the primary
+// key instead of overwriting that row.
 func (w writeTx) WriteDays(ctx context.Context, tenantID uuid.UUID, put []rollup.Day, drop []rollup.DayKey) error {
-	if len(put) > 0 {
-		days, stripes := make([]int64, len(put)), make([]int64, len(put))
-		cols := [6][][]byte{}
-		for i := range cols {
-			cols[i] = make([][]byte, len(put))
+	var update, insert []rollup.Day
+	for _, d := range put {
+		if w.tx.locked[d.Key()] {
+			update = append(update, d)
+		} else {
+			insert = append(insert, d)
 		}
-		for i, d := range put {
-			days[i], stripes[i] = d.Day, d.Stripe
-			for j, b := range [][]byte{d.Counts, d.Categories, d.Kinds, d.AcknowledgeTimes, d.ResolveTimes, d.Groups} {
-				if b == nil {
-					b = []byte{}
-				}
-				cols[j][i] = b
-			}
-		}
+	}
+	if len(update) > 0 {
+		w.tx.queue(w.s.sql(`UPDATE {schema}.rollup_days AS t SET counts = u.counts, categories = u.categories, kinds = u.kinds,
+			acknowledge_times = u.acknowledge_times, resolve_times = u.resolve_times, groups = u.groups
+			FROM unnest($2::bigint[], $3::bigint[], $4::bytea[], $5::bytea[], $6::bytea[], $7::bytea[], $8::bytea[], $9::bytea[])
+				AS u(day, stripe, counts, categories, kinds, acknowledge_times, resolve_times, groups)
+			WHERE t.tenant_id = $1 AND t.day = u.day AND t.stripe = u.stripe`), dayArgs(tenantID, update)...)
+	}
+	if len(insert) > 0 {
 		w.tx.queue(w.s.sql(`INSERT INTO {schema}.rollup_days (tenant_id, day, stripe, counts, categories, kinds, acknowledge_times, resolve_times, groups)
-			SELECT $1, u.* FROM unnest($2::bigint[], $3::bigint[], $4::bytea[], $5::bytea[], $6::bytea[], $7::bytea[], $8::bytea[], $9::bytea[]) AS u
-			ON CONFLICT (tenant_id, day, stripe) DO UPDATE SET counts = excluded.counts, categories = excluded.categories,
-			kinds = excluded.kinds, acknowledge_times = excluded.acknowledge_times, resolve_times = excluded.resolve_times,
-			groups = excluded.groups`),
-			tenantID, days, stripes, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5])
+			SELECT $1, u.* FROM unnest($2::bigint[], $3::bigint[], $4::bytea[], $5::bytea[], $6::bytea[], $7::bytea[], $8::bytea[], $9::bytea[]) AS u`),
+			dayArgs(tenantID, insert)...)
 	}
 	if len(drop) > 0 {
 		days, stripes := make([]int64, len(drop)), make([]int64, len(drop))
@@ -325,6 +332,26 @@ func (w writeTx) WriteDays(ctx context.Context, tenantID uuid.UUID, put []rollup
 			AND (day, stripe) IN (SELECT * FROM unnest($2::bigint[], $3::bigint[]))`), tenantID, days, stripes)
 	}
 	return nil
+}
+
+// dayArgs lays the rows out as the parallel arrays of WriteDays'
+// statements, after the tenant: days, stripes and the six columns.
+func dayArgs(tenantID uuid.UUID, rows []rollup.Day) []any {
+	days, stripes := make([]int64, len(rows)), make([]int64, len(rows))
+	cols := [6][][]byte{}
+	for i := range cols {
+		cols[i] = make([][]byte, len(rows))
+	}
+	for i, d := range rows {
+		days[i], stripes[i] = d.Day, d.Stripe
+		for j, b := range [][]byte{d.Counts, d.Categories, d.Kinds, d.AcknowledgeTimes, d.ResolveTimes, d.Groups} {
+			if b == nil {
+				b = []byte{}
+			}
+			cols[j][i] = b
+		}
+	}
+	return []any{[16]byte(tenantID), days, stripes, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5]}
 }
 
 func (w writeTx) TenantIDs(ctx context.Context) ([]uuid.UUID, error) { return w.s.tenantIDs(ctx, w.tx) }

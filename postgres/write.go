@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/alertanalytics/alertanalytics/internal/rollup"
 	"github.com/alertanalytics/alertanalytics/internal/schema"
 	"github.com/alertanalytics/alertanalytics/internal/writeflow"
 	"github.com/alertanalytics/alertanalytics/store"
@@ -138,6 +139,8 @@ type writeTx struct {
 type pipeTx struct {
 	pgx.Tx
 	pending []statement
+	// locked holds the day rows the transaction locked (see WriteDays).
+	locked map[rollup.DayKey]bool
 }
 
 // queue holds a statement back until the next one is sent.
