@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/alertanalytics/alertanalytics/internal/rollup"
+	"github.com/alertanalytics/alertanalytics/internal/writeflow"
 	"github.com/alertanalytics/alertanalytics/store"
 	"github.com/google/uuid"
 	"go.opentelemetry.io/otel/metric"
@@ -132,7 +133,8 @@ type Config struct {
 // store. It is safe for concurrent use; it holds no state besides its store
 // and configuration.
 type Service struct {
-	store  store.Store
+	// store is the backend, traced, with the write flows above it.
+	store  writeflow.Store
 	clock  func() time.Time
 	logger *slog.Logger
 	tel    telemetry
@@ -155,7 +157,7 @@ func New(st store.Store, cfg Config) *Service {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	tel := newTelemetry(cfg.TracerProvider, cfg.MeterProvider)
-	return &Service{store: tracedStore{Store: st, tracer: tel.tracer}, clock: cfg.Clock, logger: cfg.Logger, tel: tel,
+	return &Service{store: writeflow.Store{Store: tracedStore{Store: st, tracer: tel.tracer}}, clock: cfg.Clock, logger: cfg.Logger, tel: tel,
 		gate:    newGate(cfg),
 		buffers: &sync.Pool{New: func() any { return new(rollup.Buffers) }}}
 }
@@ -194,6 +196,25 @@ func (s *Service) CheckTotals(ctx context.Context, tenantID uuid.UUID) (err erro
 	}
 	if err := rollup.Verify(ctx, s.store, tenantID); err != nil {
 		return fmt.Errorf("check totals: %w", err)
+	}
+	return nil
+}
+
+// RebuildTotals recomputes the tenant's kept totals (day rows and open
+// totals) from its alert rows and replaces the kept ones, in one
+// transaction that keeps the tenant's other writes out while it reads
+// every alert of the tenant. Run it once per tenant after applying a
+// backend's migrations with a tool of one's own, or after migrating a
+// database from before migration 005 (which leaves the day rows of the
+// alerts already stored empty), or when CheckTotals reports a difference.
+func (s *Service) RebuildTotals(ctx context.Context, tenantID uuid.UUID) (err error) {
+	ctx, end := s.span(ctx, "RebuildTotals", tenantID)
+	defer end(&err)
+	if err := checkTenant(tenantID); err != nil {
+		return err
+	}
+	if err := s.store.RebuildTotals(ctx, tenantID); err != nil {
+		return fmt.Errorf("rebuild totals: %w", err)
 	}
 	return nil
 }

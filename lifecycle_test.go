@@ -290,20 +290,30 @@ func TestRetentionInterrupted(t *testing.T) {
 	})
 }
 
-// cancelAfter cancels a context once a number of purge batches went through.
+// cancelAfter cancels a context once a number of purge batches went through:
+// the write that would pick the next batch's alerts finds it cancelled.
 type cancelAfter struct {
 	store.Store
 	batches int
 	cancel  func()
 }
 
-func (c *cancelAfter) PurgeBatch(ctx context.Context, r store.RetentionReceipt, limit int) (store.TenantCounts, error) {
-	if c.batches == 0 {
-		c.cancel()
-		return store.TenantCounts{}, ctx.Err()
+func (c *cancelAfter) Write(ctx context.Context, tenantID uuid.UUID, opts store.WriteOptions, fn func(store.Tx) error) error {
+	return c.Store.Write(ctx, tenantID, opts, func(tx store.Tx) error { return fn(cancelTx{tx, c}) })
+}
+
+type cancelTx struct {
+	store.Tx
+	c *cancelAfter
+}
+
+func (t cancelTx) PurgeCandidates(ctx context.Context, r store.RetentionReceipt, limit int) ([]store.Alert, error) {
+	if t.c.batches == 0 {
+		t.c.cancel()
+		return nil, ctx.Err()
 	}
-	c.batches--
-	return c.Store.PurgeBatch(ctx, r, limit)
+	t.c.batches--
+	return t.Tx.PurgeCandidates(ctx, r, limit)
 }
 
 // TestRetentionDuringWrites purges a tenant while another goroutine keeps

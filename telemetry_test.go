@@ -53,7 +53,7 @@ func TestTelemetry(t *testing.T) {
 		}
 	}
 	require.GreaterOrEqual(t, children, 3, "the Dashboard's store calls")
-	require.Len(t, byName["alertanalytics.store.InsertAlerts"], 1)
+	require.Len(t, byName["alertanalytics.store.Write"], 2, "one write transaction for the alerts, one for the interaction")
 	require.Equal(t, "Error", byName["alertanalytics.Service.Dashboard"][1].Status().Code.String())
 
 	// Metrics: alerts ingested, interactions recorded, errors by kind; no

@@ -12,8 +12,11 @@ import (
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
-// tracedStore puts a span around every store call, with the tenant id as
-// an attribute, beneath the span of the Service call that made it.
+// tracedStore puts a span around every call of the store.Store contract
+// (a write transaction, a read), with the tenant id as an attribute,
+// beneath the span of the Service call that made it. The write flows and
+// the folding reads run above it, so their statements share their
+// transaction's span.
 type tracedStore struct {
 	store.Store
 	tracer trace.Tracer
@@ -31,156 +34,79 @@ func (t tracedStore) start(ctx context.Context, op string, tenantID uuid.UUID) (
 	}
 }
 
-func (t tracedStore) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []store.Alert) ([]bool, error) {
-	ctx, end := t.start(ctx, "InsertAlerts", tenantID)
-	created, err := t.Store.InsertAlerts(ctx, tenantID, alerts)
+// traced runs call in a span named after op; call's error marks it.
+func traced[T any](t tracedStore, ctx context.Context, op string, tenantID uuid.UUID, call func(context.Context) (T, error)) (T, error) {
+	ctx, end := t.start(ctx, op, tenantID)
+	v, err := call(ctx)
 	end(err)
-	return created, err
+	return v, err
+}
+
+// none adapts a call that returns only an error to traced.
+func none(call func(context.Context) error) func(context.Context) (struct{}, error) {
+	return func(ctx context.Context) (struct{}, error) { return struct{}{}, call(ctx) }
+}
+
+func (t tracedStore) Write(ctx context.Context, tenantID uuid.UUID, opts store.WriteOptions, fn func(store.Tx) error) error {
+	_, err := traced(t, ctx, "Write", tenantID, none(func(ctx context.Context) error { return t.Store.Write(ctx, tenantID, opts, fn) }))
+	return err
 }
 
 func (t tracedStore) Alert(ctx context.Context, tenantID, alertID uuid.UUID) (store.Alert, error) {
-	ctx, end := t.start(ctx, "Alert", tenantID)
-	a, err := t.Store.Alert(ctx, tenantID, alertID)
-	end(err)
-	return a, err
+	return traced(t, ctx, "Alert", tenantID, func(ctx context.Context) (store.Alert, error) { return t.Store.Alert(ctx, tenantID, alertID) })
 }
 
-func (t tracedStore) RecordInteractions(ctx context.Context, tenantID uuid.UUID, ins []store.Interaction) ([]store.InteractionResult, error) {
-	ctx, end := t.start(ctx, "RecordInteractions", tenantID)
-	res, err := t.Store.RecordInteractions(ctx, tenantID, ins)
-	end(err)
-	return res, err
-}
-
-func (t tracedStore) SumCounts(ctx context.Context, tenantID uuid.UUID, ranges []store.BucketRange, counters []int) ([]store.Counts, error) {
-	ctx, end := t.start(ctx, "SumCounts", tenantID)
-	c, err := t.Store.SumCounts(ctx, tenantID, ranges, counters)
-	end(err)
-	return c, err
-}
-
-func (t tracedStore) EachCounts(ctx context.Context, tenantID uuid.UUID, from, to int64, fn func(int64, *store.Counts) error) error {
-	ctx, end := t.start(ctx, "EachCounts", tenantID)
-	err := t.Store.EachCounts(ctx, tenantID, from, to, fn)
-	end(err)
-	return err
-}
-
-func (t tracedStore) SumCategories(ctx context.Context, tenantID uuid.UUID, from, to int64) ([]store.CategoryCount, error) {
-	ctx, end := t.start(ctx, "SumCategories", tenantID)
-	c, err := t.Store.SumCategories(ctx, tenantID, from, to)
-	end(err)
-	return c, err
-}
-
-func (t tracedStore) SumKinds(ctx context.Context, tenantID uuid.UUID, from, to int64) ([]store.KindCount, error) {
-	ctx, end := t.start(ctx, "SumKinds", tenantID)
-	c, err := t.Store.SumKinds(ctx, tenantID, from, to)
-	end(err)
-	return c, err
-}
-
-func (t tracedStore) EachDayGroups(ctx context.Context, tenantID uuid.UUID, from, to int64, fn func(int64, []byte) error) error {
-	ctx, end := t.start(ctx, "EachDayGroups", tenantID)
-	err := t.Store.EachDayGroups(ctx, tenantID, from, to, fn)
-	end(err)
-	return err
-}
-
-func (t tracedStore) EachDayTimes(ctx context.Context, tenantID uuid.UUID, from, to int64, fn func(*store.DayTimes) error) error {
-	ctx, end := t.start(ctx, "EachDayTimes", tenantID)
-	err := t.Store.EachDayTimes(ctx, tenantID, from, to, fn)
-	end(err)
+func (t tracedStore) DayRows(ctx context.Context, tenantID uuid.UUID, from, to int64, cols store.DayColumns, fn func(*store.DayRow) error) error {
+	_, err := traced(t, ctx, "DayRows", tenantID, none(func(ctx context.Context) error { return t.Store.DayRows(ctx, tenantID, from, to, cols, fn) }))
 	return err
 }
 
 func (t tracedStore) AlertFacts(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*store.Alert) error) error {
-	ctx, end := t.start(ctx, "AlertFacts", tenantID)
-	err := t.Store.AlertFacts(ctx, tenantID, from, to, fn)
-	end(err)
+	_, err := traced(t, ctx, "AlertFacts", tenantID, none(func(ctx context.Context) error { return t.Store.AlertFacts(ctx, tenantID, from, to, fn) }))
 	return err
 }
 
 func (t tracedStore) OpenTotals(ctx context.Context, tenantID uuid.UUID) ([]store.OpenTotal, error) {
-	ctx, end := t.start(ctx, "OpenTotals", tenantID)
-	o, err := t.Store.OpenTotals(ctx, tenantID)
-	end(err)
-	return o, err
+	return traced(t, ctx, "OpenTotals", tenantID, func(ctx context.Context) ([]store.OpenTotal, error) { return t.Store.OpenTotals(ctx, tenantID) })
 }
 
 func (t tracedStore) CountTenant(ctx context.Context, tenantID uuid.UUID) (store.TenantCounts, error) {
-	ctx, end := t.start(ctx, "CountTenant", tenantID)
-	c, err := t.Store.CountTenant(ctx, tenantID)
-	end(err)
-	return c, err
-}
-
-func (t tracedStore) DeleteTenant(ctx context.Context, r store.DeletionReceipt) (store.TenantCounts, error) {
-	ctx, end := t.start(ctx, "DeleteTenant", r.TenantID)
-	c, err := t.Store.DeleteTenant(ctx, r)
-	end(err)
-	return c, err
+	return traced(t, ctx, "CountTenant", tenantID, func(ctx context.Context) (store.TenantCounts, error) { return t.Store.CountTenant(ctx, tenantID) })
 }
 
 func (t tracedStore) DeletionReceipts(ctx context.Context, tenantID uuid.UUID) ([]store.DeletionReceipt, error) {
-	ctx, end := t.start(ctx, "DeletionReceipts", tenantID)
-	rs, err := t.Store.DeletionReceipts(ctx, tenantID)
-	end(err)
-	return rs, err
+	return traced(t, ctx, "DeletionReceipts", tenantID, func(ctx context.Context) ([]store.DeletionReceipt, error) {
+		return t.Store.DeletionReceipts(ctx, tenantID)
+	})
 }
 
 func (t tracedStore) TenantIDs(ctx context.Context) ([]uuid.UUID, error) {
-	ctx, end := t.start(ctx, "TenantIDs", uuid.Nil)
-	ids, err := t.Store.TenantIDs(ctx)
-	end(err)
-	return ids, err
+	return traced(t, ctx, "TenantIDs", uuid.Nil, t.Store.TenantIDs)
 }
 
 func (t tracedStore) ExportAlerts(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*store.Alert) error) error {
-	ctx, end := t.start(ctx, "ExportAlerts", tenantID)
-	err := t.Store.ExportAlerts(ctx, tenantID, from, to, fn)
-	end(err)
+	_, err := traced(t, ctx, "ExportAlerts", tenantID, none(func(ctx context.Context) error { return t.Store.ExportAlerts(ctx, tenantID, from, to, fn) }))
 	return err
 }
 
 func (t tracedStore) ExportInteractions(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*store.Interaction) error) error {
-	ctx, end := t.start(ctx, "ExportInteractions", tenantID)
-	err := t.Store.ExportInteractions(ctx, tenantID, from, to, fn)
-	end(err)
+	_, err := traced(t, ctx, "ExportInteractions", tenantID, none(func(ctx context.Context) error {
+		return t.Store.ExportInteractions(ctx, tenantID, from, to, fn)
+	}))
 	return err
 }
 
 func (t tracedStore) ExportAuditLogs(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*store.AuditLog) error) error {
-	ctx, end := t.start(ctx, "ExportAuditLogs", tenantID)
-	err := t.Store.ExportAuditLogs(ctx, tenantID, from, to, fn)
-	end(err)
+	_, err := traced(t, ctx, "ExportAuditLogs", tenantID, none(func(ctx context.Context) error { return t.Store.ExportAuditLogs(ctx, tenantID, from, to, fn) }))
 	return err
 }
 
 func (t tracedStore) CountPurge(ctx context.Context, r store.RetentionReceipt) (store.TenantCounts, error) {
-	ctx, end := t.start(ctx, "CountPurge", r.TenantID)
-	c, err := t.Store.CountPurge(ctx, r)
-	end(err)
-	return c, err
-}
-
-func (t tracedStore) SaveRetentionReceipt(ctx context.Context, r store.RetentionReceipt) error {
-	ctx, end := t.start(ctx, "SaveRetentionReceipt", r.TenantID)
-	err := t.Store.SaveRetentionReceipt(ctx, r)
-	end(err)
-	return err
-}
-
-func (t tracedStore) PurgeBatch(ctx context.Context, r store.RetentionReceipt, limit int) (store.TenantCounts, error) {
-	ctx, end := t.start(ctx, "PurgeBatch", r.TenantID)
-	c, err := t.Store.PurgeBatch(ctx, r, limit)
-	end(err)
-	return c, err
+	return traced(t, ctx, "CountPurge", r.TenantID, func(ctx context.Context) (store.TenantCounts, error) { return t.Store.CountPurge(ctx, r) })
 }
 
 func (t tracedStore) RetentionReceipts(ctx context.Context, tenantID uuid.UUID) ([]store.RetentionReceipt, error) {
-	ctx, end := t.start(ctx, "RetentionReceipts", tenantID)
-	rs, err := t.Store.RetentionReceipts(ctx, tenantID)
-	end(err)
-	return rs, err
+	return traced(t, ctx, "RetentionReceipts", tenantID, func(ctx context.Context) ([]store.RetentionReceipt, error) {
+		return t.Store.RetentionReceipts(ctx, tenantID)
+	})
 }

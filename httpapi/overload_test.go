@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,20 +16,23 @@ import (
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
-// stalledStore holds an InsertAlerts call of the alert stuck until release
-// is closed, after telling entered: a write stuck on its database.
+// stalledStore holds its stallAt-th write (counting from 1) until release
+// is closed, after telling entered: a write stuck on its way to the
+// database, before its transaction begins (an in-memory SQLite database has
+// one connection, which a stuck transaction would take from the reads too).
 type stalledStore struct {
 	store.Store
-	stuck            uuid.UUID
+	stallAt          int32
+	writes           *atomic.Int32
 	entered, release chan struct{}
 }
 
-func (s stalledStore) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []store.Alert) ([]bool, error) {
-	if len(alerts) == 1 && alerts[0].ID == s.stuck {
+func (s stalledStore) Write(ctx context.Context, tenantID uuid.UUID, opts store.WriteOptions, fn func(store.Tx) error) error {
+	if s.writes.Add(1) == s.stallAt {
 		close(s.entered)
 		<-s.release
 	}
-	return s.Store.InsertAlerts(ctx, tenantID, alerts)
+	return s.Store.Write(ctx, tenantID, opts, fn)
 }
 
 func postAlert(t *testing.T, e *env, body string) *httptest.ResponseRecorder {
@@ -50,7 +54,7 @@ func TestOverloadAnswers503(t *testing.T) {
 	t.Cleanup(func() { st.Close() })
 	require.NoError(t, st.Migrate(ctx))
 	stuckID := "01900000-0000-7000-8000-000000000002"
-	stalled := stalledStore{Store: st, stuck: uuid.MustParse(stuckID), entered: make(chan struct{}), release: make(chan struct{})}
+	stalled := stalledStore{Store: st, stallAt: 2, writes: new(atomic.Int32), entered: make(chan struct{}), release: make(chan struct{})}
 	svc := alertanalytics.New(stalled, alertanalytics.Config{Clock: now, MaxWrites: 1, MaxReads: 2, QueueTimeout: 20 * time.Millisecond})
 	auth, err := NewStaticTokens(map[string]Principal{tokenService: {UserID: uuid.MustParse(userService), AllTenants: true, Service: true}})
 	require.NoError(t, err)

@@ -8,9 +8,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/alertanalytics/alertanalytics/internal/schema"
-	"github.com/alertanalytics/alertanalytics/internal/writeflow"
 	"github.com/alertanalytics/alertanalytics/store"
+	"github.com/alertanalytics/alertanalytics/store/sqlschema"
 )
 
 // exportPage is how many rows one page of an export reads.
@@ -53,7 +52,7 @@ func (s *Store) export(ctx context.Context, table, timeColumn, columns string, t
 
 // ExportAlerts implements store.Store.
 func (s *Store) ExportAlerts(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*store.Alert) error) error {
-	err := s.export(ctx, "alerts", "created_at", schema.AlertColumns, tenantID, from, to, func(rows pgx.Rows) (time.Time, uuid.UUID, error) {
+	err := s.export(ctx, "alerts", "created_at", sqlschema.AlertColumns, tenantID, from, to, func(rows pgx.Rows) (time.Time, uuid.UUID, error) {
 		a, err := scanAlert(rows)
 		if err != nil {
 			return time.Time{}, uuid.Nil, err
@@ -68,7 +67,7 @@ func (s *Store) ExportAlerts(ctx context.Context, tenantID uuid.UUID, from, to t
 
 // ExportInteractions implements store.Store.
 func (s *Store) ExportInteractions(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*store.Interaction) error) error {
-	err := s.export(ctx, "alert_interactions", "interacted_at", schema.InteractionColumns, tenantID, from, to,
+	err := s.export(ctx, "alert_interactions", "interacted_at", sqlschema.InteractionColumns, tenantID, from, to,
 		func(rows pgx.Rows) (time.Time, uuid.UUID, error) {
 			in, err := scanInteraction(rows)
 			if err != nil {
@@ -84,7 +83,7 @@ func (s *Store) ExportInteractions(ctx context.Context, tenantID uuid.UUID, from
 
 // ExportAuditLogs implements store.Store.
 func (s *Store) ExportAuditLogs(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*store.AuditLog) error) error {
-	err := s.export(ctx, "audit_logs", "changed_at", schema.AuditColumns, tenantID, from, to,
+	err := s.export(ctx, "audit_logs", "changed_at", sqlschema.AuditColumns, tenantID, from, to,
 		func(rows pgx.Rows) (time.Time, uuid.UUID, error) {
 			var (
 				l        = store.AuditLog{TenantID: tenantID}
@@ -106,7 +105,7 @@ func (s *Store) ExportAuditLogs(ctx context.Context, tenantID uuid.UUID, from, t
 // purgeCondition selects the alerts a retention run purges ($1 tenant, $2
 // cutoff, $3 include open).
 func purgeCondition() string {
-	return `tenant_id = $1 AND created_at < $2 AND ($3 OR status IN (` + schema.ClosedStatuses() + `))`
+	return `tenant_id = $1 AND created_at < $2 AND ($3 OR status IN (` + sqlschema.ClosedStatuses() + `))`
 }
 
 // CountPurge implements store.Store.
@@ -123,29 +122,18 @@ func (s *Store) CountPurge(ctx context.Context, r store.RetentionReceipt) (store
 	return c, nil
 }
 
-// SaveRetentionReceipt implements store.Store.
-func (s *Store) SaveRetentionReceipt(ctx context.Context, r store.RetentionReceipt) error {
+func (w writeTx) SaveRetentionReceipt(ctx context.Context, r store.RetentionReceipt) error {
 	var finished *int64
 	if !r.FinishedAt.IsZero() {
 		v := ms(r.FinishedAt)
 		finished = &v
 	}
-	_, err := s.db.Exec(ctx, s.sql(`INSERT INTO {schema}.retention_receipts
+	_, err := w.tx.Exec(ctx, w.s.sql(`INSERT INTO {schema}.retention_receipts
 		(tenant_id, id, requested_by, cutoff, include_open, alerts, alert_interactions, audit_logs, started_at, finished_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (tenant_id, id) DO UPDATE SET finished_at = excluded.finished_at`),
 		r.TenantID, r.ID, r.RequestedBy, ms(r.Cutoff), r.IncludeOpen, r.Deleted.Alerts, r.Deleted.AlertInteractions,
 		r.Deleted.AuditLogs, ms(r.StartedAt), finished)
-	if err != nil {
-		return fmt.Errorf("postgres: save retention receipt: %w", err)
-	}
-	return nil
-}
-
-// PurgeBatch implements store.Store. It holds the tenant's shared lock, as
-// writes do.
-func (s *Store) PurgeBatch(ctx context.Context, r store.RetentionReceipt, limit int) (store.TenantCounts, error) {
-	c, err := writeflow.PurgeBatch(ctx, s.write, r, limit)
-	return c, wrapErr("purge batch", err)
+	return err
 }
 
 // RetentionReceipts implements store.Store.
@@ -187,7 +175,7 @@ func (s *Store) TenantIDs(ctx context.Context) ([]uuid.UUID, error) {
 // PurgeCandidates locks the alerts it returns, so an interaction on one of
 // them waits for the purge and then finds it gone.
 func (w writeTx) PurgeCandidates(ctx context.Context, r store.RetentionReceipt, limit int) ([]store.Alert, error) {
-	rows, err := w.tx.Query(ctx, w.s.sql(`SELECT `+schema.FactColumns+` FROM {schema}.alerts
+	rows, err := w.tx.Query(ctx, w.s.sql(`SELECT `+sqlschema.FactColumns+` FROM {schema}.alerts
 		WHERE `+purgeCondition()+` ORDER BY created_at, id LIMIT $4 FOR UPDATE`), r.TenantID, ms(r.Cutoff), r.IncludeOpen, limit)
 	if err != nil {
 		return nil, err

@@ -24,9 +24,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/alertanalytics/alertanalytics/internal/migrate"
-	"github.com/alertanalytics/alertanalytics/internal/writeflow"
 	"github.com/alertanalytics/alertanalytics/store"
+	"github.com/alertanalytics/alertanalytics/store/sqlschema"
 )
 
 //go:embed migrations/*.sql
@@ -168,7 +167,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
-	ms, err := migrate.LoadDir(migrationFiles, "migrations")
+	ms, err := sqlschema.LoadDir(migrationFiles, "migrations")
 	if err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
@@ -187,15 +186,6 @@ func (s *Store) Migrate(ctx context.Context) error {
 			if _, err := tx.Exec(ctx, s.sql(m.SQL)); err != nil {
 				return err
 			}
-			if step := writeflow.MigrationStep(m.Version); step != nil {
-				w := writeTx{s, &pipeTx{Tx: tx}}
-				if err := step(ctx, w); err != nil {
-					return err
-				}
-				if err := w.tx.flush(ctx); err != nil {
-					return err
-				}
-			}
 			_, err := tx.Exec(ctx, s.sql(`INSERT INTO {schema}.schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`),
 				m.Version, m.Name, time.Now().UnixMilli())
 			return err
@@ -213,20 +203,17 @@ func (s *Store) Migrate(ctx context.Context) error {
 // the first creates the schema), for applying with a migration tool of your
 // own (goose, atlas, golang-migrate) instead of Migrate. Use one way or the
 // other on a schema, never both: Migrate keeps its versions in a
-// schema_migrations table of its own. Migrate completes 005_rollup_days.sql by
-// filling the new table from the alerts already stored; a tool of your own
-// applies only its SQL, so call RebuildRollups once after it on a schema
-// that already had alerts.
+// schema_migrations table of its own.
 func Migrations(schema string) (fs.FS, error) {
 	st, err := newStore(nil, Config{Schema: schema})
 	if err != nil {
 		return nil, err
 	}
-	ms, err := migrate.LoadDir(migrationFiles, "migrations")
+	ms, err := sqlschema.LoadDir(migrationFiles, "migrations")
 	if err != nil {
 		return nil, fmt.Errorf("postgres: migrations: %w", err)
 	}
-	return migrate.Render(ms, st.sql(`CREATE SCHEMA IF NOT EXISTS {schema};`), st.sql), nil
+	return sqlschema.Render(ms, st.sql(`CREATE SCHEMA IF NOT EXISTS {schema};`), st.sql), nil
 }
 
 // inTx runs fn in a transaction, committing when it returns nil and rolling

@@ -13,6 +13,7 @@ import (
 
 	"github.com/alertanalytics/alertanalytics/internal/pgstore"
 	"github.com/alertanalytics/alertanalytics/internal/pgtest"
+	"github.com/alertanalytics/alertanalytics/internal/writeflow"
 	"github.com/alertanalytics/alertanalytics/postgres"
 	"github.com/alertanalytics/alertanalytics/store"
 	"github.com/alertanalytics/alertanalytics/store/storetest"
@@ -90,7 +91,7 @@ func TestMigrationsApplyOutsideMigrate(t *testing.T) {
 	st, err := postgres.New(pool, postgres.Config{Schema: schema})
 	require.NoError(t, err)
 	tenant := uuid.New()
-	created, err := st.InsertAlerts(ctx, tenant, []store.Alert{{ID: uuid.New(), TenantID: tenant,
+	created, err := writeflow.Store{Store: st}.InsertAlerts(ctx, tenant, []store.Alert{{ID: uuid.New(), TenantID: tenant,
 		AlertType: "t", Category: "t", PriorityLevel: store.PriorityInfo, TypeClass: store.TypeClassActionNeeded,
 		Status: store.StatusActive, CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}})
 	require.NoError(t, err)

@@ -8,8 +8,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/alertanalytics/alertanalytics/internal/schema"
 	"github.com/alertanalytics/alertanalytics/store"
+	"github.com/alertanalytics/alertanalytics/store/sqlschema"
 )
 
 func scanAlert(row pgx.Row) (store.Alert, error) {
@@ -48,7 +48,7 @@ func scanAlert(row pgx.Row) (store.Alert, error) {
 
 // Alert implements store.Store.
 func (s *Store) Alert(ctx context.Context, tenantID, alertID uuid.UUID) (store.Alert, error) {
-	a, err := scanAlert(s.db.QueryRow(ctx, s.sql(`SELECT `+schema.AlertColumns+` FROM {schema}.alerts
+	a, err := scanAlert(s.db.QueryRow(ctx, s.sql(`SELECT `+sqlschema.AlertColumns+` FROM {schema}.alerts
 		WHERE tenant_id = $1 AND id = $2`), tenantID, alertID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.Alert{}, fmt.Errorf("postgres: alert %s: %w", alertID, store.ErrNotFound)

@@ -4,15 +4,14 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/alertanalytics/alertanalytics/internal/rollup"
-	"github.com/alertanalytics/alertanalytics/internal/schema"
-	"github.com/alertanalytics/alertanalytics/internal/writeflow"
 	"github.com/alertanalytics/alertanalytics/store"
+	"github.com/alertanalytics/alertanalytics/store/sqlschema"
 )
 
 // querier is what the reads need of a pool or a transaction.
@@ -20,119 +19,46 @@ type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
-// eachDay reads one column of the tenant's kept days, as
-// rollup.EachDayBytes does: a day kept as one row passes its bytes, which
-// point into pgx's read buffer; the stripes of a day kept as several are
-// merged first.
-func (s *Store) eachDay(ctx context.Context, tenantID uuid.UUID, column rollup.Column) rollup.EachDayBytes {
-	return func(from, to int64, fn func(int64, []byte) error) error {
-		rows, err := s.db.Query(ctx, s.sql(`SELECT day, count(*) OVER (PARTITION BY day), `+string(column)+` FROM {schema}.rollup_days
-			WHERE tenant_id = $1 AND day >= $2 AND day < $3 ORDER BY day, stripe`), tenantID, from, to)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		runs := rollup.Runs{Fn: func(d *rollup.Day) error { return fn(d.Day, *column.Field(d)) }}
-		var (
-			part rollup.Day
-			n    int64
-		)
-		for rows.Next() {
-			if err := rows.Scan(&part.Day, &n, nil); err != nil {
-				return err
-			}
-			*column.Field(&part) = rows.RawValues()[2]
-			if err := runs.Add(int(n), &part); err != nil {
-				return err
-			}
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return runs.Flush()
+// DayRows implements store.Store: one range scan, with each day's number
+// of stripes counted by a window over the day. The bytes handed to fn
+// point into pgx's read buffer.
+func (s *Store) DayRows(ctx context.Context, tenantID uuid.UUID, from, to int64, cols store.DayColumns, fn func(*store.DayRow) error) error {
+	list := cols.Columns()
+	if len(list) == 0 {
+		return nil
 	}
-}
-
-// SumCounts implements store.Store: one range scan over the days the
-// ranges touch, summed as they are decoded.
-func (s *Store) SumCounts(ctx context.Context, tenantID uuid.UUID, ranges []store.BucketRange, counters []int) ([]store.Counts, error) {
-	out, err := rollup.SumCounts(ranges, counters, s.eachDay(ctx, tenantID, rollup.ColumnCounts))
+	names := make([]string, len(list))
+	nonEmpty := make([]string, len(list))
+	for i, c := range list {
+		names[i] = c.Name()
+		nonEmpty[i] = "length(" + c.Name() + ") > 0"
+	}
+	rows, err := s.db.Query(ctx, s.sql(`SELECT day, stripe, count(*) OVER (PARTITION BY day), `+strings.Join(names, ", ")+` FROM {schema}.rollup_days
+		WHERE tenant_id = $1 AND day >= $2 AND day < $3 AND (`+strings.Join(nonEmpty, " OR ")+`) ORDER BY day, stripe`), tenantID, from, to)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: sum counts: %w", err)
-	}
-	return out, nil
-}
-
-// EachCounts implements store.Store.
-func (s *Store) EachCounts(ctx context.Context, tenantID uuid.UUID, from, to int64, fn func(int64, *store.Counts) error) error {
-	if err := rollup.EachCounts(from, to, s.eachDay(ctx, tenantID, rollup.ColumnCounts), fn); err != nil {
-		return fmt.Errorf("postgres: each counts: %w", err)
-	}
-	return nil
-}
-
-// SumCategories implements store.Store.
-func (s *Store) SumCategories(ctx context.Context, tenantID uuid.UUID, from, to int64) ([]store.CategoryCount, error) {
-	out, err := rollup.SumCategories(from, to, s.eachDay(ctx, tenantID, rollup.ColumnCategories))
-	if err != nil {
-		return nil, fmt.Errorf("postgres: sum categories: %w", err)
-	}
-	return out, nil
-}
-
-// SumKinds implements store.Store.
-func (s *Store) SumKinds(ctx context.Context, tenantID uuid.UUID, from, to int64) ([]store.KindCount, error) {
-	out, err := rollup.SumKinds(from, to, s.eachDay(ctx, tenantID, rollup.ColumnKinds))
-	if err != nil {
-		return nil, fmt.Errorf("postgres: sum kinds: %w", err)
-	}
-	return out, nil
-}
-
-// EachDayGroups implements store.Store.
-func (s *Store) EachDayGroups(ctx context.Context, tenantID uuid.UUID, from, to int64, fn func(int64, []byte) error) error {
-	if err := s.eachDay(ctx, tenantID, rollup.ColumnGroups)(from, to, fn); err != nil {
-		return fmt.Errorf("postgres: day groups: %w", err)
-	}
-	return nil
-}
-
-// EachDayTimes implements store.Store. The bytes handed to fn point into
-// pgx's read buffer where the day is kept as one row.
-func (s *Store) EachDayTimes(ctx context.Context, tenantID uuid.UUID, from, to int64, fn func(*store.DayTimes) error) error {
-	rows, err := s.db.Query(ctx, s.sql(`SELECT day, count(*) OVER (PARTITION BY day), acknowledge_times, resolve_times FROM {schema}.rollup_days
-		WHERE tenant_id = $1 AND day >= $2 AND day < $3 AND (length(acknowledge_times) > 0 OR length(resolve_times) > 0)
-		ORDER BY day, stripe`), tenantID, from, to)
-	if err != nil {
-		return fmt.Errorf("postgres: day times: %w", err)
+		return wrapErr("day rows", err)
 	}
 	defer rows.Close()
-	var dt store.DayTimes
-	runs := rollup.Runs{Fn: func(d *rollup.Day) error {
-		dt = store.DayTimes{Day: d.Day, AcknowledgeTimes: d.AcknowledgeTimes, ResolveTimes: d.ResolveTimes}
-		return fn(&dt)
-	}}
 	var (
-		part rollup.Day
+		row  store.DayRow
 		n    int64
+		dest = make([]any, 3+len(list))
 	)
+	dest[0], dest[1], dest[2] = &row.Day, &row.Stripe, &n
 	for rows.Next() {
-		if err := rows.Scan(&part.Day, &n, nil, nil); err != nil {
-			return fmt.Errorf("postgres: day times: %w", err)
+		if err := rows.Scan(dest...); err != nil {
+			return wrapErr("day rows", err)
 		}
 		raw := rows.RawValues()
-		part.AcknowledgeTimes, part.ResolveTimes = raw[2], raw[3]
-		if err := runs.Add(int(n), &part); err != nil {
-			return fmt.Errorf("postgres: day times: %w", err)
+		for i, c := range list {
+			*row.Column(c) = raw[3+i]
+		}
+		row.Stripes = int(n)
+		if err := fn(&row); err != nil {
+			return err
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("postgres: day times: %w", err)
-	}
-	if err := runs.Flush(); err != nil {
-		return fmt.Errorf("postgres: day times: %w", err)
-	}
-	return nil
+	return wrapErr("day rows", rows.Err())
 }
 
 // AlertFacts implements store.Store.
@@ -144,7 +70,7 @@ func (s *Store) AlertFacts(ctx context.Context, tenantID uuid.UUID, from, to tim
 }
 
 func (s *Store) alertFacts(ctx context.Context, q querier, tenantID uuid.UUID, from, to int64, fn func(*store.Alert) error) error {
-	rows, err := q.Query(ctx, s.sql(`SELECT `+schema.FactColumns+` FROM {schema}.alerts
+	rows, err := q.Query(ctx, s.sql(`SELECT `+sqlschema.FactColumns+` FROM {schema}.alerts
 		WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3 ORDER BY created_at, id`), tenantID, from, to)
 	if err != nil {
 		return err
@@ -152,7 +78,7 @@ func (s *Store) alertFacts(ctx context.Context, q querier, tenantID uuid.UUID, f
 	return scanFacts(rows, tenantID, fn)
 }
 
-// scanFacts scans rows of schema.FactColumns.
+// scanFacts scans rows of sqlschema.FactColumns.
 func scanFacts(rows pgx.Rows, tenantID uuid.UUID, fn func(*store.Alert) error) error {
 	defer rows.Close()
 	a := store.Alert{TenantID: tenantID}
@@ -237,37 +163,32 @@ func (s *Store) lockDaysQuery(wait bool) string {
 	return s.sql(lockFreeDaysSQL)
 }
 
-// lockedDays collects the locked rows, remembering their keys in p for
-// WriteDays.
-func (p *pipeTx) lockedDays(rows pgx.Rows) ([]rollup.Day, error) {
+// lockedDays collects the locked rows.
+func lockedDays(rows pgx.Rows) ([]store.DayRow, error) {
 	defer rows.Close()
-	var out []rollup.Day
+	var out []store.DayRow
 	for rows.Next() {
-		var d rollup.Day
+		var d store.DayRow
 		if err := rows.Scan(&d.Day, &d.Stripe, &d.Counts, &d.Categories, &d.Kinds, &d.AcknowledgeTimes, &d.ResolveTimes, &d.Groups); err != nil {
 			return nil, err
 		}
 		out = append(out, d)
-		if p.locked == nil {
-			p.locked = map[rollup.DayKey]bool{}
-		}
-		p.locked[d.Key()] = true
 	}
 	return out, rows.Err()
 }
 
-func (w writeTx) LockDays(ctx context.Context, tenantID uuid.UUID, days []int64, wait bool) ([]rollup.Day, error) {
+func (w writeTx) LockDays(ctx context.Context, tenantID uuid.UUID, days []int64, wait bool) ([]store.DayRow, error) {
 	rows, err := w.tx.Query(ctx, w.s.lockDaysQuery(wait), tenantID, days)
 	if err != nil {
 		return nil, err
 	}
-	return w.tx.lockedDays(rows)
+	return lockedDays(rows)
 }
 
 // AddOpenTotalsLockDays sends the statements queued, the changes of the
 // open totals and the lock of the days in one batch: one round trip where
 // a write would otherwise take one per statement.
-func (w writeTx) AddOpenTotalsLockDays(ctx context.Context, tenantID uuid.UUID, open []store.OpenTotal, days []int64, wait bool) ([]rollup.Day, error) {
+func (w writeTx) AddOpenTotalsLockDays(ctx context.Context, tenantID uuid.UUID, open []store.OpenTotal, days []int64, wait bool) ([]store.DayRow, error) {
 	stmts := append(w.tx.take(), w.openTotalsStatements(tenantID, open)...)
 	b := batchOf(stmts)
 	if len(days) > 0 {
@@ -283,14 +204,14 @@ func (w writeTx) AddOpenTotalsLockDays(ctx context.Context, tenantID uuid.UUID, 
 			return nil, err
 		}
 	}
-	var locked []rollup.Day
+	var locked []store.DayRow
 	if len(days) > 0 {
 		rows, err := res.Query()
 		if err != nil {
 			res.Close()
 			return nil, err
 		}
-		if locked, err = w.tx.lockedDays(rows); err != nil {
+		if locked, err = lockedDays(rows); err != nil {
 			res.Close()
 			return nil, err
 		}
@@ -298,19 +219,12 @@ func (w writeTx) AddOpenTotalsLockDays(ctx context.Context, tenantID uuid.UUID, 
 	return locked, res.Close()
 }
 
-// WriteDays updates the rows this transaction locked and inserts the
-// others: a new stripe is a plain INSERT, so a stripe id that happened to
+// WriteDays updates the rows the transaction locked and inserts the new
+// ones: a new stripe is a plain INSERT, so a stripe id that happened to
 // match a row another writer holds fails the transaction on the primary
 // key instead of overwriting that row.
-func (w writeTx) WriteDays(ctx context.Context, tenantID uuid.UUID, put []rollup.Day, drop []rollup.DayKey) error {
-	var update, insert []rollup.Day
-	for _, d := range put {
-		if w.tx.locked[d.Key()] {
-			update = append(update, d)
-		} else {
-			insert = append(insert, d)
-		}
-	}
+func (w writeTx) WriteDays(ctx context.Context, tenantID uuid.UUID, ch store.DayChanges) error {
+	update, insert, drop := ch.Update, ch.Insert, ch.Drop
 	if len(update) > 0 {
 		w.tx.queue(w.s.sql(`UPDATE {schema}.rollup_days AS t SET counts = u.counts, categories = u.categories, kinds = u.kinds,
 			acknowledge_times = u.acknowledge_times, resolve_times = u.resolve_times, groups = u.groups
@@ -336,7 +250,7 @@ func (w writeTx) WriteDays(ctx context.Context, tenantID uuid.UUID, put []rollup
 
 // dayArgs lays the rows out as the parallel arrays of WriteDays'
 // statements, after the tenant: days, stripes and the six columns.
-func dayArgs(tenantID uuid.UUID, rows []rollup.Day) []any {
+func dayArgs(tenantID uuid.UUID, rows []store.DayRow) []any {
 	days, stripes := make([]int64, len(rows)), make([]int64, len(rows))
 	cols := [6][][]byte{}
 	for i := range cols {
@@ -354,8 +268,6 @@ func dayArgs(tenantID uuid.UUID, rows []rollup.Day) []any {
 	return []any{[16]byte(tenantID), days, stripes, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5]}
 }
 
-func (w writeTx) TenantIDs(ctx context.Context) ([]uuid.UUID, error) { return w.s.tenantIDs(ctx, w.tx) }
-
 // tenantIDs lists the tenants that have alerts.
 func (s *Store) tenantIDs(ctx context.Context, q querier) ([]uuid.UUID, error) {
 	rows, err := q.Query(ctx, s.sql(`SELECT DISTINCT tenant_id FROM {schema}.alerts ORDER BY tenant_id`))
@@ -367,22 +279,4 @@ func (s *Store) tenantIDs(ctx context.Context, q querier) ([]uuid.UUID, error) {
 
 func (w writeTx) AlertFacts(ctx context.Context, tenantID uuid.UUID, fn func(*store.Alert) error) error {
 	return w.s.alertFacts(ctx, w.tx, tenantID, 0, 1<<62, fn)
-}
-
-// RebuildRollups recomputes every tenant's rollups from its alerts in one
-// transaction, replacing the kept ones. Migrate does it when it adds the
-// rollups; call it after applying Migrations with a tool of your own to a
-// schema that already had alerts.
-func (s *Store) RebuildRollups(ctx context.Context) error {
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		w := writeTx{s, &pipeTx{Tx: tx}}
-		if err := writeflow.RebuildRollups(ctx, w); err != nil {
-			return err
-		}
-		return w.tx.flush(ctx)
-	})
-	if err != nil {
-		return fmt.Errorf("postgres: rebuild rollups: %w", err)
-	}
-	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/alertanalytics/alertanalytics/internal/pgtest"
 	"github.com/alertanalytics/alertanalytics/internal/rollup"
+	"github.com/alertanalytics/alertanalytics/internal/writeflow"
 	"github.com/alertanalytics/alertanalytics/postgres"
 	"github.com/alertanalytics/alertanalytics/store"
 )
@@ -39,7 +40,7 @@ func TestHeldTotalsDoNotBlockWriters(t *testing.T) {
 			CreatedAt: at, FinancialImpactCents: 12_500}
 	}
 	first := newAlert(created)
-	_, err = st.InsertAlerts(ctx, tenant, []store.Alert{first})
+	_, err = writeflow.Store{Store: st}.InsertAlerts(ctx, tenant, []store.Alert{first})
 	require.NoError(t, err)
 	dayRows := func() int {
 		var n int
@@ -58,24 +59,24 @@ func TestHeldTotalsDoNotBlockWriters(t *testing.T) {
 	}
 
 	second := newAlert(created.Add(time.Minute))
-	_, err = st.InsertAlerts(ctx, tenant, []store.Alert{second})
+	_, err = writeflow.Store{Store: st}.InsertAlerts(ctx, tenant, []store.Alert{second})
 	require.NoError(t, err, "an ingest must not wait for a held day row")
 	ack := func(a store.Alert, at time.Time) store.Interaction {
 		return store.Interaction{ID: uuid.New(), TenantID: tenant, AlertID: a.ID, UserID: user,
 			Type: store.InteractionAcknowledged, InteractedAt: at, RecordedAt: at}
 	}
-	_, err = st.RecordInteractions(ctx, tenant, []store.Interaction{ack(second, second.CreatedAt.Add(10*time.Minute))})
+	_, err = writeflow.Store{Store: st}.RecordInteractions(ctx, tenant, []store.Interaction{ack(second, second.CreatedAt.Add(10*time.Minute))})
 	require.NoError(t, err, "a first acknowledgement only adds a time: it must not wait")
 	require.Equal(t, 2, dayRows(), "the writes went to a second stripe")
 
 	// 3 minutes is earlier than the kept 10: the kept time goes, which
 	// needs every stripe, so this write waits for the holder and gives up.
-	_, err = st.RecordInteractions(ctx, tenant, []store.Interaction{ack(second, second.CreatedAt.Add(3*time.Minute))})
+	_, err = writeflow.Store{Store: st}.RecordInteractions(ctx, tenant, []store.Interaction{ack(second, second.CreatedAt.Add(3*time.Minute))})
 	require.ErrorIs(t, err, store.ErrOverloaded)
 	require.NoError(t, holder.Rollback(ctx))
 	require.NoError(t, rollup.Verify(ctx, st, tenant))
 
-	_, err = st.RecordInteractions(ctx, tenant, []store.Interaction{ack(second, second.CreatedAt.Add(3*time.Minute))})
+	_, err = writeflow.Store{Store: st}.RecordInteractions(ctx, tenant, []store.Interaction{ack(second, second.CreatedAt.Add(3*time.Minute))})
 	require.NoError(t, err)
 	require.Equal(t, 1, dayRows(), "the write that removed a time folded the day's stripes")
 	require.NoError(t, rollup.Verify(ctx, st, tenant))

@@ -13,48 +13,19 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/alertanalytics/alertanalytics/internal/rollup"
-	"github.com/alertanalytics/alertanalytics/internal/schema"
-	"github.com/alertanalytics/alertanalytics/internal/writeflow"
 	"github.com/alertanalytics/alertanalytics/store"
+	"github.com/alertanalytics/alertanalytics/store/sqlschema"
 )
 
-// InsertAlerts implements store.Store.
-func (s *Store) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []store.Alert) ([]bool, error) {
-	created, err := writeflow.InsertAlerts(ctx, s.write, tenantID, alerts)
-	return created, wrapErr("insert alerts", err)
-}
-
-// RecordInteractions implements store.Store. The batch's alerts are locked
-// in id order first (see lockAlerts).
-func (s *Store) RecordInteractions(ctx context.Context, tenantID uuid.UUID, ins []store.Interaction) ([]store.InteractionResult, error) {
-	results, err := writeflow.RecordInteractions(ctx, func(ctx context.Context, tenantID uuid.UUID, fn func(writeflow.Tx) error) error {
-		return s.write(ctx, tenantID, func(tx writeflow.Tx) error {
-			if err := s.lockAlerts(ctx, tx.(writeTx).tx, tenantID, ins); err != nil {
-				return fmt.Errorf("lock alerts: %w", err)
-			}
-			return fn(tx)
-		})
-	}, tenantID, ins)
-	return results, wrapErr("record interactions", err)
-}
-
-// DeleteTenant implements store.Store. It holds the tenant's lock
-// exclusively: it waits for the tenant's writes under way and holds off new
-// ones, so every row they add is either deleted here or written after the
-// deletion. A write committing in between would leave rows whose kept totals
-// this deletion had already removed.
-func (s *Store) DeleteTenant(ctx context.Context, r store.DeletionReceipt) (store.TenantCounts, error) {
-	deleted, err := writeflow.DeleteTenant(ctx, func(ctx context.Context, tenantID uuid.UUID, fn func(writeflow.Tx) error) error {
-		return s.inTenantTx(ctx, tenantID, true, fn)
-	}, r)
-	return deleted, wrapErr("delete tenant", err)
-}
-
-// write runs fn in a transaction holding the tenant's shared lock (see
-// lockTenant).
-func (s *Store) write(ctx context.Context, tenantID uuid.UUID, fn func(writeflow.Tx) error) error {
-	return s.inTenantTx(ctx, tenantID, false, fn)
+// Write implements store.Store. Every write holds the tenant's
+// transaction-scoped advisory lock: shared for writes, which run side by
+// side, exclusive for an exclusive write (a tenant deletion), which waits
+// for the tenant's writes under way and holds off new ones, so every row
+// they add is either deleted by it or written after it. A write committing
+// in between would leave rows whose kept totals the deletion had already
+// removed.
+func (s *Store) Write(ctx context.Context, tenantID uuid.UUID, opts store.WriteOptions, fn func(store.Tx) error) error {
+	return wrapErr("write", s.inTenantTx(ctx, tenantID, opts.Exclusive, fn))
 }
 
 // inTenantTx runs fn in a transaction holding the tenant's transaction-
@@ -62,7 +33,7 @@ func (s *Store) write(ctx context.Context, tenantID uuid.UUID, fn func(writeflow
 // exclusive for a deletion, which waits for the writes under way and holds
 // off new ones until it commits. The lock is taken in the round trip that
 // begins the transaction.
-func (s *Store) inTenantTx(ctx context.Context, tenantID uuid.UUID, exclusive bool, fn func(writeflow.Tx) error) error {
+func (s *Store) inTenantTx(ctx context.Context, tenantID uuid.UUID, exclusive bool, fn func(store.Tx) error) error {
 	return s.inTxWith(ctx, s.tenantBegin(tenantID, exclusive), func(tx pgx.Tx) error {
 		w := writeTx{s, &pipeTx{Tx: tx}}
 		if err := fn(w); err != nil {
@@ -89,8 +60,13 @@ func wrapErr(op string, err error) error {
 		return nil
 	}
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "55P03" { // lock_not_available
-		return fmt.Errorf("postgres: %s: %w: %w", op, store.ErrOverloaded, err)
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "55P03": // lock_not_available
+			return fmt.Errorf("postgres: %s: %w: %w", op, store.ErrOverloaded, err)
+		case "40001", "40P01": // serialization_failure, deadlock_detected
+			return fmt.Errorf("postgres: %s: %w: %w", op, store.ErrConflict, err)
+		}
 	}
 	return fmt.Errorf("postgres: %s: %w", op, err)
 }
@@ -103,23 +79,13 @@ func (s *Store) tenantLockKey(tenantID uuid.UUID) int64 {
 	return int64(binary.BigEndian.Uint64(h.Sum(nil)))
 }
 
-// lockAlerts locks the alerts of a batch that names more than one, in id
-// order, before any is touched: concurrent batches then take their locks in
-// the same order and never wait on each other in a cycle (a deadlock).
-func (s *Store) lockAlerts(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, ins []store.Interaction) error {
-	seen := make(map[uuid.UUID]bool, len(ins))
-	ids := make([][16]byte, 0, len(ins))
-	for _, in := range ins {
-		if !seen[in.AlertID] {
-			seen[in.AlertID] = true
-			ids = append(ids, in.AlertID)
-		}
+func (w writeTx) LockAlerts(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) error {
+	arr := make([][16]byte, len(ids))
+	for i, id := range ids {
+		arr[i] = id
 	}
-	if len(ids) < 2 {
-		return nil
-	}
-	_, err := tx.Exec(ctx, s.sql(`SELECT 1 FROM {schema}.alerts WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE`),
-		tenantID, ids)
+	_, err := w.tx.Exec(ctx, w.s.sql(`SELECT 1 FROM {schema}.alerts WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE`),
+		tenantID, arr)
 	return err
 }
 
@@ -139,8 +105,6 @@ type writeTx struct {
 type pipeTx struct {
 	pgx.Tx
 	pending []statement
-	// locked holds the day rows the transaction locked (see WriteDays).
-	locked map[rollup.DayKey]bool
 }
 
 // queue holds a statement back until the next one is sent.
@@ -261,12 +225,12 @@ func (b errBatch) Query() (pgx.Rows, error)         { return nil, b.err }
 func (b errBatch) QueryRow() pgx.Row                { return errRow{b.err} }
 func (b errBatch) Close() error                     { return b.err }
 
-var _ writeflow.Tx = writeTx{}
+var _ store.Tx = writeTx{}
 
 // insertAlertsQuery inserts a whole batch in one statement from parallel
 // arrays; ON CONFLICT DO NOTHING skips existing ids and repeats within the
 // batch, and RETURNING names the rows that were new.
-const insertAlertsQuery = `INSERT INTO {schema}.alerts (` + schema.AlertColumns + `)
+const insertAlertsQuery = `INSERT INTO {schema}.alerts (` + sqlschema.AlertColumns + `)
 	SELECT id, $1::uuid, alert_type, category, title, message, service, priority_level, priority_score,
 		type_class, status, created_at, acknowledged_at, resolved_at, business_impact, orchestrator_context,
 		financial_impact_cents, estimated_savings_cents
@@ -356,7 +320,7 @@ func (w writeTx) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []
 }
 
 func (w writeTx) InteractionByKey(ctx context.Context, tenantID uuid.UUID, key string) (store.Interaction, error) {
-	in, err := scanInteraction(w.tx.QueryRow(ctx, w.s.sql(`SELECT `+schema.InteractionColumns+`
+	in, err := scanInteraction(w.tx.QueryRow(ctx, w.s.sql(`SELECT `+sqlschema.InteractionColumns+`
 		FROM {schema}.alert_interactions WHERE tenant_id = $1 AND idempotency_key = $2`), tenantID, key))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return in, store.ErrNotFound
@@ -367,7 +331,7 @@ func (w writeTx) InteractionByKey(ctx context.Context, tenantID uuid.UUID, key s
 // AlertForUpdate locks the row: concurrent interactions on one alert move
 // its status one after the other, in the order they get the row.
 func (w writeTx) AlertForUpdate(ctx context.Context, tenantID, alertID uuid.UUID) (store.Alert, error) {
-	a, err := scanAlert(w.tx.QueryRow(ctx, w.s.sql(`SELECT `+schema.AlertColumns+` FROM {schema}.alerts
+	a, err := scanAlert(w.tx.QueryRow(ctx, w.s.sql(`SELECT `+sqlschema.AlertColumns+` FROM {schema}.alerts
 		WHERE tenant_id = $1 AND id = $2 FOR UPDATE`), tenantID, alertID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return a, store.ErrNotFound
@@ -380,7 +344,7 @@ func (w writeTx) AlertForUpdate(ctx context.Context, tenantID, alertID uuid.UUID
 // statement. One with a key is sent at once, since whether it was stored
 // decides what the flow does next.
 func (w writeTx) InsertInteraction(ctx context.Context, in store.Interaction) (bool, error) {
-	sql := w.s.sql(`INSERT INTO {schema}.alert_interactions (` + schema.InteractionColumns + `)
+	sql := w.s.sql(`INSERT INTO {schema}.alert_interactions (` + sqlschema.InteractionColumns + `)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`)
 	args := []any{in.ID, in.TenantID, in.AlertID, in.UserID, string(in.Type), ms(in.InteractedAt), in.ResponseTimeSeconds,
@@ -404,7 +368,7 @@ func (w writeTx) UpdateAlertState(ctx context.Context, a *store.Alert) error {
 }
 
 // InsertAuditLog queues the insert: it travels with the next statement.
-func (w writeTx) InsertAuditLog(ctx context.Context, l writeflow.AuditLog) error {
+func (w writeTx) InsertAuditLog(ctx context.Context, l store.AuditLog) error {
 	w.tx.queue(w.s.sql(`INSERT INTO {schema}.audit_logs
 		(tenant_id, id, alert_id, user_id, from_status, to_status, changed_at, interaction_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`), l.TenantID, l.ID, l.AlertID, l.UserID,
@@ -412,8 +376,8 @@ func (w writeTx) InsertAuditLog(ctx context.Context, l writeflow.AuditLog) error
 	return nil
 }
 
-func (w writeTx) DeleteTenantRows(ctx context.Context, table string, tenantID uuid.UUID) (int64, error) {
-	tag, err := w.tx.Exec(ctx, w.s.sql(`DELETE FROM {schema}.`+table+` WHERE tenant_id = $1`), tenantID)
+func (w writeTx) DeleteTenantRows(ctx context.Context, table store.Table, tenantID uuid.UUID) (int64, error) {
+	tag, err := w.tx.Exec(ctx, w.s.sql(`DELETE FROM {schema}.`+string(table)+` WHERE tenant_id = $1`), tenantID)
 	return tag.RowsAffected(), err
 }
 

@@ -9,9 +9,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/alertanalytics/alertanalytics/internal/schema"
-	"github.com/alertanalytics/alertanalytics/internal/writeflow"
 	"github.com/alertanalytics/alertanalytics/store"
+	"github.com/alertanalytics/alertanalytics/store/sqlschema"
 )
 
 // exportPage is how many rows one page of an export reads.
@@ -58,7 +57,7 @@ func (s *Store) export(ctx context.Context, table, timeColumn, columns string, t
 
 // ExportAlerts implements store.Store.
 func (s *Store) ExportAlerts(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*store.Alert) error) error {
-	err := s.export(ctx, "alertanalytics_alerts", "created_at", schema.AlertColumns, tenantID, from, to,
+	err := s.export(ctx, "alertanalytics_alerts", "created_at", sqlschema.AlertColumns, tenantID, from, to,
 		func(rows *sql.Rows) (time.Time, []byte, error) {
 			a, err := scanAlert(rows)
 			if err != nil {
@@ -74,7 +73,7 @@ func (s *Store) ExportAlerts(ctx context.Context, tenantID uuid.UUID, from, to t
 
 // ExportInteractions implements store.Store.
 func (s *Store) ExportInteractions(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*store.Interaction) error) error {
-	err := s.export(ctx, "alertanalytics_alert_interactions", "interacted_at", schema.InteractionColumns, tenantID, from, to,
+	err := s.export(ctx, "alertanalytics_alert_interactions", "interacted_at", sqlschema.InteractionColumns, tenantID, from, to,
 		func(rows *sql.Rows) (time.Time, []byte, error) {
 			in, err := scanInteraction(rows)
 			if err != nil {
@@ -90,7 +89,7 @@ func (s *Store) ExportInteractions(ctx context.Context, tenantID uuid.UUID, from
 
 // ExportAuditLogs implements store.Store.
 func (s *Store) ExportAuditLogs(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*store.AuditLog) error) error {
-	err := s.export(ctx, "alertanalytics_audit_logs", "changed_at", schema.AuditColumns, tenantID, from, to,
+	err := s.export(ctx, "alertanalytics_audit_logs", "changed_at", sqlschema.AuditColumns, tenantID, from, to,
 		func(rows *sql.Rows) (time.Time, []byte, error) {
 			var (
 				l                            = store.AuditLog{TenantID: tenantID}
@@ -117,7 +116,7 @@ func (s *Store) ExportAuditLogs(ctx context.Context, tenantID uuid.UUID, from, t
 // purgeCondition selects the alerts a retention run purges (?1 tenant,
 // ?2 cutoff, ?3 include open).
 func purgeCondition() string {
-	return `tenant_id = ?1 AND created_at < ?2 AND (?3 OR status IN (` + schema.ClosedStatuses() + `))`
+	return `tenant_id = ?1 AND created_at < ?2 AND (?3 OR status IN (` + sqlschema.ClosedStatuses() + `))`
 }
 
 // CountPurge implements store.Store.
@@ -136,27 +135,17 @@ func (s *Store) CountPurge(ctx context.Context, r store.RetentionReceipt) (store
 	return c, nil
 }
 
-// SaveRetentionReceipt implements store.Store.
-func (s *Store) SaveRetentionReceipt(ctx context.Context, r store.RetentionReceipt) error {
+func (w writeTx) SaveRetentionReceipt(ctx context.Context, r store.RetentionReceipt) error {
 	var finished any
 	if !r.FinishedAt.IsZero() {
 		finished = ms(r.FinishedAt)
 	}
-	_, err := s.writer.ExecContext(ctx, `INSERT INTO alertanalytics_retention_receipts
+	_, err := w.tx.ExecContext(ctx, `INSERT INTO alertanalytics_retention_receipts
 		(tenant_id, id, requested_by, cutoff, include_open, alerts, alert_interactions, audit_logs, started_at, finished_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, id) DO UPDATE SET finished_at = excluded.finished_at`,
 		r.TenantID[:], r.ID[:], r.RequestedBy, ms(r.Cutoff), r.IncludeOpen, r.Deleted.Alerts, r.Deleted.AlertInteractions,
 		r.Deleted.AuditLogs, ms(r.StartedAt), finished)
-	if err != nil {
-		return fmt.Errorf("sqlite: save retention receipt: %w", err)
-	}
-	return nil
-}
-
-// PurgeBatch implements store.Store.
-func (s *Store) PurgeBatch(ctx context.Context, r store.RetentionReceipt, limit int) (store.TenantCounts, error) {
-	c, err := writeflow.PurgeBatch(ctx, s.write, r, limit)
-	return c, wrapErr("purge batch", err)
+	return err
 }
 
 // RetentionReceipts implements store.Store.
@@ -216,7 +205,7 @@ func tenantIDs(ctx context.Context, q querier) ([]uuid.UUID, error) {
 }
 
 func (w writeTx) PurgeCandidates(ctx context.Context, r store.RetentionReceipt, limit int) ([]store.Alert, error) {
-	rows, err := w.tx.QueryContext(ctx, `SELECT `+schema.FactColumns+` FROM alertanalytics_alerts
+	rows, err := w.tx.QueryContext(ctx, `SELECT `+sqlschema.FactColumns+` FROM alertanalytics_alerts
 		WHERE `+purgeCondition()+` ORDER BY created_at, id LIMIT ?4`, r.TenantID[:], ms(r.Cutoff), r.IncludeOpen, limit)
 	if err != nil {
 		return nil, err

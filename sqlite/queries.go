@@ -8,8 +8,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/alertanalytics/alertanalytics/internal/schema"
 	"github.com/alertanalytics/alertanalytics/store"
+	"github.com/alertanalytics/alertanalytics/store/sqlschema"
 )
 
 type rowScanner interface{ Scan(dest ...any) error }
@@ -54,7 +54,7 @@ func scanAlert(row rowScanner) (store.Alert, error) {
 
 // Alert implements store.Store.
 func (s *Store) Alert(ctx context.Context, tenantID, alertID uuid.UUID) (store.Alert, error) {
-	row := s.reader.QueryRowContext(ctx, `SELECT `+schema.AlertColumns+` FROM alertanalytics_alerts
+	row := s.reader.QueryRowContext(ctx, `SELECT `+sqlschema.AlertColumns+` FROM alertanalytics_alerts
 		WHERE tenant_id = ? AND id = ?`, tenantID[:], alertID[:])
 	a, err := scanAlert(row)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -27,9 +27,8 @@ import (
 
 	msqlite "modernc.org/sqlite" // also registers the "sqlite" database/sql driver
 
-	"github.com/alertanalytics/alertanalytics/internal/migrate"
-	"github.com/alertanalytics/alertanalytics/internal/writeflow"
 	"github.com/alertanalytics/alertanalytics/store"
+	"github.com/alertanalytics/alertanalytics/store/sqlschema"
 )
 
 //go:embed migrations/*.sql
@@ -230,7 +229,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 		applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
-	ms, err := migrate.LoadDir(migrationFiles, "migrations")
+	ms, err := sqlschema.LoadDir(migrationFiles, "migrations")
 	if err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
@@ -246,18 +245,16 @@ func (s *Store) Migrate(ctx context.Context) error {
 // (NNN_name.sql, applied in name order, each in a transaction of its own),
 // for applying with a migration tool of your own (goose, atlas,
 // golang-migrate) instead of Migrate. Tables carry the alertanalytics_
-// prefix. Migrate completes 005_rollup_days.sql by filling the new table from
-// the alerts already stored; a tool of your own applies only its SQL, so
-// call RebuildRollups once after it on a database that already had alerts.
+// prefix.
 func Migrations() (fs.FS, error) {
-	ms, err := migrate.LoadDir(migrationFiles, "migrations")
+	ms, err := sqlschema.LoadDir(migrationFiles, "migrations")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: migrations: %w", err)
 	}
-	return migrate.Render(ms, "", func(s string) string { return s }), nil
+	return sqlschema.Render(ms, "", func(s string) string { return s }), nil
 }
 
-func (s *Store) applyMigration(ctx context.Context, m migrate.Migration) error {
+func (s *Store) applyMigration(ctx context.Context, m sqlschema.Migration) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM alertanalytics_schema_migrations WHERE version = ?`, m.Version).Scan(&n); err != nil {
@@ -268,11 +265,6 @@ func (s *Store) applyMigration(ctx context.Context, m migrate.Migration) error {
 		}
 		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 			return err
-		}
-		if step := writeflow.MigrationStep(m.Version); step != nil {
-			if err := step(ctx, writeTx{tx: tx}); err != nil {
-				return err
-			}
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO alertanalytics_schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 			m.Version, m.Name, time.Now().UnixMilli())

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/alertanalytics/alertanalytics"
+	"github.com/alertanalytics/alertanalytics/internal/writeflow"
 	"github.com/alertanalytics/alertanalytics/sqlite"
 	"github.com/alertanalytics/alertanalytics/store"
 	"github.com/alertanalytics/alertanalytics/store/storetest"
@@ -78,7 +79,7 @@ func TestTwoStoresOneFile(t *testing.T) {
 				a := store.Alert{ID: uuid.Must(uuid.NewV7()), TenantID: tenant, AlertType: "t", Category: "c",
 					PriorityLevel: store.PriorityInfo, TypeClass: store.TypeClassInformation, Status: store.StatusActive,
 					CreatedAt: time.UnixMilli(int64(i*perStore + j)).UTC()}
-				if _, err := st.InsertAlerts(ctx, tenant, []store.Alert{a}); err != nil {
+				if _, err := (writeflow.Store{Store: st}).InsertAlerts(ctx, tenant, []store.Alert{a}); err != nil {
 					errs[i] = err
 					return
 				}
@@ -131,7 +132,7 @@ func TestMigrationsApplyOutsideMigrate(t *testing.T) {
 	require.NoError(t, err)
 	defer st.Close()
 	tenant := uuid.New()
-	created, err := st.InsertAlerts(context.Background(), tenant, []store.Alert{{ID: uuid.New(), TenantID: tenant,
+	created, err := writeflow.Store{Store: st}.InsertAlerts(context.Background(), tenant, []store.Alert{{ID: uuid.New(), TenantID: tenant,
 		AlertType: "t", Category: "t", PriorityLevel: store.PriorityInfo, TypeClass: store.TypeClassActionNeeded,
 		Status: store.StatusActive, CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}})
 	require.NoError(t, err)
@@ -141,10 +142,11 @@ func TestMigrationsApplyOutsideMigrate(t *testing.T) {
 	require.Equal(t, []store.OpenTotal{{TypeClass: store.TypeClassActionNeeded, Alerts: 1}}, open)
 }
 
-// TestMigrationFillsRollups runs migration 005 on a database that already
-// has alerts and interactions (kept before the day rows existed): it fills
-// them from the rows.
-func TestMigrationFillsRollups(t *testing.T) {
+// TestRebuildAfterMigration005 runs migration 005 on a database that
+// already has alerts and interactions (kept before the day rows existed):
+// the migration's SQL leaves the day rows empty, CheckTotals says so, and
+// Service.RebuildTotals fills them from the rows.
+func TestRebuildAfterMigration005(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
@@ -175,6 +177,8 @@ func TestMigrationFillsRollups(t *testing.T) {
 	defer st.Close()
 	require.NoError(t, st.Migrate(ctx))
 	svc = alertanalytics.New(st, alertanalytics.Config{Clock: func() time.Time { return time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC) }})
+	require.ErrorContains(t, svc.CheckTotals(ctx, tenant), "no counters kept")
+	require.NoError(t, svc.RebuildTotals(ctx, tenant))
 	require.NoError(t, svc.CheckTotals(ctx, tenant))
 	d, err := svc.Dashboard(ctx, tenant, alertanalytics.Window{Days: 2})
 	require.NoError(t, err)
@@ -206,7 +210,7 @@ func TestNewChecksTheDatabase(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, st.Migrate(context.Background()))
 	storetestTenant := uuid.New()
-	created, err := st.InsertAlerts(context.Background(), storetestTenant, []store.Alert{{ID: uuid.New(), TenantID: storetestTenant,
+	created, err := writeflow.Store{Store: st}.InsertAlerts(context.Background(), storetestTenant, []store.Alert{{ID: uuid.New(), TenantID: storetestTenant,
 		AlertType: "t", Category: "t", PriorityLevel: store.PriorityInfo, TypeClass: store.TypeClassActionNeeded,
 		Status: store.StatusActive, CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}})
 	require.NoError(t, err)

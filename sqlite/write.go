@@ -8,9 +8,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/alertanalytics/alertanalytics/internal/schema"
-	"github.com/alertanalytics/alertanalytics/internal/writeflow"
 	"github.com/alertanalytics/alertanalytics/store"
+	"github.com/alertanalytics/alertanalytics/store/sqlschema"
 )
 
 // writeTx gives the write flows the statements of one SQLite transaction.
@@ -25,12 +24,12 @@ type writeTx struct {
 // writer connection, since parsing them again for every row cost about
 // as much as running them.
 const (
-	qInsertAlert = `INSERT INTO alertanalytics_alerts (` + schema.AlertColumns + `)
+	qInsertAlert = `INSERT INTO alertanalytics_alerts (` + sqlschema.AlertColumns + `)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
-	qInteractionByKey = `SELECT ` + schema.InteractionColumns + `
+	qInteractionByKey = `SELECT ` + sqlschema.InteractionColumns + `
 		FROM alertanalytics_alert_interactions WHERE tenant_id = ? AND idempotency_key = ?`
-	qAlertForUpdate    = `SELECT ` + schema.AlertColumns + ` FROM alertanalytics_alerts WHERE tenant_id = ? AND id = ?`
-	qInsertInteraction = `INSERT INTO alertanalytics_alert_interactions (` + schema.InteractionColumns + `)
+	qAlertForUpdate    = `SELECT ` + sqlschema.AlertColumns + ` FROM alertanalytics_alerts WHERE tenant_id = ? AND id = ?`
+	qInsertInteraction = `INSERT INTO alertanalytics_alert_interactions (` + sqlschema.InteractionColumns + `)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qUpdateAlertState = `UPDATE alertanalytics_alerts SET status = ?, acknowledged_at = ?, resolved_at = ?
 		WHERE tenant_id = ? AND created_at = ? AND id = ?`
@@ -87,7 +86,10 @@ type errRow struct{ err error }
 
 func (r errRow) Scan(...any) error { return r.err }
 
-var _ writeflow.Tx = writeTx{}
+var _ store.Tx = writeTx{}
+
+// LockAlerts does nothing: the single writer keeps every other write out.
+func (w writeTx) LockAlerts(context.Context, uuid.UUID, []uuid.UUID) error { return nil }
 
 func (w writeTx) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []store.Alert) ([]bool, error) {
 	stmt, err := w.stmt(ctx, qInsertAlert)
@@ -145,14 +147,14 @@ func (w writeTx) UpdateAlertState(ctx context.Context, a *store.Alert) error {
 	return err
 }
 
-func (w writeTx) InsertAuditLog(ctx context.Context, l writeflow.AuditLog) error {
+func (w writeTx) InsertAuditLog(ctx context.Context, l store.AuditLog) error {
 	_, err := w.exec(ctx, qInsertAuditLog, l.TenantID[:], l.ID[:], l.AlertID[:], l.UserID[:],
 		string(l.From), string(l.To), ms(l.ChangedAt), l.InteractionID[:])
 	return err
 }
 
-func (w writeTx) DeleteTenantRows(ctx context.Context, table string, tenantID uuid.UUID) (int64, error) {
-	res, err := w.tx.ExecContext(ctx, `DELETE FROM alertanalytics_`+table+` WHERE tenant_id = ?`, tenantID[:])
+func (w writeTx) DeleteTenantRows(ctx context.Context, table store.Table, tenantID uuid.UUID) (int64, error) {
+	res, err := w.tx.ExecContext(ctx, `DELETE FROM alertanalytics_`+string(table)+` WHERE tenant_id = ?`, tenantID[:])
 	if err != nil {
 		return 0, err
 	}
@@ -167,33 +169,23 @@ func (w writeTx) InsertDeletionReceipt(ctx context.Context, r store.DeletionRece
 	return err
 }
 
-// InsertAlerts implements store.Store.
-func (s *Store) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []store.Alert) ([]bool, error) {
-	created, err := writeflow.InsertAlerts(ctx, s.write, tenantID, alerts)
-	return created, wrapErr("insert alerts", err)
-}
-
-// RecordInteractions implements store.Store.
-func (s *Store) RecordInteractions(ctx context.Context, tenantID uuid.UUID, ins []store.Interaction) ([]store.InteractionResult, error) {
-	results, err := writeflow.RecordInteractions(ctx, s.write, tenantID, ins)
-	return results, wrapErr("record interactions", err)
-}
-
-// DeleteTenant implements store.Store. The single writer keeps every other
-// write out while it runs.
-func (s *Store) DeleteTenant(ctx context.Context, r store.DeletionReceipt) (store.TenantCounts, error) {
-	deleted, err := writeflow.DeleteTenant(ctx, s.write, r)
-	return deleted, wrapErr("delete tenant", err)
-}
-
-// write runs fn in a write transaction on the single writer connection,
-// which serialises every write, so rows need no locks of their own.
-func (s *Store) write(ctx context.Context, _ uuid.UUID, fn func(writeflow.Tx) error) error {
+// Write implements store.Store. Every write runs on the single writer
+// connection, which serialises them, so rows need no locks of their own
+// and an exclusive write is like any other.
+func (s *Store) Write(ctx context.Context, _ uuid.UUID, _ store.WriteOptions, fn func(store.Tx) error) error {
 	prepared, err := s.prepareWrites(ctx)
 	if err != nil {
-		return err
+		return wrapErr("write", err)
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error { return fn(writeTx{tx: tx, prepared: prepared}) })
+	var fnErr error
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		fnErr = fn(writeTx{tx: tx, prepared: prepared})
+		return fnErr
+	})
+	if err != nil && fnErr == nil {
+		return wrapErr("write", err)
+	}
+	return err
 }
 
 // prepareWrites prepares the write statements on the writer connection

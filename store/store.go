@@ -12,7 +12,6 @@
 package store
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -219,8 +218,7 @@ type Interaction struct {
 	RecordedAt time.Time
 }
 
-// InteractionResult is the outcome of one interaction handed to
-// Store.RecordInteractions.
+// InteractionResult is the outcome of recording one interaction.
 type InteractionResult struct {
 	// Interaction is the stored interaction: the new one, or the first one
 	// recorded with the same idempotency key.
@@ -439,117 +437,4 @@ type RetentionReceipt struct {
 	StartedAt   time.Time
 	// FinishedAt is the zero time until the run completes.
 	FinishedAt time.Time
-}
-
-// Store is what a backend implements. Every method is scoped to one tenant:
-// it never reads, counts, changes or deletes another tenant's rows, even when
-// given another tenant's alert id. Errors other than ErrNotFound are the
-// backend's, wrapped.
-type Store interface {
-	// InsertAlerts stores the alerts that do not exist yet for the tenant, in
-	// one transaction, and reports for each input whether it was created. An
-	// alert whose id exists (including earlier in the same slice) is left
-	// unchanged and reported false. Alerts arrive validated, with every field
-	// set, TenantID equal to tenantID and times in UTC milliseconds.
-	InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []Alert) (created []bool, err error)
-
-	// Alert returns one alert, or ErrNotFound.
-	Alert(ctx context.Context, tenantID, alertID uuid.UUID) (Alert, error)
-
-	// RecordInteractions stores interactions in order, in one transaction,
-	// filling in ResponseTimeSeconds from the alert's created_at. For each
-	// stored interaction it updates the alert as AlertState.Apply says
-	// (status move; earliest acknowledged_at / resolved_at), and writes an
-	// audit-log row when the status changed.
-	// An item whose idempotency key was used before comes back as the first
-	// interaction with Duplicate set; an item whose alert does not exist comes
-	// back with Err = ErrNotFound. Neither writes anything. Any other failure
-	// rolls back every item.
-	RecordInteractions(ctx context.Context, tenantID uuid.UUID, ins []Interaction) ([]InteractionResult, error)
-
-	// SumCounts returns, for each range, the sums of the tenant's kept
-	// counters of the buckets in it: the counters named by their indexes in
-	// counters, the others left 0 (as are ranges with no buckets kept).
-	SumCounts(ctx context.Context, tenantID uuid.UUID, ranges []BucketRange, counters []int) ([]Counts, error)
-
-	// EachCounts calls fn, in bucket order, with the tenant's kept counters
-	// of every bucket in [from, to) that has alerts.
-	EachCounts(ctx context.Context, tenantID uuid.UUID, from, to int64, fn func(bucket int64, c *Counts) error) error
-
-	// SumCategories returns the tenant's kept alert counts per category over
-	// the buckets in [from, to), categories without alerts left out, in no
-	// particular order.
-	SumCategories(ctx context.Context, tenantID uuid.UUID, from, to int64) ([]CategoryCount, error)
-
-	// SumKinds returns the tenant's kept counters per kind of alert
-	// (alert_type, service) over the buckets in [from, to), kinds without
-	// alerts left out, in no particular order.
-	SumKinds(ctx context.Context, tenantID uuid.UUID, from, to int64) ([]KindCount, error)
-
-	// EachDayGroups calls fn, in day order, with the tenant's kept groups
-	// (per category, service and alert type: counters per bucket and
-	// response times) of every UTC day in [from, to) that has a row, as the
-	// root package's write flows packed them. The bytes are valid during
-	// the call only.
-	EachDayGroups(ctx context.Context, tenantID uuid.UUID, from, to int64, fn func(day int64, groups []byte) error) error
-
-	// EachDayTimes calls fn, in day order, with the tenant's kept response
-	// times of every UTC day in [from, to) that has any. The bytes are valid
-	// during the call only.
-	EachDayTimes(ctx context.Context, tenantID uuid.UUID, from, to int64, fn func(*DayTimes) error) error
-
-	// AlertFacts calls fn for each of the tenant's alerts created in
-	// [from, to), in created_at order, with the fields kept totals and the
-	// breakdowns are made of: ID, TenantID, AlertType, Category, Service,
-	// PriorityLevel, TypeClass, Status, CreatedAt, AcknowledgedAt,
-	// ResolvedAt and the two cent figures. The alert is valid during the
-	// call only.
-	AlertFacts(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*Alert) error) error
-
-	// OpenTotals returns the totals of the tenant's open alerts per type
-	// class, whenever created; type classes with none are left out.
-	OpenTotals(ctx context.Context, tenantID uuid.UUID) ([]OpenTotal, error)
-
-	// CountTenant counts the tenant's rows, as DeleteTenant would delete them.
-	CountTenant(ctx context.Context, tenantID uuid.UUID) (TenantCounts, error)
-
-	// DeleteTenant deletes every alert, interaction and audit-log row of the
-	// tenant and stores the receipt with the counts deleted, all in one
-	// transaction, and returns the counts.
-	DeleteTenant(ctx context.Context, r DeletionReceipt) (TenantCounts, error)
-
-	// DeletionReceipts returns the receipts stored for the tenant, oldest
-	// first.
-	DeletionReceipts(ctx context.Context, tenantID uuid.UUID) ([]DeletionReceipt, error)
-
-	// TenantIDs returns the tenants that have alerts, in byte order.
-	TenantIDs(ctx context.Context) ([]uuid.UUID, error)
-
-	// ExportAlerts, ExportInteractions and ExportAuditLogs call fn for each
-	// of the tenant's rows whose time (created_at, interacted_at,
-	// changed_at) falls in [from, to), ordered by (time, id), all from one
-	// read transaction — one snapshot — read in pages so memory stays
-	// flat. A cancelled context stops the read. The row is valid during
-	// the call only.
-	ExportAlerts(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*Alert) error) error
-	ExportInteractions(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*Interaction) error) error
-	ExportAuditLogs(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*AuditLog) error) error
-
-	// CountPurge counts what a retention run with the receipt's cutoff and
-	// IncludeOpen would delete, and deletes nothing.
-	CountPurge(ctx context.Context, r RetentionReceipt) (TenantCounts, error)
-
-	// SaveRetentionReceipt stores the receipt, replacing the one with its id.
-	SaveRetentionReceipt(ctx context.Context, r RetentionReceipt) error
-
-	// PurgeBatch deletes, in one transaction, up to limit of the alerts the
-	// receipt's run purges (oldest first) with their interactions and
-	// audit rows, moves every kept total, and adds the counts to the stored
-	// receipt. It returns the counts of this batch; zero alerts means the
-	// run is done.
-	PurgeBatch(ctx context.Context, r RetentionReceipt, limit int) (TenantCounts, error)
-
-	// RetentionReceipts returns the tenant's retention receipts, oldest
-	// first.
-	RetentionReceipts(ctx context.Context, tenantID uuid.UUID) ([]RetentionReceipt, error)
 }

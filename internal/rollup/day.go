@@ -10,10 +10,11 @@ import (
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
-// Day is what a backend keeps of one tenant's UTC day, in one row: the
-// counters of its 96 buckets, its alerts per category and bucket, and its
-// packed response times. Backends store the four as opaque bytes; this
-// package alone encodes and decodes them.
+// Day is what a backend keeps of one tenant's UTC day, in one row (a
+// store.DayRow): the counters of its 96 buckets, its alerts per category
+// and per kind and bucket, its packed response times and its per-group
+// totals. Backends store the columns as opaque bytes; this package alone
+// encodes and decodes them.
 //
 // Counters: per bucket with any counter set, in bucket order, the bucket's
 // slot in the day (one byte), a bit mask of the counters set (unsigned
@@ -25,32 +26,9 @@ import (
 // One row per day, not per bucket, is what keeps writes cheap for a tenant
 // whose alerts are sparse (a batch of 1,000 spread over nine days changes
 // nine rows, not 900) and reads cheap for every tenant (a 30-day window
-// reads about 31 rows).
-type Day struct {
-	Day int64
-	// Stripe tells apart the rows of one day where a backend keeps several:
-	// concurrent writers of one tenant each write a row of their own rather
-	// than wait for one another, and readers merge the rows (Day.Merge). A
-	// backend that serialises its writes keeps one row a day and may
-	// ignore it.
-	Stripe                         int64
-	Counts, Categories, Kinds      []byte
-	AcknowledgeTimes, ResolveTimes []byte
-	// Groups holds, per category, service and alert type, the counters
-	// and times a breakdown needs (see DecodeGroups).
-	Groups []byte
-}
-
-// Key returns the day and stripe that name d's row.
-func (d *Day) Key() DayKey { return DayKey{d.Day, d.Stripe} }
-
-// DayKey names one row of a kept day.
-type DayKey struct{ Day, Stripe int64 }
-
-// Empty reports whether the day holds nothing, so its row can go.
-func (d *Day) Empty() bool {
-	return len(d.Counts)+len(d.Categories)+len(d.Kinds)+len(d.AcknowledgeTimes)+len(d.ResolveTimes)+len(d.Groups) == 0
-}
+// reads about 31 rows). A day may be kept as several rows (stripes), which
+// Merge folds into one.
+type Day = store.DayRow
 
 // KindCounts are the counters kept per kind of alert (alert_type,
 // service) and bucket.

@@ -233,7 +233,7 @@ func Groups(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to ti
 	}
 	if lo, hi := seg.buckets.From, seg.buckets.To; lo < hi {
 		var keys []uint64
-		err := st.EachDayGroups(ctx, tenantID, DayOf(lo), DayAfter(hi), func(day int64, b []byte) error {
+		err := eachDayGroups(ctx, st, tenantID, DayOf(lo), DayAfter(hi), func(day int64, b []byte) error {
 			whole := DayStart(day) >= lo && DayStart(day+1) <= hi
 			return DecodeGroups(b, func(kept *Group) error {
 				if kept.Field != field {

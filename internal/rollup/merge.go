@@ -12,7 +12,7 @@ import (
 // a day as several rows (stripes written by concurrent transactions);
 // reads and writes fold them with Merge, so one row or many give the same
 // answers.
-func (d *Day) Merge(o *Day) error {
+func Merge(d, o *Day) error {
 	if o.Day != d.Day {
 		return fmt.Errorf("rollup: merge day %d into day %d", o.Day, d.Day)
 	}
@@ -63,45 +63,12 @@ func (d *Day) Merge(o *Day) error {
 	return dl.ApplyDay(d)
 }
 
-// Column names one encoded column of a kept day, as backends name them in
-// their tables.
-type Column string
-
-// The columns of a kept day.
-const (
-	ColumnCounts           Column = "counts"
-	ColumnCategories       Column = "categories"
-	ColumnKinds            Column = "kinds"
-	ColumnAcknowledgeTimes Column = "acknowledge_times"
-	ColumnResolveTimes     Column = "resolve_times"
-	ColumnGroups           Column = "groups"
-)
-
-// Field returns the column's field of d, or nil for a column not listed
-// above.
-func (c Column) Field(d *Day) *[]byte {
-	switch c {
-	case ColumnCounts:
-		return &d.Counts
-	case ColumnCategories:
-		return &d.Categories
-	case ColumnKinds:
-		return &d.Kinds
-	case ColumnAcknowledgeTimes:
-		return &d.AcknowledgeTimes
-	case ColumnResolveTimes:
-		return &d.ResolveTimes
-	case ColumnGroups:
-		return &d.Groups
-	}
-	return nil
-}
-
 // Runs hands Fn one row per day when a day may be kept as several rows
-// (stripes): a backend calls Add with each row it read, in day order, with
-// the columns it read and the number of rows its day has (one SQL window
-// count), then Flush. A day of one row passes straight through, its bytes
-// uncopied; the rows of a day of several are merged (Day.Merge) first.
+// (stripes): Add takes each row store.Store's DayRows passes, in day
+// order, with the columns it read and the number of rows its day has
+// (DayRow.Stripes), then Flush. A day of one row passes straight through,
+// its bytes uncopied; the rows of a day of several are merged (Merge)
+// first.
 type Runs struct {
 	Fn func(d *Day) error
 
@@ -115,7 +82,7 @@ func (r *Runs) Add(n int, part *Day) error {
 		if part.Day != r.merged.Day {
 			return fmt.Errorf("rollup: day %d ended after fewer rows than counted", r.merged.Day)
 		}
-		if err := r.merged.Merge(part); err != nil {
+		if err := Merge(&r.merged, part); err != nil {
 			return err
 		}
 		if r.left--; r.left == 0 {
@@ -128,8 +95,8 @@ func (r *Runs) Add(n int, part *Day) error {
 	}
 	// The part's bytes may be valid during the call only: keep a copy.
 	r.merged, r.left = Day{Day: part.Day, Stripe: part.Stripe}, n-1
-	for _, c := range []Column{ColumnCounts, ColumnCategories, ColumnKinds, ColumnAcknowledgeTimes, ColumnResolveTimes, ColumnGroups} {
-		*c.Field(&r.merged) = bytes.Clone(*c.Field(part))
+	for _, c := range store.AllDayColumns.Columns() {
+		*r.merged.Column(c) = bytes.Clone(*part.Column(c))
 	}
 	return nil
 }

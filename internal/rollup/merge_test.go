@@ -57,28 +57,28 @@ func TestMergeStripes(t *testing.T) {
 		}
 		got := rows[0]
 		for i := range rows[1:] {
-			require.NoError(t, got.Merge(&rows[1+i]))
+			require.NoError(t, Merge(&got, &rows[1+i]))
 		}
 		got.Stripe = 0
 		require.Equal(t, want, got)
 		// Column by column, as reads merge them (Runs).
-		for _, c := range []Column{ColumnCounts, ColumnCategories, ColumnKinds, ColumnAcknowledgeTimes, ColumnResolveTimes, ColumnGroups} {
+		for _, c := range store.AllDayColumns.Columns() {
 			var out []byte
 			calls := 0
 			r := Runs{Fn: func(d *Day) error {
 				require.Equal(t, day, d.Day)
 				calls++
-				out = append([]byte(nil), *c.Field(d)...)
+				out = append([]byte(nil), *d.Column(c)...)
 				return nil
 			}}
 			for i := range rows {
 				part := Day{Day: day}
-				*c.Field(&part) = *c.Field(&rows[i])
+				*part.Column(c) = *rows[i].Column(c)
 				require.NoError(t, r.Add(len(rows), &part))
 			}
 			require.NoError(t, r.Flush())
-			require.Equal(t, 1, calls, "column %s handed on once", c)
-			require.Equal(t, string(*c.Field(&want)), string(out), "column %s", c)
+			require.Equal(t, 1, calls, "column %s handed on once", c.Name())
+			require.Equal(t, string(*want.Column(c)), string(out), "column %s", c.Name())
 		}
 	})
 }

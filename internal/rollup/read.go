@@ -119,7 +119,7 @@ func period(ctx context.Context, st store.Store, tenantID uuid.UUID, bounds []ti
 		asked = append(slices.Clip(asked), merged...)
 	}
 	if len(asked) > 0 {
-		sums, err := st.SumCounts(ctx, tenantID, asked, union(perDay, total))
+		sums, err := sumCounts(ctx, st, tenantID, asked, union(perDay, total))
 		if err != nil {
 			return nil, sum, err
 		}
@@ -232,7 +232,7 @@ func TopCategories(ctx context.Context, st store.Store, tenantID uuid.UUID, from
 	seg := split(from, to)
 	counts := map[string]int64{}
 	if seg.buckets.From < seg.buckets.To {
-		kept, err := st.SumCategories(ctx, tenantID, seg.buckets.From, seg.buckets.To)
+		kept, err := sumCategories(ctx, st, tenantID, seg.buckets.From, seg.buckets.To)
 		if err != nil {
 			return nil, err
 		}
@@ -263,7 +263,7 @@ func Kinds(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to tim
 	type name struct{ alertType, service string }
 	sums := map[name]KindCounts{}
 	if seg.buckets.From < seg.buckets.To {
-		kept, err := st.SumKinds(ctx, tenantID, seg.buckets.From, seg.buckets.To)
+		kept, err := sumKinds(ctx, st, tenantID, seg.buckets.From, seg.buckets.To)
 		if err != nil {
 			return nil, err
 		}
@@ -313,7 +313,7 @@ func EachTime(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to 
 	if seg.buckets.From < seg.buckets.To {
 		lo, hi := seg.buckets.From, seg.buckets.To
 		var keys []uint64
-		err := st.EachDayTimes(ctx, tenantID, DayOf(lo), DayOf(hi-1)+1, func(dt *store.DayTimes) error {
+		err := eachDayTimes(ctx, st, tenantID, DayOf(lo), DayOf(hi-1)+1, func(dt *store.DayTimes) error {
 			for kind, enc := range [][]byte{dt.AcknowledgeTimes, dt.ResolveTimes} {
 				var err error
 				if keys, err = DecodeKeys(keys[:0], enc); err != nil {
@@ -350,7 +350,7 @@ func EachBucket(ctx context.Context, st store.Store, tenantID uuid.UUID, from, t
 	onBucket func(bucket int64, c *store.Counts), onAlert func(a *store.Alert, sign int64)) error {
 	seg := split(from, to)
 	if seg.buckets.From < seg.buckets.To {
-		err := st.EachCounts(ctx, tenantID, seg.buckets.From, seg.buckets.To, func(b int64, c *store.Counts) error {
+		err := eachCounts(ctx, st, tenantID, seg.buckets.From, seg.buckets.To, func(b int64, c *store.Counts) error {
 			onBucket(b, c)
 			return nil
 		})
@@ -368,7 +368,7 @@ func TimeKeys(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to 
 	seg := split(from, to)
 	if seg.buckets.From < seg.buckets.To {
 		lo, hi := seg.buckets.From, seg.buckets.To
-		err = st.EachDayTimes(ctx, tenantID, DayOf(lo), DayOf(hi-1)+1, func(dt *store.DayTimes) error {
+		err = eachDayTimes(ctx, st, tenantID, DayOf(lo), DayOf(hi-1)+1, func(dt *store.DayTimes) error {
 			whole := DayOf(lo) < dt.Day && dt.Day < DayOf(hi-1)
 			var err error
 			if bufs.ack, err = appendKeys(bufs.ack, dt.AcknowledgeTimes, dt.Day, lo, hi, whole); err != nil {

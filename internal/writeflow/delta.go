@@ -37,12 +37,17 @@ func (d *Delta) add(a *store.Alert, sign int64) {
 	c := rollup.Of(a)
 	d.Rollups.Add(&c, sign)
 	if a.Status.Open() {
-		t := d.Open[a.TypeClass]
-		t.TypeClass = a.TypeClass
-		t.Alerts += sign
-		t.FinancialImpactCents += sign * a.FinancialImpactCents
-		d.Open[a.TypeClass] = t
+		d.addOpen(a, sign)
 	}
+}
+
+// addOpen adds an open alert to the open totals' change.
+func (d *Delta) addOpen(a *store.Alert, sign int64) {
+	t := d.Open[a.TypeClass]
+	t.TypeClass = a.TypeClass
+	t.Alerts += sign
+	t.FinancialImpactCents += sign * a.FinancialImpactCents
+	d.Open[a.TypeClass] = t
 }
 
 // OpenTotals returns the non-zero changes of the open totals in type-class

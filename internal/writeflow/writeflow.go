@@ -1,15 +1,18 @@
-// Package writeflow holds the write flows both backends run, written once:
-// what ingesting alerts and recording interactions do, in which order, and
-// how each write moves the totals kept beside the rows. A backend supplies
-// only the statements, through Tx, inside a transaction it opened; locking
-// and SQL stay backend-specific.
+// Package writeflow holds the write flows, written once over store.Store:
+// what ingesting alerts, recording interactions, deleting a tenant and
+// purging old alerts do, in which order, and how each write moves the
+// totals kept beside the rows. A backend supplies only the statements,
+// through store.Tx, inside the transaction its Write opened; locking and
+// SQL stay backend-specific.
 package writeflow
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -17,58 +20,8 @@ import (
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
-// Tx is what the flows need of a backend inside one transaction.
-type Tx interface {
-	// InsertAlerts inserts the alerts the tenant does not have yet and
-	// reports, per alert, whether it was inserted; of ids repeated within
-	// the batch the first is inserted.
-	InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []store.Alert) (created []bool, err error)
-	// InteractionByKey returns the tenant's interaction with the
-	// idempotency key, or an error wrapping store.ErrNotFound.
-	InteractionByKey(ctx context.Context, tenantID uuid.UUID, key string) (store.Interaction, error)
-	// AlertForUpdate returns the alert, locked until the transaction ends
-	// where the backend locks rows, or an error wrapping store.ErrNotFound.
-	AlertForUpdate(ctx context.Context, tenantID, alertID uuid.UUID) (store.Alert, error)
-	// InsertInteraction stores the interaction. It reports false, storing
-	// nothing, when another transaction stored the same idempotency key
-	// since InteractionByKey looked.
-	InsertInteraction(ctx context.Context, in store.Interaction) (bool, error)
-	// UpdateAlertState writes the alert's status, acknowledged_at and
-	// resolved_at.
-	UpdateAlertState(ctx context.Context, a *store.Alert) error
-	// InsertAuditLog writes one audit-log row.
-	InsertAuditLog(ctx context.Context, l AuditLog) error
-	// AddOpenTotals adds the changes to the tenant's open totals, in the
-	// order given. A backend whose writers run side by side may add each
-	// change to any row of its type class that no other transaction holds,
-	// or to a new one, and report the sum of the rows.
-	AddOpenTotals(ctx context.Context, tenantID uuid.UUID, changes []store.OpenTotal) error
-	// LockDays returns rows of the tenant's kept days of those given, by
-	// day then stripe, locked until the transaction ends where the backend
-	// locks rows. With wait, every committed row of those days, waiting for
-	// concurrent writers; without, only the rows no other transaction holds
-	// now, never waiting (PostgreSQL's SKIP LOCKED). A backend that
-	// serialises writes returns every row either way.
-	LockDays(ctx context.Context, tenantID uuid.UUID, days []int64, wait bool) ([]rollup.Day, error)
-	// WriteDays stores the rows in put, replacing the row of the same day
-	// and stripe where there is one, and deletes the rows named in drop.
-	WriteDays(ctx context.Context, tenantID uuid.UUID, put []rollup.Day, drop []rollup.DayKey) error
-	// DeleteTenantRows deletes the tenant's rows of one table, named as in
-	// TenantTables, and returns how many there were.
-	DeleteTenantRows(ctx context.Context, table string, tenantID uuid.UUID) (int64, error)
-	// InsertDeletionReceipt stores a deletion receipt.
-	InsertDeletionReceipt(ctx context.Context, r store.DeletionReceipt) error
-	// PurgeCandidates returns, with the fields kept totals are made of and
-	// locked where the backend locks rows, up to limit of the alerts a
-	// retention run purges: created before the cutoff, closed unless
-	// IncludeOpen, oldest first.
-	PurgeCandidates(ctx context.Context, r store.RetentionReceipt, limit int) ([]store.Alert, error)
-	// DeleteAlertRows deletes the alerts with their interactions and audit
-	// rows, and returns how many rows of each it deleted.
-	DeleteAlertRows(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) (store.TenantCounts, error)
-	// AddRetentionCounts adds counts to the stored receipt.
-	AddRetentionCounts(ctx context.Context, r store.RetentionReceipt, c store.TenantCounts) error
-}
+// Tx is the statements the flows run inside one write transaction.
+type Tx = store.Tx
 
 // PurgeBatch deletes, in one transaction, up to limit of the alerts a
 // retention run purges, with their interactions and audit rows; moves
@@ -102,19 +55,14 @@ func PurgeBatch(ctx context.Context, begin Begin, r store.RetentionReceipt, limi
 	return counts, nil
 }
 
-// TenantTables lists the tables holding a tenant's rows and kept totals, in
-// the order a deletion empties them: rows that point at others first.
-func TenantTables() []string {
-	return []string{"audit_logs", "alert_interactions", "alerts", "open_totals", "rollup_days"}
-}
-
 // DeleteTenant deletes every row and kept total of the tenant and stores
 // the receipt with the counts deleted, in one transaction begun by begin,
-// which must keep the tenant's other writes out until it ends.
+// which must keep the tenant's other writes out until it ends (an
+// exclusive write).
 func DeleteTenant(ctx context.Context, begin Begin, r store.DeletionReceipt) (store.TenantCounts, error) {
 	err := begin(ctx, r.TenantID, func(tx Tx) error {
-		counted := map[string]*int64{"audit_logs": &r.Deleted.AuditLogs, "alert_interactions": &r.Deleted.AlertInteractions, "alerts": &r.Deleted.Alerts}
-		for _, table := range TenantTables() {
+		counted := map[store.Table]*int64{store.TableAuditLogs: &r.Deleted.AuditLogs, store.TableAlertInteractions: &r.Deleted.AlertInteractions, store.TableAlerts: &r.Deleted.Alerts}
+		for _, table := range store.TenantTables() {
 			n, err := tx.DeleteTenantRows(ctx, table, r.TenantID)
 			if err != nil {
 				return fmt.Errorf("delete %s: %w", table, err)
@@ -135,9 +83,16 @@ func DeleteTenant(ctx context.Context, begin Begin, r store.DeletionReceipt) (st
 }
 
 // Begin runs fn in one write transaction for the tenant, committing when fn
-// returns nil and rolling back otherwise. Backends take whatever locks
-// their writes need there.
+// returns nil and rolling back otherwise: store.Store's Write, with its
+// options bound (see Writer).
 type Begin func(ctx context.Context, tenantID uuid.UUID, fn func(Tx) error) error
+
+// Writer returns the Begin of st's writes with opts.
+func Writer(st store.Store, opts store.WriteOptions) Begin {
+	return func(ctx context.Context, tenantID uuid.UUID, fn func(Tx) error) error {
+		return st.Write(ctx, tenantID, opts, fn)
+	}
+}
 
 // AuditLog is one status change of an alert.
 type AuditLog = store.AuditLog
@@ -190,6 +145,11 @@ func RecordInteractions(ctx context.Context, begin Begin, tenantID uuid.UUID, in
 }
 
 func recordInteractions(ctx context.Context, tx Tx, tenantID uuid.UUID, ins []store.Interaction) ([]store.InteractionResult, error) {
+	if ids := alertIDs(ins); len(ids) > 1 {
+		if err := tx.LockAlerts(ctx, tenantID, ids); err != nil {
+			return nil, fmt.Errorf("lock alerts: %w", err)
+		}
+	}
 	results := make([]store.InteractionResult, len(ins))
 	d := NewDelta()
 	for i, in := range ins {
@@ -203,6 +163,17 @@ func recordInteractions(ctx context.Context, tx Tx, tenantID uuid.UUID, ins []st
 		return nil, fmt.Errorf("kept totals: %w", err)
 	}
 	return results, nil
+}
+
+// alertIDs returns the distinct alert ids of a batch, ascending: the order
+// in which concurrent batches lock them.
+func alertIDs(ins []store.Interaction) []uuid.UUID {
+	ids := make([]uuid.UUID, 0, len(ins))
+	for _, in := range ins {
+		ids = append(ids, in.AlertID)
+	}
+	slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	return slices.Compact(ids)
 }
 
 // duplicateOf looks up the first interaction with in's idempotency key.
@@ -265,13 +236,6 @@ func recordInteraction(ctx context.Context, tx Tx, tenantID uuid.UUID, in store.
 	return store.InteractionResult{Interaction: in}, nil
 }
 
-// batchedTotals is implemented by backends that can send the changes of
-// the open totals and the lock of the days that change in one round trip;
-// it returns what LockDays returns.
-type batchedTotals interface {
-	AddOpenTotalsLockDays(ctx context.Context, tenantID uuid.UUID, open []store.OpenTotal, days []int64, wait bool) ([]rollup.Day, error)
-}
-
 // applyTotals adds a transaction's delta to the kept totals: the open
 // totals first, in type-class order, then the days in day order.
 //
@@ -293,7 +257,7 @@ func applyTotals(ctx context.Context, tx Tx, tenantID uuid.UUID, d *Delta) error
 		locked []rollup.Day
 		err    error
 	)
-	if b, ok := tx.(batchedTotals); ok {
+	if b, ok := tx.(store.OpenTotalsDayLocker); ok {
 		if locked, err = b.AddOpenTotalsLockDays(ctx, tenantID, open, days, wait); err != nil {
 			return fmt.Errorf("kept totals: %w", err)
 		}
@@ -323,82 +287,70 @@ func writeDays(ctx context.Context, tx Tx, tenantID uuid.UUID, d *rollup.Delta, 
 	for _, dr := range locked {
 		byDay[dr.Day] = append(byDay[dr.Day], dr)
 	}
-	put := make([]rollup.Day, 0, len(days))
-	var drop []rollup.DayKey
+	var ch store.DayChanges
 	for _, day := range days {
 		rows := byDay[day]
 		dr := rollup.Day{Day: day, Stripe: rand.Int64()}
 		if len(rows) > 0 {
 			dr = rows[0]
 			for i := range rows[1:] {
-				if err := dr.Merge(&rows[1+i]); err != nil {
+				if err := rollup.Merge(&dr, &rows[1+i]); err != nil {
 					return fmt.Errorf("day %d: %w", day, err)
 				}
-				drop = append(drop, rows[1+i].Key())
+				ch.Drop = append(ch.Drop, rows[1+i].Key())
 			}
 		}
 		if err := d.ApplyDay(&dr); err != nil {
 			return fmt.Errorf("day %d: %w", day, err)
 		}
 		switch {
-		case !dr.Empty():
-			put = append(put, dr)
+		case dr.Empty() && len(rows) > 0:
+			ch.Drop = append(ch.Drop, dr.Key())
+		case dr.Empty():
 		case len(rows) > 0:
-			drop = append(drop, dr.Key())
+			ch.Update = append(ch.Update, dr)
+		default:
+			ch.Insert = append(ch.Insert, dr)
 		}
 	}
-	if err := tx.WriteDays(ctx, tenantID, put, drop); err != nil {
+	if err := tx.WriteDays(ctx, tenantID, ch); err != nil {
 		return fmt.Errorf("write days: %w", err)
 	}
 	return nil
 }
 
-// RebuildTx is what rebuilding the rollups needs of a backend inside one
-// transaction.
-type RebuildTx interface {
-	// TenantIDs returns the tenants that have alerts.
-	TenantIDs(ctx context.Context) ([]uuid.UUID, error)
-	// AlertFacts calls fn for each of the tenant's alerts, as store.Store's
-	// AlertFacts does, inside the transaction.
-	AlertFacts(ctx context.Context, tenantID uuid.UUID, fn func(*store.Alert) error) error
-	DeleteTenantRows(ctx context.Context, table string, tenantID uuid.UUID) (int64, error)
-	WriteDays(ctx context.Context, tenantID uuid.UUID, put []rollup.Day, drop []rollup.DayKey) error
-}
-
-// RebuildRollups recomputes every tenant's rollups from its alert rows and
-// replaces the kept ones: the migration that introduces rollups runs it on
-// existing data, in its own transaction.
-func RebuildRollups(ctx context.Context, tx RebuildTx) error {
-	tenants, err := tx.TenantIDs(ctx)
-	if err != nil {
-		return err
-	}
-	for _, tenantID := range tenants {
+// RebuildTotals recomputes the tenant's kept totals (day rows and open
+// totals) from its alert rows and replaces the kept ones, in one exclusive
+// write: for a database whose day rows were never filled (a migration
+// applied by a tool of one's own) or are suspected wrong.
+func RebuildTotals(ctx context.Context, st store.Store, tenantID uuid.UUID) error {
+	return st.Write(ctx, tenantID, store.WriteOptions{Exclusive: true}, func(tx Tx) error {
 		var b rollup.Builder
-		if err := tx.AlertFacts(ctx, tenantID, func(a *store.Alert) error { b.Add(a); return nil }); err != nil {
+		open := NewDelta()
+		err := tx.AlertFacts(ctx, tenantID, func(a *store.Alert) error {
+			b.Add(a)
+			if a.Status.Open() {
+				open.addOpen(a, 1)
+			}
+			return nil
+		})
+		if err != nil {
 			return err
 		}
-		if _, err := tx.DeleteTenantRows(ctx, "rollup_days", tenantID); err != nil {
-			return err
+		for _, table := range []store.Table{store.TableOpenTotals, store.TableDayRows} {
+			if _, err := tx.DeleteTenantRows(ctx, table, tenantID); err != nil {
+				return fmt.Errorf("delete %s: %w", table, err)
+			}
+		}
+		if totals := open.OpenTotals(); len(totals) > 0 {
+			if err := tx.AddOpenTotals(ctx, tenantID, totals); err != nil {
+				return err
+			}
 		}
 		days, err := b.Days()
 		if err != nil {
 			return err
 		}
-		if err := tx.WriteDays(ctx, tenantID, days, nil); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// MigrationStep returns the Go step that completes a migration in its
-// transaction, after its SQL, or nil. Both backends number their migrations
-// alike: version 5 replaces the rollups of version 3 (a row per bucket)
-// with a row per day, which the step fills from the existing alerts.
-func MigrationStep(version int) func(context.Context, RebuildTx) error {
-	if version == 5 {
-		return RebuildRollups
-	}
-	return nil
+		return tx.WriteDays(ctx, tenantID, store.DayChanges{Insert: days})
+	})
 }

@@ -31,9 +31,9 @@ func RunFaults(t *testing.T, newStore NewFaultyStore) {
 	t.Helper()
 	for _, tc := range []struct {
 		name string
-		op   func(ctx context.Context, t *testing.T, st store.Store) error
+		op   func(ctx context.Context, t *testing.T, st flows) error
 	}{
-		{"InsertAlerts", func(ctx context.Context, t *testing.T, st store.Store) error {
+		{"InsertAlerts", func(ctx context.Context, t *testing.T, st flows) error {
 			_, err := st.InsertAlerts(ctx, tenantA(), []store.Alert{
 				alert(tenantA(), 10, at(t, "2026-05-04T09:00:00Z"), withPriority(store.PriorityCritical), withImpact(500)),
 				alert(tenantA(), 1, at(t, "2026-05-04T09:00:00Z")), // exists
@@ -41,7 +41,7 @@ func RunFaults(t *testing.T, newStore NewFaultyStore) {
 			})
 			return err
 		}},
-		{"RecordInteractions", func(ctx context.Context, t *testing.T, st store.Store) error {
+		{"RecordInteractions", func(ctx context.Context, t *testing.T, st flows) error {
 			keyed := func(in store.Interaction, key string) store.Interaction { in.IdempotencyKey = key; return in }
 			_, err := st.RecordInteractions(ctx, tenantA(), []store.Interaction{
 				keyed(interaction(tenantA(), id(1), store.InteractionAcknowledged, at(t, "2026-05-04T08:05:00Z")), "k-1"),
@@ -51,12 +51,12 @@ func RunFaults(t *testing.T, newStore NewFaultyStore) {
 			})
 			return err
 		}},
-		{"DeleteTenant", func(ctx context.Context, t *testing.T, st store.Store) error {
+		{"DeleteTenant", func(ctx context.Context, t *testing.T, st flows) error {
 			_, err := st.DeleteTenant(ctx, store.DeletionReceipt{ID: uuid.New(), TenantID: tenantA(), RequestedBy: "faults",
 				DeletedAt: at(t, "2026-05-05T00:00:00Z")})
 			return err
 		}},
-		{"PurgeBatch", func(ctx context.Context, t *testing.T, st store.Store) error {
+		{"PurgeBatch", func(ctx context.Context, t *testing.T, st flows) error {
 			// Saving the receipt (Deleted zero) is idempotent; the batch
 			// deletes alerts 1 and 2 with their interaction and audit row
 			// and adds them to the receipt, all or nothing.
@@ -71,7 +71,8 @@ func RunFaults(t *testing.T, newStore NewFaultyStore) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			st, failAt := newStore(t)
+			backend, failAt := newStore(t)
+			st := flows{Store: backend}
 			ctx := context.Background()
 			seedFaults(t, st)
 			before := snapshotOf(t, st)
@@ -95,7 +96,7 @@ func RunFaults(t *testing.T, newStore NewFaultyStore) {
 
 // seedFaults stores three open alerts of tenant A and one of tenant B, and
 // acknowledges the second.
-func seedFaults(t *testing.T, st store.Store) {
+func seedFaults(t *testing.T, st flows) {
 	insert(t, st, tenantA(),
 		alert(tenantA(), 1, at(t, "2026-05-04T08:00:00Z"), withPriority(store.PriorityCritical), withImpact(1250)),
 		alert(tenantA(), 2, at(t, "2026-05-04T08:00:00Z"), withPriority(store.PriorityImportant)),
@@ -115,7 +116,7 @@ type snapshot struct {
 	purged   store.TenantCounts // summed over the retention receipts
 }
 
-func snapshotOf(t *testing.T, st store.Store) snapshot {
+func snapshotOf(t *testing.T, st flows) snapshot {
 	t.Helper()
 	ctx := context.Background()
 	s := snapshot{alerts: map[uuid.UUID]store.Alert{}}

@@ -24,7 +24,7 @@ type tenantView struct {
 	receipts int
 }
 
-func viewOf(t require.TestingT, st store.Store, tenant uuid.UUID, ids []uuid.UUID) tenantView {
+func viewOf(t require.TestingT, st flows, tenant uuid.UUID, ids []uuid.UUID) tenantView {
 	ctx := context.Background()
 	v := tenantView{alerts: map[uuid.UUID]store.Alert{}}
 	var err error
@@ -54,7 +54,7 @@ func viewOf(t require.TestingT, st store.Store, tenant uuid.UUID, ids []uuid.UUI
 // ids — ingest, interactions (on the tenant's own alerts and on ids guessed
 // from the other), deletion — and requires every answer for one tenant to
 // be unchanged by whatever is done to the other.
-func testTenantIsolationProperty(t *testing.T, st store.Store) {
+func testTenantIsolationProperty(t *testing.T, st flows) {
 	ctx := context.Background()
 	rapid.Check(t, func(rt *rapid.T) {
 		tenants := [2]uuid.UUID{uuid.New(), uuid.New()}

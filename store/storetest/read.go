@@ -25,7 +25,7 @@ func madridSpring(t *testing.T) []time.Time {
 	}
 }
 
-func insertWindowFixture(t *testing.T, st store.Store) {
+func insertWindowFixture(t *testing.T, st flows) {
 	a := tenantA()
 	insert(t, st, a,
 		// One millisecond before the window: out.
@@ -72,7 +72,7 @@ func totals(count int64, priorities [4]int64, classes [5]int64, resolved, open, 
 	return t
 }
 
-func testDayTotalsByLocalDay(t *testing.T, st store.Store) {
+func testDayTotalsByLocalDay(t *testing.T, st flows) {
 	insertWindowFixture(t, st)
 	days, err := rollup.DayTotals(context.Background(), st, tenantA(), madridSpring(t))
 	require.NoError(t, err)
@@ -89,7 +89,7 @@ func testDayTotalsByLocalDay(t *testing.T, st store.Store) {
 	}, days)
 }
 
-func testDayTotalsUTC(t *testing.T, st store.Store) {
+func testDayTotalsUTC(t *testing.T, st flows) {
 	insertWindowFixture(t, st)
 	days, err := rollup.DayTotals(context.Background(), st, tenantA(), []time.Time{
 		at(t, "2026-03-28T00:00:00Z"), at(t, "2026-03-29T00:00:00Z"), at(t, "2026-03-30T00:00:00Z"),
@@ -114,7 +114,7 @@ func cat(name string, n int64) store.CategoryCount {
 	return store.CategoryCount{Category: name, Count: n}
 }
 
-func testTopCategories(t *testing.T, st store.Store) {
+func testTopCategories(t *testing.T, st flows) {
 	from, to := at(t, "2026-05-01T00:00:00Z"), at(t, "2026-05-08T00:00:00Z")
 	in := from.Add(time.Hour)
 	n := 0
@@ -144,7 +144,7 @@ func testTopCategories(t *testing.T, st store.Store) {
 	require.Equal(t, []store.CategoryCount{cat("cake", 5)}, top)
 }
 
-func testResponseTimePercentiles(t *testing.T, st store.Store) {
+func testResponseTimePercentiles(t *testing.T, st flows) {
 	from, to := at(t, "2026-05-01T00:00:00Z"), at(t, "2026-05-08T00:00:00Z")
 	created := from.Add(time.Hour)
 	a := tenantA()
@@ -211,7 +211,7 @@ func testResponseTimePercentiles(t *testing.T, st store.Store) {
 	require.Len(t, rt.ResolveByPriority, 4)
 }
 
-func testOpenTotals(t *testing.T, st store.Store) {
+func testOpenTotals(t *testing.T, st flows) {
 	created := at(t, "2026-05-04T08:00:00Z")
 	cents := func(c int64) func(*store.Alert) { return func(x *store.Alert) { x.FinancialImpactCents = c } }
 	a := tenantA()

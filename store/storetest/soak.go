@@ -29,7 +29,7 @@ const SoakEnv = "ALERTANALYTICS_SOAK_INTERACTIONS"
 // snoozes (end snoozed: acknowledged never moves a snoozed alert), n%3 == 2
 // acknowledgements and exactly one resolution (end resolved: nothing
 // moves a resolved alert).
-func testConcurrencySoak(t *testing.T, st store.Store) {
+func testConcurrencySoak(t *testing.T, st flows) {
 	total := 2000
 	if v := os.Getenv(SoakEnv); v != "" {
 		n, err := strconv.Atoi(v)
@@ -126,7 +126,7 @@ func testConcurrencySoak(t *testing.T, st store.Store) {
 // testDeletionUnderLoad deletes a large tenant while three others ingest,
 // record interactions and read: the others lose nothing and see no error,
 // and the deletion removes the whole tenant and says so.
-func testDeletionUnderLoad(t *testing.T, st store.Store) {
+func testDeletionUnderLoad(t *testing.T, st flows) {
 	const large, others, rounds, perRound, seeded, seededActed = 3000, 3, 15, 10, 200, 20
 	ctx := context.Background()
 	big := uuid.New()

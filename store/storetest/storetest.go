@@ -19,6 +19,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/alertanalytics/alertanalytics/internal/writeflow"
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
@@ -31,7 +32,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Helper()
 	for _, tc := range []struct {
 		name string
-		fn   func(*testing.T, store.Store)
+		fn   func(*testing.T, flows)
 	}{
 		{"InsertAlertsIsIdempotent", testInsertAlertsIsIdempotent},
 		{"AlertRoundTrip", testAlertRoundTrip},
@@ -62,10 +63,14 @@ func Run(t *testing.T, newStore NewStore) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			tc.fn(t, newStore(t))
+			tc.fn(t, flows{Store: newStore(t)})
 		})
 	}
 }
+
+// flows is a backend under test with the root package's write flows
+// above it, as the Service writes through them.
+type flows = writeflow.Store
 
 // The suite's fixed tenants and user, as constants so nothing is shared
 // mutable state.
@@ -134,7 +139,7 @@ func withResolvedAt(t time.Time) func(*store.Alert) {
 	return func(a *store.Alert) { t := t.UTC(); a.ResolvedAt = &t }
 }
 
-func insert(t *testing.T, st store.Store, tenant uuid.UUID, alerts ...store.Alert) {
+func insert(t *testing.T, st flows, tenant uuid.UUID, alerts ...store.Alert) {
 	t.Helper()
 	created, err := st.InsertAlerts(context.Background(), tenant, alerts)
 	require.NoError(t, err)
@@ -157,7 +162,7 @@ func interaction(tenant, alertID uuid.UUID, typ store.InteractionType, when time
 }
 
 // record stores interactions and requires each to be stored as new.
-func record(t *testing.T, st store.Store, tenant uuid.UUID, ins ...store.Interaction) []store.InteractionResult {
+func record(t *testing.T, st flows, tenant uuid.UUID, ins ...store.Interaction) []store.InteractionResult {
 	t.Helper()
 	res, err := st.RecordInteractions(context.Background(), tenant, ins)
 	require.NoError(t, err)
@@ -171,7 +176,7 @@ func record(t *testing.T, st store.Store, tenant uuid.UUID, ins ...store.Interac
 
 // recordedErr records ins in one batch, from any goroutine, and returns
 // an error when the batch or any item of it failed or was a duplicate.
-func recordedErr(ctx context.Context, st store.Store, tenant uuid.UUID, ins []store.Interaction) error {
+func recordedErr(ctx context.Context, st flows, tenant uuid.UUID, ins []store.Interaction) error {
 	res, err := st.RecordInteractions(ctx, tenant, ins)
 	if err != nil {
 		return err
@@ -184,14 +189,14 @@ func recordedErr(ctx context.Context, st store.Store, tenant uuid.UUID, ins []st
 	return nil
 }
 
-func counts(t *testing.T, st store.Store, tenant uuid.UUID) store.TenantCounts {
+func counts(t *testing.T, st flows, tenant uuid.UUID) store.TenantCounts {
 	t.Helper()
 	c, err := st.CountTenant(context.Background(), tenant)
 	require.NoError(t, err)
 	return c
 }
 
-func getAlert(t *testing.T, st store.Store, tenant, alertID uuid.UUID) store.Alert {
+func getAlert(t *testing.T, st flows, tenant, alertID uuid.UUID) store.Alert {
 	t.Helper()
 	a, err := st.Alert(context.Background(), tenant, alertID)
 	require.NoError(t, err)

@@ -16,7 +16,7 @@ import (
 
 // insertTenantFixture gives a tenant 3 alerts, 2 of them acknowledged (2
 // interactions, 2 audit rows), and returns its counts.
-func insertTenantFixture(t *testing.T, st store.Store, tenant uuid.UUID) store.TenantCounts {
+func insertTenantFixture(t *testing.T, st flows, tenant uuid.UUID) store.TenantCounts {
 	created := at(t, "2026-05-04T08:00:00Z")
 	insert(t, st, tenant,
 		alert(tenant, 1, created, withPriority(store.PriorityCritical), withCategory("inventory")),
@@ -30,7 +30,7 @@ func insertTenantFixture(t *testing.T, st store.Store, tenant uuid.UUID) store.T
 	return store.TenantCounts{Alerts: 3, AlertInteractions: 2, AuditLogs: 2}
 }
 
-func testDeleteTenant(t *testing.T, st store.Store) {
+func testDeleteTenant(t *testing.T, st flows) {
 	ctx := context.Background()
 	wantA := insertTenantFixture(t, st, tenantA())
 	wantB := insertTenantFixture(t, st, tenantB())
@@ -70,7 +70,7 @@ func testDeleteTenant(t *testing.T, st store.Store) {
 // testTenantIsolation gives two tenants the same alert ids and checks that
 // every read on one ignores the other, then that writes on one leave the
 // other's answers unchanged.
-func testTenantIsolation(t *testing.T, st store.Store) {
+func testTenantIsolation(t *testing.T, st flows) {
 	ctx := context.Background()
 	insertTenantFixture(t, st, tenantA())
 	insertTenantFixture(t, st, tenantB())
@@ -107,7 +107,7 @@ func testTenantIsolation(t *testing.T, st store.Store) {
 	require.Equal(t, a, snapshot(tenantA()))
 }
 
-func testConcurrentInteractions(t *testing.T, st store.Store) {
+func testConcurrentInteractions(t *testing.T, st flows) {
 	const alerts, workers, perWorker = 10, 8, 25
 	created := at(t, "2026-05-04T08:00:00Z")
 	a := tenantA()
@@ -155,7 +155,7 @@ func testConcurrentInteractions(t *testing.T, st store.Store) {
 // testConcurrentBatches records batches that touch the same alerts in
 // different orders from many goroutines at once: none may fail (a backend
 // that locks alerts in arrival order would deadlock here) and nothing is lost.
-func testConcurrentBatches(t *testing.T, st store.Store) {
+func testConcurrentBatches(t *testing.T, st flows) {
 	const alerts, workers, rounds = 6, 6, 5
 	created := at(t, "2026-05-04T08:00:00Z")
 	a := tenantA()
@@ -195,7 +195,7 @@ func testConcurrentBatches(t *testing.T, st store.Store) {
 // opposite orders from many goroutines at once, as a redelivering queue
 // may: every call succeeds, each alert is reported new exactly once, and
 // each is stored once.
-func testConcurrentOverlappingIngest(t *testing.T, st store.Store) {
+func testConcurrentOverlappingIngest(t *testing.T, st flows) {
 	const alerts, workers = 200, 6
 	created := at(t, "2026-05-04T08:00:00Z")
 	a := tenantA()

@@ -25,7 +25,7 @@ import (
 // around Madrid's autumn change.
 var totalsStart = time.Date(2026, 10, 24, 0, 0, 0, 0, time.UTC)
 
-func testKeptTotalsMatchRows(t *testing.T, st store.Store) {
+func testKeptTotalsMatchRows(t *testing.T, st flows) {
 	ctx := context.Background()
 	rapid.Check(t, func(rt *rapid.T) {
 		tenant := uuid.New() // a fresh tenant per run: the store is shared
@@ -94,7 +94,7 @@ func testKeptTotalsMatchRows(t *testing.T, st store.Store) {
 // buckets) against sums over the rows alone, for Madrid days ending at an
 // instant that cuts a bucket (and, for categories and kinds, starting at
 // one too).
-func requireAnswersMatchRows(t require.TestingT, st store.Store, tenant uuid.UUID, nowOffset int64) {
+func requireAnswersMatchRows(t require.TestingT, st flows, tenant uuid.UUID, nowOffset int64) {
 	ctx := context.Background()
 	madrid, err := time.LoadLocation("Europe/Madrid")
 	require.NoError(t, err)
@@ -259,7 +259,7 @@ func requireAnswersMatchRows(t require.TestingT, st store.Store, tenant uuid.UUI
 	}
 }
 
-func testConcurrentWritersKeepTotalsExact(t *testing.T, st store.Store) {
+func testConcurrentWritersKeepTotalsExact(t *testing.T, st flows) {
 	ctx := context.Background()
 	tenant := uuid.New()
 	const writers, rounds = 4, 15
@@ -296,7 +296,7 @@ func testConcurrentWritersKeepTotalsExact(t *testing.T, st store.Store) {
 // testDeleteDuringOwnIngest deletes a tenant again and again while the
 // tenant itself ingests and records interactions: whatever survives, its
 // kept totals equal its rows.
-func testDeleteDuringOwnIngest(t *testing.T, st store.Store) {
+func testDeleteDuringOwnIngest(t *testing.T, st flows) {
 	ctx := context.Background()
 	tenant, other := uuid.New(), uuid.New()
 	insert(t, st, other, alert(other, 1, totalsStart, withImpact(500)))
@@ -354,7 +354,7 @@ func testDeleteDuringOwnIngest(t *testing.T, st store.Store) {
 // lock waits (PostgreSQL's Config.LockTimeout) fails a call that waited
 // longer with store.ErrOverloaded, so no writer waited past the bound. The
 // kept totals equal the rows after.
-func testHotTenantWriters(t *testing.T, st store.Store) {
+func testHotTenantWriters(t *testing.T, st flows) {
 	ctx := context.Background()
 	tenant := uuid.New()
 	const writers, rounds = 16, 12

@@ -13,7 +13,7 @@ import (
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
-func testInsertAlertsIsIdempotent(t *testing.T, st store.Store) {
+func testInsertAlertsIsIdempotent(t *testing.T, st flows) {
 	ctx := context.Background()
 	base := at(t, "2026-05-04T08:00:00Z")
 	a1 := alert(tenantA(), 1, base, func(a *store.Alert) { a.Title = "original" })
@@ -39,7 +39,7 @@ func testInsertAlertsIsIdempotent(t *testing.T, st store.Store) {
 	require.Equal(t, []bool{true}, created)
 }
 
-func testAlertRoundTrip(t *testing.T, st store.Store) {
+func testAlertRoundTrip(t *testing.T, st flows) {
 	score := 87
 	full := alert(tenantA(), 1, at(t, "2026-05-04T08:00:00.123Z"), func(a *store.Alert) {
 		a.AlertType = "oven_temperature"
@@ -71,7 +71,7 @@ func testAlertRoundTrip(t *testing.T, st store.Store) {
 	require.Nil(t, got.ResolvedAt)
 }
 
-func testAlertNotFound(t *testing.T, st store.Store) {
+func testAlertNotFound(t *testing.T, st flows) {
 	ctx := context.Background()
 	insert(t, st, tenantB(), alert(tenantB(), 7, at(t, "2026-05-04T08:00:00Z")))
 	_, err := st.Alert(ctx, tenantA(), id(99))
@@ -81,7 +81,7 @@ func testAlertNotFound(t *testing.T, st store.Store) {
 	require.ErrorIs(t, err, store.ErrNotFound)
 }
 
-func testStatusMachine(t *testing.T, st store.Store) {
+func testStatusMachine(t *testing.T, st flows) {
 	// From section 3: acknowledged moves active only; snoozed moves active
 	// and acknowledged; resolved and dismissed move any open status; closed
 	// alerts never move.
@@ -125,7 +125,7 @@ func testStatusMachine(t *testing.T, st store.Store) {
 	require.Equal(t, int64(9), audits) // 4 from active, 3 from acknowledged, 2 from snoozed
 }
 
-func testInteractionTimes(t *testing.T, st store.Store) {
+func testInteractionTimes(t *testing.T, st flows) {
 	created := at(t, "2026-05-04T08:00:00.250Z")
 	insert(t, st, tenantA(), alert(tenantA(), 1, created))
 	res := record(t, st, tenantA(),
@@ -161,7 +161,7 @@ func testInteractionTimes(t *testing.T, st store.Store) {
 	require.Equal(t, store.TenantCounts{Alerts: 1, AlertInteractions: 6, AuditLogs: 2}, counts(t, st, tenantA()))
 }
 
-func testInteractionRoundTrip(t *testing.T, st store.Store) {
+func testInteractionRoundTrip(t *testing.T, st flows) {
 	created := at(t, "2026-05-04T08:00:00Z")
 	insert(t, st, tenantA(), alert(tenantA(), 1, created))
 	in := interaction(tenantA(), id(1), store.InteractionSnoozed, created.Add(125*time.Second+500*time.Millisecond))
@@ -182,7 +182,7 @@ func testInteractionRoundTrip(t *testing.T, st store.Store) {
 	require.Equal(t, want, dup[0].Interaction)
 }
 
-func testIdempotencyKey(t *testing.T, st store.Store) {
+func testIdempotencyKey(t *testing.T, st flows) {
 	ctx := context.Background()
 	created := at(t, "2026-05-04T08:00:00Z")
 	insert(t, st, tenantA(), alert(tenantA(), 1, created), alert(tenantA(), 2, created))
@@ -225,7 +225,7 @@ func testIdempotencyKey(t *testing.T, st store.Store) {
 	require.Equal(t, store.TenantCounts{Alerts: 2, AlertInteractions: 2, AuditLogs: 2}, counts(t, st, tenantA()))
 }
 
-func testInteractionOnUnknownAlert(t *testing.T, st store.Store) {
+func testInteractionOnUnknownAlert(t *testing.T, st flows) {
 	created := at(t, "2026-05-04T08:00:00Z")
 	insert(t, st, tenantA(), alert(tenantA(), 1, created))
 	insert(t, st, tenantB(), alert(tenantB(), 2, created))
@@ -244,7 +244,7 @@ func testInteractionOnUnknownAlert(t *testing.T, st store.Store) {
 	require.Equal(t, store.StatusActive, getAlert(t, st, tenantB(), id(2)).Status)
 }
 
-func testCancelledContextWritesNothing(t *testing.T, st store.Store) {
+func testCancelledContextWritesNothing(t *testing.T, st flows) {
 	created := at(t, "2026-05-04T08:00:00Z")
 	insert(t, st, tenantA(), alert(tenantA(), 1, created))
 	ctx, cancel := context.WithCancel(context.Background())

@@ -1,4 +1,4 @@
-package migrate
+package sqlschema
 
 import (
 	"io/fs"

@@ -1,7 +1,15 @@
-// Package schema names what both backends' tables share: the column lists
-// rows are written and read in, so the two SQL dialects never disagree on
-// which column is where.
-package schema
+// Package sqlschema is for authors of SQL backends of store.Store: what
+// this module's PostgreSQL and SQLite backends share and a backend in
+// another module may reuse. It holds the column lists rows are written and
+// read in (so two SQL dialects never disagree on which column is where)
+// and a loader for numbered, up-only migration files embedded in a
+// backend (Load, LoadDir, Render), as river's drivers supply theirs.
+//
+// Nothing here is required: a backend is anything that passes
+// store/storetest. A MySQL backend would embed its own NNN_name.sql files,
+// load them with LoadDir, apply each in a transaction of its own with its
+// version row, and scan rows in the orders below.
+package sqlschema
 
 import (
 	"strings"
@@ -21,7 +29,8 @@ const InteractionColumns = `id, tenant_id, alert_id, user_id, interaction_type, 
 	response_time_seconds, metadata, idempotency_key, recorded_at`
 
 // FactColumns lists the columns of an alert that kept totals are made of,
-// in the order the backends scan them for store.Store's AlertFacts.
+// in the order the backends scan them for store.Store's AlertFacts and
+// store.Tx's PurgeCandidates.
 const FactColumns = `id, category, priority_level, type_class, status, created_at, acknowledged_at, resolved_at,
 	financial_impact_cents, estimated_savings_cents, alert_type, service`
 

@@ -1,8 +1,4 @@
-// Package migrate reads a backend's numbered migration files, once for both
-// backends: each backend supplies its embedded files and how to apply one
-// migration (in its own transaction, with its version row), as river's
-// drivers supply their migration files.
-package migrate
+package sqlschema
 
 import (
 	"fmt"

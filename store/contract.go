@@ -1,0 +1,231 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Store is the contract a backend implements: what only a database can do.
+// It knows no metric and no encoding. Writes run inside Write, one
+// transaction each, as statements on a Tx; the root package decides what a
+// write does, in which order, and how it moves the kept totals. The other
+// methods are plain reads, each consistent with itself.
+//
+// Every method is scoped to one tenant: it never reads, counts, changes or
+// deletes another tenant's rows, even when given another tenant's alert id.
+//
+// Error contract, for every method unless its own doc says otherwise:
+//   - a row that does not exist for the tenant is an error wrapping
+//     ErrNotFound (rows of other tenants do not exist for it);
+//   - a cancelled or expired context returns an error wrapping ctx.Err(),
+//     and a transaction it interrupts is rolled back;
+//   - a lock or connection not obtained within the backend's configured
+//     bound is an error wrapping ErrOverloaded, nothing written;
+//   - a serialization failure or deadlock the database reports is an error
+//     wrapping ErrConflict, nothing written: the caller may retry the whole
+//     write;
+//   - any other failure is the backend's own error, wrapped with the
+//     backend's name and the operation.
+//
+// store/storetest checks this contract method by method and runs the
+// backend through the root package's Service.
+type Store interface {
+	// Write runs fn in one write transaction for the tenant, committing
+	// when fn returns nil and rolling back otherwise. It returns fn's
+	// error, wrapped or not (errors.Is finds what it wraps, and a lock
+	// timeout or serialization failure inside fn maps as the error
+	// contract says), or the backend's own. While it runs no other write of
+	// the tenant that opts.Exclusive asks to keep out interleaves with it:
+	// an exclusive write (a tenant deletion) waits for the tenant's other
+	// writes and keeps them out until it ends; the others may run side by
+	// side, and the backend takes the row locks its statements need. fn
+	// may be called once only: a backend never retries it.
+	Write(ctx context.Context, tenantID uuid.UUID, opts WriteOptions, fn func(Tx) error) error
+
+	// Alert returns one alert, or an error wrapping ErrNotFound.
+	Alert(ctx context.Context, tenantID, alertID uuid.UUID) (Alert, error)
+
+	// DayRows calls fn with the tenant's day rows of the UTC days in
+	// [fromDay, toDay), in day then stripe order, all from one snapshot,
+	// carrying the columns asked for in cols (the others nil). Rows whose
+	// asked columns are all empty may be left out. Each row's Stripes is
+	// the number of rows of its day this call passes to fn, so a reader
+	// knows when a day is complete. The row and its bytes are valid during
+	// the call only. No rows is not an error.
+	DayRows(ctx context.Context, tenantID uuid.UUID, fromDay, toDay int64, cols DayColumns, fn func(*DayRow) error) error
+
+	// AlertFacts calls fn for each of the tenant's alerts created in
+	// [from, to), in created_at order, with the fields kept totals and
+	// breakdowns are made of: ID, TenantID, AlertType, Category, Service,
+	// PriorityLevel, TypeClass, Status, CreatedAt, AcknowledgedAt,
+	// ResolvedAt and the two cent figures. The alert is valid during the
+	// call only.
+	AlertFacts(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*Alert) error) error
+
+	// OpenTotals returns the tenant's open totals per type class, the
+	// rows of a type class summed (a backend may keep several, see
+	// Tx.AddOpenTotals); type classes with none are left out, in no
+	// particular order.
+	OpenTotals(ctx context.Context, tenantID uuid.UUID) ([]OpenTotal, error)
+
+	// CountTenant counts the tenant's rows in the alert, interaction and
+	// audit-log tables.
+	CountTenant(ctx context.Context, tenantID uuid.UUID) (TenantCounts, error)
+
+	// DeletionReceipts returns the deletion receipts stored for the
+	// tenant, oldest first.
+	DeletionReceipts(ctx context.Context, tenantID uuid.UUID) ([]DeletionReceipt, error)
+
+	// TenantIDs returns the tenants that have alerts, in byte order.
+	TenantIDs(ctx context.Context) ([]uuid.UUID, error)
+
+	// ExportAlerts, ExportInteractions and ExportAuditLogs call fn for each
+	// of the tenant's rows whose time (created_at, interacted_at,
+	// changed_at) falls in [from, to), ordered by (time, id), all from one
+	// read transaction — one snapshot — read in pages so memory stays
+	// flat. The row is valid during the call only.
+	ExportAlerts(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*Alert) error) error
+	ExportInteractions(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*Interaction) error) error
+	ExportAuditLogs(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*AuditLog) error) error
+
+	// CountPurge counts what a retention run with the receipt's cutoff and
+	// IncludeOpen would delete: the alerts Tx.PurgeCandidates would pick,
+	// with their interactions and audit rows. It deletes nothing.
+	CountPurge(ctx context.Context, r RetentionReceipt) (TenantCounts, error)
+
+	// RetentionReceipts returns the tenant's retention receipts, oldest
+	// first.
+	RetentionReceipts(ctx context.Context, tenantID uuid.UUID) ([]RetentionReceipt, error)
+}
+
+// WriteOptions says how Store.Write isolates one write from the tenant's
+// others.
+type WriteOptions struct {
+	// Exclusive keeps every other write of the tenant out for the whole
+	// transaction: a tenant deletion sets it, so no write lands between
+	// its deletes.
+	Exclusive bool
+}
+
+// Tx is the statements of one write transaction, as Store.Write hands
+// them to fn. Arguments arrive validated and complete (times in UTC
+// milliseconds, TenantID fields equal to the tenant of the Write); a Tx
+// trusts them. Each method follows Store's error contract; a failed
+// statement leaves the transaction to be rolled back by Write. A Tx is
+// used by one goroutine and never after fn returns.
+type Tx interface {
+	// InsertAlerts inserts the alerts the tenant does not have yet and
+	// reports, per alert, whether it was inserted. An existing id is left
+	// unchanged and reported false; of ids repeated within the slice the
+	// first is inserted.
+	InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []Alert) (created []bool, err error)
+
+	// InteractionByKey returns the tenant's interaction with the
+	// idempotency key, or an error wrapping ErrNotFound.
+	InteractionByKey(ctx context.Context, tenantID uuid.UUID, key string) (Interaction, error)
+
+	// LockAlerts locks the tenant's alerts with the ids given (ascending,
+	// distinct), in that order, until the transaction ends, where the
+	// backend locks rows; ids without an alert are skipped. A flow that
+	// changes several alerts calls it first, so concurrent transactions
+	// take their alert locks in one order and never wait on each other in
+	// a cycle. A backend that serialises its writes does nothing.
+	LockAlerts(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) error
+
+	// AlertForUpdate returns the alert, locked until the transaction ends
+	// where the backend locks rows, or an error wrapping ErrNotFound.
+	AlertForUpdate(ctx context.Context, tenantID, alertID uuid.UUID) (Alert, error)
+
+	// InsertInteraction stores the interaction. It reports false, storing
+	// nothing and without error, when the tenant already has an
+	// interaction with the same idempotency key (another transaction
+	// stored it since InteractionByKey looked).
+	InsertInteraction(ctx context.Context, in Interaction) (bool, error)
+
+	// UpdateAlertState writes the alert's Status, AcknowledgedAt and
+	// ResolvedAt; the alert exists (AlertForUpdate returned it).
+	UpdateAlertState(ctx context.Context, a *Alert) error
+
+	// InsertAuditLog writes one audit-log row.
+	InsertAuditLog(ctx context.Context, l AuditLog) error
+
+	// AddOpenTotals adds the changes (signed) to the tenant's open totals,
+	// in the order given. A backend whose writers run side by side may add
+	// each change to any row of its type class that no other transaction
+	// holds, or to a new one; OpenTotals sums them.
+	AddOpenTotals(ctx context.Context, tenantID uuid.UUID, changes []OpenTotal) error
+
+	// LockDays returns the tenant's day rows of the days given (ascending),
+	// with every column, in day then stripe order, locked until the
+	// transaction ends where the backend locks rows. With wait, every
+	// committed row of those days, waiting for concurrent writers;
+	// without, only the rows no other transaction holds now, never waiting
+	// (PostgreSQL's SKIP LOCKED). A backend that serialises its writes
+	// returns every row either way. Stripes is not set. The rows are the
+	// caller's to keep.
+	LockDays(ctx context.Context, tenantID uuid.UUID, days []int64, wait bool) ([]DayRow, error)
+
+	// WriteDays applies changes to the tenant's day rows: each row of
+	// Update replaces the row of its day and stripe, which LockDays
+	// returned in this transaction; each row of Insert is a new row (a
+	// stripe id that exists already is an error, never an overwrite); each
+	// key of Drop deletes its row, which LockDays returned too. A backend
+	// that keeps one row a day may store Update and Insert alike.
+	WriteDays(ctx context.Context, tenantID uuid.UUID, changes DayChanges) error
+
+	// DeleteTenantRows deletes the tenant's rows of one table (one of
+	// TenantTables) and returns how many there were.
+	DeleteTenantRows(ctx context.Context, table Table, tenantID uuid.UUID) (int64, error)
+
+	// InsertDeletionReceipt stores a deletion receipt.
+	InsertDeletionReceipt(ctx context.Context, r DeletionReceipt) error
+
+	// AlertFacts is Store.AlertFacts over every alert of the tenant,
+	// inside the transaction.
+	AlertFacts(ctx context.Context, tenantID uuid.UUID, fn func(*Alert) error) error
+
+	// PurgeCandidates returns, with the fields of AlertFacts and locked
+	// where the backend locks rows, up to limit of the alerts a retention
+	// run purges: the receipt tenant's alerts created before its cutoff,
+	// closed unless IncludeOpen, in (created_at, id) order.
+	PurgeCandidates(ctx context.Context, r RetentionReceipt, limit int) ([]Alert, error)
+
+	// DeleteAlertRows deletes the alerts with their interactions and
+	// audit rows, and returns how many rows of each it deleted.
+	DeleteAlertRows(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) (TenantCounts, error)
+
+	// SaveRetentionReceipt stores the receipt, replacing the one with its
+	// id.
+	SaveRetentionReceipt(ctx context.Context, r RetentionReceipt) error
+
+	// AddRetentionCounts adds counts to the stored receipt with r's id.
+	AddRetentionCounts(ctx context.Context, r RetentionReceipt, c TenantCounts) error
+}
+
+// OpenTotalsDayLocker is implemented by a Tx that can add to the open
+// totals and lock day rows in one round trip to its database. The root
+// package's write flows use it, where present, in place of AddOpenTotals
+// followed by LockDays; it does what those two calls do, in that order.
+type OpenTotalsDayLocker interface {
+	AddOpenTotalsLockDays(ctx context.Context, tenantID uuid.UUID, open []OpenTotal, days []int64, wait bool) ([]DayRow, error)
+}
+
+// Table names one of the tables that hold a tenant's rows.
+type Table string
+
+// The tables a tenant deletion empties.
+const (
+	TableAuditLogs         Table = "audit_logs"
+	TableAlertInteractions Table = "alert_interactions"
+	TableAlerts            Table = "alerts"
+	TableOpenTotals        Table = "open_totals"
+	TableDayRows           Table = "rollup_days"
+)
+
+// TenantTables lists the tables holding a tenant's rows and kept totals, in
+// the order a deletion empties them: rows that point at others first.
+func TenantTables() []Table {
+	return []Table{TableAuditLogs, TableAlertInteractions, TableAlerts, TableOpenTotals, TableDayRows}
+}
