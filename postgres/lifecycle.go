@@ -12,41 +12,22 @@ import (
 	"github.com/alertanalytics/alertanalytics/store/sqlschema"
 )
 
-// exportPage is how many rows one page of an export reads.
-const exportPage = 1000
-
 // export reads a table in (time, id) order in pages, all in one
 // REPEATABLE READ, read-only transaction: one snapshot, however long the
 // export takes.
 func (s *Store) export(ctx context.Context, table, timeColumn, columns string, tenantID uuid.UUID, from, to time.Time,
 	scan func(pgx.Rows) (time.Time, uuid.UUID, error)) error {
 	return s.inTxWith(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		lastTime, lastID := ms(from), uuid.Nil // (from, the nil id) precedes every row at from
-		for {
+		// (from, the nil id) precedes every row at from.
+		return sqlschema.Pages(ms(from), uuid.Nil, func(lastTime int64, lastID uuid.UUID) (pgx.Rows, func() error, error) {
 			rows, err := tx.Query(ctx, s.sql(`SELECT `+columns+` FROM {schema}.`+table+`
 				WHERE tenant_id = $1 AND (`+timeColumn+`, id) > ($2, $3) AND `+timeColumn+` < $4
-				ORDER BY `+timeColumn+`, id LIMIT $5`), tenantID, lastTime, lastID, ms(to), exportPage)
+				ORDER BY `+timeColumn+`, id LIMIT $5`), tenantID, lastTime, lastID, ms(to), sqlschema.ExportPage)
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
-			n := 0
-			for rows.Next() {
-				at, id, err := scan(rows)
-				if err != nil {
-					rows.Close()
-					return err
-				}
-				lastTime, lastID = ms(at), id
-				n++
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			if n < exportPage {
-				return nil
-			}
-		}
+			return rows, func() error { rows.Close(); return nil }, nil
+		}, scan)
 	})
 }
 
@@ -191,19 +172,12 @@ func (w writeTx) DeleteAlertRows(ctx context.Context, tenantID uuid.UUID, ids []
 	for i, id := range ids {
 		raw[i] = id
 	}
-	for _, d := range []struct {
-		table, column string
-		n             *int64
-	}{
-		{"audit_logs", "alert_id", &c.AuditLogs},
-		{"alert_interactions", "alert_id", &c.AlertInteractions},
-		{"alerts", "id", &c.Alerts},
-	} {
-		tag, err := w.tx.Exec(ctx, w.s.sql(`DELETE FROM {schema}.`+d.table+` WHERE tenant_id = $1 AND `+d.column+` = ANY($2)`), tenantID, raw)
+	for _, d := range sqlschema.AlertTables(&c) {
+		tag, err := w.tx.Exec(ctx, w.s.sql(`DELETE FROM {schema}.`+string(d.Table)+` WHERE tenant_id = $1 AND `+d.Column+` = ANY($2)`), tenantID, raw)
 		if err != nil {
 			return c, err
 		}
-		*d.n = tag.RowsAffected()
+		*d.Count = tag.RowsAffected()
 	}
 	return c, nil
 }

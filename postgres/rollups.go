@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -27,14 +26,9 @@ func (s *Store) DayRows(ctx context.Context, tenantID uuid.UUID, from, to int64,
 	if len(list) == 0 {
 		return nil
 	}
-	names := make([]string, len(list))
-	nonEmpty := make([]string, len(list))
-	for i, c := range list {
-		names[i] = c.Name()
-		nonEmpty[i] = "length(" + c.Name() + ") > 0"
-	}
-	rows, err := s.db.Query(ctx, s.sql(`SELECT day, stripe, count(*) OVER (PARTITION BY day), `+strings.Join(names, ", ")+` FROM {schema}.rollup_days
-		WHERE tenant_id = $1 AND day >= $2 AND day < $3 AND (`+strings.Join(nonEmpty, " OR ")+`) ORDER BY day, stripe`), tenantID, from, to)
+	names, nonEmpty := sqlschema.DayColumnList(cols)
+	rows, err := s.db.Query(ctx, s.sql(`SELECT day, stripe, count(*) OVER (PARTITION BY day), `+names+` FROM {schema}.rollup_days
+		WHERE tenant_id = $1 AND day >= $2 AND day < $3 AND (`+nonEmpty+`) ORDER BY day, stripe`), tenantID, from, to)
 	if err != nil {
 		return wrapErr("day rows", err)
 	}

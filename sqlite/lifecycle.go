@@ -13,9 +13,6 @@ import (
 	"github.com/alertanalytics/alertanalytics/store/sqlschema"
 )
 
-// exportPage is how many rows one page of an export reads.
-const exportPage = 1000
-
 // export reads a table in (time, id) order in pages, all in one read
 // transaction: one snapshot, however long the export takes.
 func (s *Store) export(ctx context.Context, table, timeColumn, columns string, tenantID uuid.UUID, from, to time.Time,
@@ -24,35 +21,17 @@ func (s *Store) export(ctx context.Context, table, timeColumn, columns string, t
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()                    // read-only: nothing to commit
-	lastTime, lastID := ms(from), []byte{} // (from, empty id) precedes every row at from
-	for {
+	defer tx.Rollback() // read-only: nothing to commit
+	// (from, the empty id) precedes every row at from.
+	return sqlschema.Pages(ms(from), []byte{}, func(lastTime int64, lastID []byte) (*sql.Rows, func() error, error) {
 		rows, err := tx.QueryContext(ctx, `SELECT `+columns+` FROM `+table+`
 			WHERE tenant_id = ? AND (`+timeColumn+`, id) > (?, ?) AND `+timeColumn+` < ?
-			ORDER BY `+timeColumn+`, id LIMIT ?`, tenantID[:], lastTime, lastID, ms(to), exportPage)
+			ORDER BY `+timeColumn+`, id LIMIT ?`, tenantID[:], lastTime, lastID, ms(to), sqlschema.ExportPage)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
-		n := 0
-		for rows.Next() {
-			at, id, err := scan(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			lastTime, lastID = ms(at), id
-			n++
-		}
-		if err := rows.Close(); err != nil {
-			return err
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if n < exportPage {
-			return nil
-		}
-	}
+		return rows, rows.Close, nil
+	}, scan)
 }
 
 // ExportAlerts implements store.Store.
@@ -230,15 +209,8 @@ func (w writeTx) DeleteAlertRows(ctx context.Context, tenantID uuid.UUID, ids []
 		for _, id := range part {
 			args = append(args, id[:])
 		}
-		for _, d := range []struct {
-			table, column string
-			n             *int64
-		}{
-			{"alertanalytics_audit_logs", "alert_id", &c.AuditLogs},
-			{"alertanalytics_alert_interactions", "alert_id", &c.AlertInteractions},
-			{"alertanalytics_alerts", "id", &c.Alerts},
-		} {
-			res, err := w.tx.ExecContext(ctx, `DELETE FROM `+d.table+` WHERE tenant_id = ? AND `+d.column+` IN (`+placeholders(len(part))+`)`, args...)
+		for _, d := range sqlschema.AlertTables(&c) {
+			res, err := w.tx.ExecContext(ctx, `DELETE FROM alertanalytics_`+string(d.Table)+` WHERE tenant_id = ? AND `+d.Column+` IN (`+placeholders(len(part))+`)`, args...)
 			if err != nil {
 				return c, err
 			}
@@ -246,7 +218,7 @@ func (w writeTx) DeleteAlertRows(ctx context.Context, tenantID uuid.UUID, ids []
 			if err != nil {
 				return c, err
 			}
-			*d.n += n
+			*d.Count += n
 		}
 	}
 	return c, nil

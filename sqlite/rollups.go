@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -24,17 +23,12 @@ type querier interface {
 // driver's buffers.
 func (s *Store) DayRows(ctx context.Context, tenantID uuid.UUID, from, to int64, cols store.DayColumns, fn func(*store.DayRow) error) error {
 	list := cols.Columns()
-	names := make([]string, len(list))
-	nonEmpty := make([]string, len(list))
-	for i, c := range list {
-		names[i] = c.Name()
-		nonEmpty[i] = "length(" + c.Name() + ") > 0"
-	}
 	if len(list) == 0 {
 		return nil
 	}
-	rows, err := s.reader.QueryContext(ctx, `SELECT day, `+strings.Join(names, ", ")+` FROM alertanalytics_rollup_days
-		WHERE tenant_id = ? AND day >= ? AND day < ? AND (`+strings.Join(nonEmpty, " OR ")+`) ORDER BY day`, tenantID[:], from, to)
+	names, nonEmpty := sqlschema.DayColumnList(cols)
+	rows, err := s.reader.QueryContext(ctx, `SELECT day, `+names+` FROM alertanalytics_rollup_days
+		WHERE tenant_id = ? AND day >= ? AND day < ? AND (`+nonEmpty+`) ORDER BY day`, tenantID[:], from, to)
 	if err != nil {
 		return wrapErr("day rows", err)
 	}

@@ -48,3 +48,22 @@ func ClosedStatuses() string {
 // AuditColumns lists an audit row's columns in the order the backends
 // write and scan them.
 const AuditColumns = `id, alert_id, user_id, interaction_id, from_status, to_status, changed_at`
+
+// AlertTable is one table holding rows of an alert: the column that names
+// the alert, and the count of store.TenantCounts its rows go to.
+type AlertTable struct {
+	Table  store.Table
+	Column string
+	Count  *int64
+}
+
+// AlertTables lists the tables holding an alert's rows, in the order a
+// purge deletes them (rows that point at the alert first), each counting
+// into its field of c.
+func AlertTables(c *store.TenantCounts) []AlertTable {
+	return []AlertTable{
+		{store.TableAuditLogs, "alert_id", &c.AuditLogs},
+		{store.TableAlertInteractions, "alert_id", &c.AlertInteractions},
+		{store.TableAlerts, "id", &c.Alerts},
+	}
+}
