@@ -30,7 +30,8 @@ const (
 		FROM alertanalytics_alert_interactions WHERE tenant_id = ? AND idempotency_key = ?`
 	qAlertForUpdate    = `SELECT ` + sqlschema.AlertColumns + ` FROM alertanalytics_alerts WHERE tenant_id = ? AND id = ?`
 	qInsertInteraction = `INSERT INTO alertanalytics_alert_interactions (` + sqlschema.InteractionColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`
 	qUpdateAlertState = `UPDATE alertanalytics_alerts SET status = ?, acknowledged_at = ?, resolved_at = ?
 		WHERE tenant_id = ? AND created_at = ? AND id = ?`
 	qInsertAuditLog = `INSERT INTO alertanalytics_audit_logs
@@ -136,9 +137,13 @@ func (w writeTx) InsertInteraction(ctx context.Context, in store.Interaction) (b
 	if in.IdempotencyKey != "" {
 		key = in.IdempotencyKey
 	}
-	_, err := w.exec(ctx, qInsertInteraction, in.ID[:], in.TenantID[:], in.AlertID[:], in.UserID[:], string(in.Type),
+	res, err := w.exec(ctx, qInsertInteraction, in.ID[:], in.TenantID[:], in.AlertID[:], in.UserID[:], string(in.Type),
 		ms(in.InteractedAt), in.ResponseTimeSeconds, nullText(in.Metadata), key, ms(in.RecordedAt))
-	return err == nil, err
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 func (w writeTx) UpdateAlertState(ctx context.Context, a *store.Alert) error {

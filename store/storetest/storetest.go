@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore NewStore) {
 		name string
 		fn   func(*testing.T, flows)
 	}{
+		{"ContractErrors", testContractErrors},
 		{"InsertAlertsIsIdempotent", testInsertAlertsIsIdempotent},
 		{"AlertRoundTrip", testAlertRoundTrip},
 		{"AlertNotFound", testAlertNotFound},
