@@ -2,7 +2,6 @@ package alertanalytics_test
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -36,7 +35,8 @@ func TestTelemetry(t *testing.T) {
 	_, err = svc.Dashboard(ctx, tenant, alertanalytics.Window{Days: 91})
 	require.ErrorIs(t, err, alertanalytics.ErrInvalidArgument)
 
-	// A span per Service call and per store call beneath it, with the tenant id.
+	// A span per Service call, and one per write transaction beneath the
+	// Service call that made it, with the tenant id.
 	ended := spans.Ended()
 	byName := map[string][]sdktrace.ReadOnlySpan{}
 	for _, s := range ended {
@@ -45,15 +45,17 @@ func TestTelemetry(t *testing.T) {
 	require.Len(t, byName["alertanalytics.Service.Dashboard"], 2)
 	dash := byName["alertanalytics.Service.Dashboard"][0]
 	require.Contains(t, dash.Attributes(), attributeKV("alertanalytics.tenant_id", tenant.String()))
-	var children int
+	writes := byName["alertanalytics.store.Write"]
+	require.Len(t, writes, 2, "one write transaction for the alerts, one for the interaction")
+	parents := map[string]string{}
 	for _, s := range ended {
-		if strings.HasPrefix(s.Name(), "alertanalytics.store.") && s.Parent().SpanID() == dash.SpanContext().SpanID() {
-			children++
-			require.Contains(t, s.Attributes(), attributeKV("alertanalytics.tenant_id", tenant.String()))
-		}
+		parents[s.SpanContext().SpanID().String()] = s.Name()
 	}
-	require.GreaterOrEqual(t, children, 3, "the Dashboard's store calls")
-	require.Len(t, byName["alertanalytics.store.Write"], 2, "one write transaction for the alerts, one for the interaction")
+	require.Equal(t, "alertanalytics.Service.RecordAlerts", parents[writes[0].Parent().SpanID().String()])
+	require.Equal(t, "alertanalytics.Service.RecordInteraction", parents[writes[1].Parent().SpanID().String()])
+	for _, w := range writes {
+		require.Contains(t, w.Attributes(), attributeKV("alertanalytics.tenant_id", tenant.String()))
+	}
 	require.Equal(t, "Error", byName["alertanalytics.Service.Dashboard"][1].Status().Code.String())
 
 	// Metrics: alerts ingested, interactions recorded, errors by kind; no
