@@ -166,7 +166,7 @@ func TestCrashConsistency(t *testing.T) {
 				svc := alertanalytics.New(st, alertanalytics.Config{})
 				// Every batch, and every batch's acknowledgements, whole or absent.
 				var rows bytes.Buffer
-				require.NoError(t, svc.Export(ctx, tenant, alertanalytics.ExportOptions{Kind: alertanalytics.ExportAlerts}, &rows, nil))
+				require.NoError(t, svc.Export(ctx, tenant, alertanalytics.ExportOptions{Kind: alertanalytics.ExportAlerts}, &rows))
 				alerts, acked := map[string]int{}, map[string]int{}
 				sc := bufio.NewScanner(&rows)
 				for sc.Scan() {

@@ -89,9 +89,9 @@ type ExportedAuditLog struct {
 	ChangedAt     time.Time `json:"changed_at"`
 }
 
-// CheckExport validates and defaults export options, naming the field at
+// checkExport validates and defaults export options, naming the field at
 // fault ("kind", "format", "from", "to").
-func (s *Service) CheckExport(opts ExportOptions) (ExportOptions, error) {
+func (s *Service) checkExport(opts ExportOptions) (ExportOptions, error) {
 	switch opts.Kind {
 	case ExportAlerts, ExportInteractions, ExportAuditLogs:
 	case "":
@@ -125,19 +125,26 @@ func (s *Service) CheckExport(opts ExportOptions) (ExportOptions, error) {
 // ExportedInteraction, audit rows as ExportedAuditLog; CSV has the
 // ExportColumns, and a cell that starts with =, +, -, @, a tab or a
 // carriage return is prefixed with ' so spreadsheets never run it.
-// flush, when not nil, is called after every chunk of rows written (to
-// extend a deadline or push bytes to a client). Cancelling ctx stops the
-// read. A failure after bytes were written leaves w with a partial export:
-// the caller must not present it as complete.
-func (s *Service) Export(ctx context.Context, tenantID uuid.UUID, opts ExportOptions, w io.Writer, flush func() error) (err error) {
+// Options are checked before anything is written: a *FieldError names
+// the field at fault ("kind", "format", "from", "to") and w stays
+// untouched. When w has a method Flush() error (a *bufio.Writer, or a
+// writer of the caller's that extends a deadline and pushes bytes to a
+// client), it is called after every chunk of rows. Cancelling ctx stops
+// the read. A failure after bytes were written leaves w with a partial
+// export: the caller must not present it as complete.
+func (s *Service) Export(ctx context.Context, tenantID uuid.UUID, opts ExportOptions, w io.Writer) (err error) {
 	ctx, end := s.span(ctx, "Export", tenantID)
 	defer end(&err)
 	if err := checkTenant(tenantID); err != nil {
 		return err
 	}
-	opts, err = s.CheckExport(opts)
+	opts, err = s.checkExport(opts)
 	if err != nil {
 		return err
+	}
+	var flush func() error
+	if f, ok := w.(interface{ Flush() error }); ok {
+		flush = f.Flush
 	}
 	e := newExportWriter(w, opts, flush)
 	if err := e.header(); err != nil {

@@ -65,7 +65,7 @@ func TestExport(t *testing.T) {
 		// NDJSON of alerts: every alert of the tenant, as GET answers it, in
 		// created_at order; nothing of the other tenant.
 		var buf bytes.Buffer
-		require.NoError(t, svc.Export(ctx, tenant, alertanalytics.ExportOptions{Kind: alertanalytics.ExportAlerts}, &buf, nil))
+		require.NoError(t, svc.Export(ctx, tenant, alertanalytics.ExportOptions{Kind: alertanalytics.ExportAlerts}, &buf))
 		lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
 		require.Len(t, lines, 4)
 		for i, line := range lines {
@@ -79,13 +79,13 @@ func TestExport(t *testing.T) {
 		// A range [from, to): 1 August 08:00 is in, 2 August 08:00 is out.
 		buf.Reset()
 		require.NoError(t, svc.Export(ctx, tenant, alertanalytics.ExportOptions{Kind: alertanalytics.ExportAlerts,
-			From: ts(t, "2026-08-01T08:00:00Z"), To: ts(t, "2026-08-02T08:00:00Z")}, &buf, nil))
+			From: ts(t, "2026-08-01T08:00:00Z"), To: ts(t, "2026-08-02T08:00:00Z")}, &buf))
 		require.Equal(t, 1, strings.Count(buf.String(), "\n"))
 		require.Contains(t, buf.String(), `"alert_type":"old_closed"`)
 
 		// Interactions as NDJSON with user_id and metadata.
 		buf.Reset()
-		require.NoError(t, svc.Export(ctx, tenant, alertanalytics.ExportOptions{Kind: alertanalytics.ExportInteractions}, &buf, nil))
+		require.NoError(t, svc.Export(ctx, tenant, alertanalytics.ExportOptions{Kind: alertanalytics.ExportInteractions}, &buf))
 		var first map[string]any
 		require.NoError(t, json.Unmarshal([]byte(strings.SplitN(buf.String(), "\n", 2)[0]), &first))
 		require.ElementsMatch(t, []string{"id", "alert_id", "user_id", "interaction_type", "interacted_at", "response_time_seconds",
@@ -95,7 +95,7 @@ func TestExport(t *testing.T) {
 
 		// Audit rows: 5 status changes (active→acknowledged, →resolved, …).
 		buf.Reset()
-		require.NoError(t, svc.Export(ctx, tenant, alertanalytics.ExportOptions{Kind: alertanalytics.ExportAuditLogs, Format: alertanalytics.CSV}, &buf, nil))
+		require.NoError(t, svc.Export(ctx, tenant, alertanalytics.ExportOptions{Kind: alertanalytics.ExportAuditLogs, Format: alertanalytics.CSV}, &buf))
 		records, err := csv.NewReader(&buf).ReadAll()
 		require.NoError(t, err)
 		require.Equal(t, alertanalytics.ExportColumns(alertanalytics.ExportAuditLogs), records[0])
@@ -104,7 +104,7 @@ func TestExport(t *testing.T) {
 
 		// CSV of alerts: formula-looking cells come out inert.
 		buf.Reset()
-		require.NoError(t, svc.Export(ctx, tenant, alertanalytics.ExportOptions{Kind: alertanalytics.ExportAlerts, Format: alertanalytics.CSV}, &buf, nil))
+		require.NoError(t, svc.Export(ctx, tenant, alertanalytics.ExportOptions{Kind: alertanalytics.ExportAlerts, Format: alertanalytics.CSV}, &buf))
 		records, err = csv.NewReader(&buf).ReadAll()
 		require.NoError(t, err)
 		require.Equal(t, alertanalytics.ExportColumns(alertanalytics.ExportAlerts), records[0])
@@ -125,7 +125,7 @@ func TestExport(t *testing.T) {
 			{alertanalytics.ExportOptions{Kind: alertanalytics.ExportAlerts, Format: "xml"}, "format"},
 			{alertanalytics.ExportOptions{Kind: alertanalytics.ExportAlerts, From: ts(t, "2026-10-02T00:00:00Z"), To: ts(t, "2026-10-01T00:00:00Z")}, "from"},
 		} {
-			err := svc.Export(ctx, tenant, bad.opts, &buf, nil)
+			err := svc.Export(ctx, tenant, bad.opts, &buf)
 			var fe *alertanalytics.FieldError
 			require.ErrorAs(t, err, &fe)
 			require.Equal(t, bad.field, fe.Field)
@@ -134,7 +134,7 @@ func TestExport(t *testing.T) {
 		// Cancelling stops the read.
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
-		require.ErrorIs(t, svc.Export(cctx, tenant, alertanalytics.ExportOptions{Kind: alertanalytics.ExportAlerts}, &buf, nil), context.Canceled)
+		require.ErrorIs(t, svc.Export(cctx, tenant, alertanalytics.ExportOptions{Kind: alertanalytics.ExportAlerts}, &buf), context.Canceled)
 	})
 }
 
@@ -157,8 +157,8 @@ func TestExportRoundTrip(t *testing.T) {
 		from, to := uuid.New(), uuid.New()
 		seedLifecycle(t, svc, from)
 		var alerts, interactions bytes.Buffer
-		require.NoError(t, svc.Export(ctx, from, alertanalytics.ExportOptions{Kind: alertanalytics.ExportAlerts}, &alerts, nil))
-		require.NoError(t, svc.Export(ctx, from, alertanalytics.ExportOptions{Kind: alertanalytics.ExportInteractions}, &interactions, nil))
+		require.NoError(t, svc.Export(ctx, from, alertanalytics.ExportOptions{Kind: alertanalytics.ExportAlerts}, &alerts))
+		require.NoError(t, svc.Export(ctx, from, alertanalytics.ExportOptions{Kind: alertanalytics.ExportInteractions}, &interactions))
 
 		var ins []alertanalytics.AlertInput
 		sc := bufio.NewScanner(&alerts)
@@ -206,10 +206,12 @@ func TestRetention(t *testing.T) {
 		tenant, other := uuid.New(), uuid.New()
 		ids := seedLifecycle(t, svc, tenant)
 		seedLifecycle(t, svc, other)
-		r := alertanalytics.Retention{MaxAge: 60 * 24 * time.Hour} // cutoff 3 September
+		r := alertanalytics.Retention{MaxAge: 60 * 24 * time.Hour, RequestedBy: "ops"} // cutoff 3 September
+		dry := r
+		dry.DryRun = true
 
 		// Dry run: the old closed alert, its 2 interactions and 2 audit rows.
-		res, err := svc.PurgeTenant(ctx, tenant, r, true, "ops")
+		res, err := svc.PurgeTenant(ctx, tenant, dry)
 		require.NoError(t, err)
 		require.Equal(t, alertanalytics.TenantCounts{Alerts: 1, AlertInteractions: 2, AuditLogs: 2}, res.Deleted)
 		require.Equal(t, ts(t, "2026-09-03T10:00:00Z"), res.Cutoff)
@@ -220,7 +222,7 @@ func TestRetention(t *testing.T) {
 
 		// With open alerts too, one alert a transaction.
 		r.IncludeOpen, r.BatchSize = true, 1
-		res, err = svc.PurgeTenant(ctx, tenant, r, false, "ops")
+		res, err = svc.PurgeTenant(ctx, tenant, r)
 		require.NoError(t, err)
 		require.Equal(t, alertanalytics.TenantCounts{Alerts: 2, AlertInteractions: 3, AuditLogs: 3}, res.Deleted)
 		_, err = svc.Alert(ctx, tenant, ids[0])
@@ -240,13 +242,13 @@ func TestRetention(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, alertanalytics.TenantCounts{Alerts: 4, AlertInteractions: 5, AuditLogs: 5}, counts)
 
-		_, err = svc.PurgeTenant(ctx, tenant, alertanalytics.Retention{MaxAge: 23 * time.Hour}, true, "ops")
+		_, err = svc.PurgeTenant(ctx, tenant, alertanalytics.Retention{MaxAge: 23 * time.Hour, DryRun: true, RequestedBy: "ops"})
 		var fe *alertanalytics.FieldError
 		require.ErrorAs(t, err, &fe)
 		require.Equal(t, "max_age", fe.Field)
 
 		// Across all tenants.
-		all, err := svc.PurgeAll(ctx, alertanalytics.Retention{MaxAge: 60 * 24 * time.Hour}, false, "nightly")
+		all, err := svc.PurgeAll(ctx, alertanalytics.Retention{MaxAge: 60 * 24 * time.Hour, RequestedBy: "nightly"})
 		require.NoError(t, err)
 		require.Equal(t, alertanalytics.TenantCounts{Alerts: 1, AlertInteractions: 2, AuditLogs: 2}, all.Deleted) // other's old closed alert
 		require.NoError(t, svc.CheckTotals(ctx, other))
@@ -273,7 +275,7 @@ func TestRetentionInterrupted(t *testing.T) {
 		cctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		stopping := alertanalytics.New(&cancelAfter{Store: st, batches: 2, cancel: cancel}, alertanalytics.Config{Clock: lifecycleNow})
-		res, err := stopping.PurgeTenant(cctx, tenant, alertanalytics.Retention{MaxAge: 30 * 24 * time.Hour, BatchSize: 7}, false, "ops")
+		res, err := stopping.PurgeTenant(cctx, tenant, alertanalytics.Retention{MaxAge: 30 * 24 * time.Hour, BatchSize: 7, RequestedBy: "ops"})
 		require.ErrorIs(t, err, context.Canceled)
 		require.Equal(t, int64(14), res.Deleted.Alerts)
 		receipts, err := svc.RetentionReceipts(ctx, tenant)
@@ -283,7 +285,7 @@ func TestRetentionInterrupted(t *testing.T) {
 		require.True(t, receipts[0].FinishedAt.IsZero(), "an interrupted run is not finished")
 		require.NoError(t, svc.CheckTotals(ctx, tenant))
 
-		res, err = svc.PurgeTenant(ctx, tenant, alertanalytics.Retention{MaxAge: 30 * 24 * time.Hour, BatchSize: 7}, false, "ops")
+		res, err = svc.PurgeTenant(ctx, tenant, alertanalytics.Retention{MaxAge: 30 * 24 * time.Hour, BatchSize: 7, RequestedBy: "ops"})
 		require.NoError(t, err)
 		require.Equal(t, int64(16), res.Deleted.Alerts)
 		require.NoError(t, svc.CheckTotals(ctx, tenant))
@@ -353,7 +355,7 @@ func TestRetentionDuringWrites(t *testing.T) {
 				acted += ir.Created
 			}
 		})
-		res, err := svc.PurgeTenant(ctx, tenant, alertanalytics.Retention{MaxAge: 30 * 24 * time.Hour, IncludeOpen: true, BatchSize: 20}, false, "ops")
+		res, err := svc.PurgeTenant(ctx, tenant, alertanalytics.Retention{MaxAge: 30 * 24 * time.Hour, IncludeOpen: true, BatchSize: 20, RequestedBy: "ops"})
 		wg.Wait()
 		require.NoError(t, err)
 		require.NoError(t, writeErr)
@@ -363,7 +365,7 @@ func TestRetentionDuringWrites(t *testing.T) {
 		require.Equal(t, int64(40), counts.Alerts, "every new alert survives")
 		// Every interaction and audit row left belongs to a new alert.
 		var buf bytes.Buffer
-		require.NoError(t, svc.Export(ctx, tenant, alertanalytics.ExportOptions{Kind: alertanalytics.ExportInteractions}, &buf, nil))
+		require.NoError(t, svc.Export(ctx, tenant, alertanalytics.ExportOptions{Kind: alertanalytics.ExportInteractions}, &buf))
 		sc := bufio.NewScanner(&buf)
 		for sc.Scan() {
 			var it alertanalytics.ExportedInteraction

@@ -31,13 +31,6 @@ type Alert struct {
 	// ingest, unchanged; null when none was given.
 	BusinessImpact      json.RawMessage `json:"business_impact"`
 	OrchestratorContext json.RawMessage `json:"orchestrator_context"`
-	// FinancialImpactCents is business_impact.financial_impact_eur in euro
-	// cents, exactly (0 when absent). It is not part of the JSON: the
-	// document above carries the figure as it was sent.
-	FinancialImpactCents int64 `json:"-"`
-	// EstimatedSavingsCents is orchestrator_context.estimated_savings_eur in
-	// euro cents (0 when absent); not part of the JSON either.
-	EstimatedSavingsCents int64 `json:"-"`
 }
 
 func alertOf(a store.Alert) Alert {
@@ -46,7 +39,6 @@ func alertOf(a store.Alert) Alert {
 		Message: a.Message, Service: a.Service, PriorityLevel: a.PriorityLevel, PriorityScore: a.PriorityScore,
 		TypeClass: a.TypeClass, Status: a.Status, CreatedAt: a.CreatedAt, AcknowledgedAt: a.AcknowledgedAt,
 		ResolvedAt: a.ResolvedAt, BusinessImpact: a.BusinessImpact, OrchestratorContext: a.OrchestratorContext,
-		FinancialImpactCents: a.FinancialImpactCents, EstimatedSavingsCents: a.EstimatedSavingsCents,
 	}
 }
 

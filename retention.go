@@ -23,6 +23,11 @@ type Retention struct {
 	// BatchSize is how many alerts one transaction deletes at most.
 	// Defaults to RetentionBatch.
 	BatchSize int
+	// DryRun counts what the purge would delete and deletes nothing.
+	DryRun bool
+	// RequestedBy names who asked, 1–200 characters; it goes on the
+	// receipts.
+	RequestedBy string
 }
 
 // MinRetention is the shortest MaxAge a Retention may have.
@@ -86,7 +91,7 @@ func (r *Retention) check() error {
 // Cancelling ctx stops the purge between or inside a batch; what was
 // deleted stays deleted and is on the receipt, and running it again goes
 // on where it stopped.
-func (s *Service) PurgeTenant(ctx context.Context, tenantID uuid.UUID, r Retention, dryRun bool, requestedBy string) (_ PurgeResult, err error) {
+func (s *Service) PurgeTenant(ctx context.Context, tenantID uuid.UUID, r Retention) (_ PurgeResult, err error) {
 	ctx, end, err := s.call(ctx, "PurgeTenant", tenantID, write)
 	defer end(&err)
 	if err != nil {
@@ -98,11 +103,11 @@ func (s *Service) PurgeTenant(ctx context.Context, tenantID uuid.UUID, r Retenti
 	if err := r.check(); err != nil {
 		return PurgeResult{}, err
 	}
-	if err := checkText("requested_by", requestedBy, maxRequestedBy, true); err != nil {
+	if err := checkText("requested_by", r.RequestedBy, maxRequestedBy, true); err != nil {
 		return PurgeResult{}, err
 	}
 	now := s.now()
-	res, err := s.purge(ctx, tenantID, r, now.Add(-r.MaxAge), dryRun, requestedBy)
+	res, err := s.purge(ctx, tenantID, r, now.Add(-r.MaxAge))
 	if err != nil {
 		return res, fmt.Errorf("purge tenant: %w", err)
 	}
@@ -111,7 +116,7 @@ func (s *Service) PurgeTenant(ctx context.Context, tenantID uuid.UUID, r Retenti
 
 // PurgeAll applies r to every tenant that has alerts, one after the other,
 // as PurgeTenant does; the result sums them. It stops at the first error.
-func (s *Service) PurgeAll(ctx context.Context, r Retention, dryRun bool, requestedBy string) (_ PurgeResult, err error) {
+func (s *Service) PurgeAll(ctx context.Context, r Retention) (_ PurgeResult, err error) {
 	ctx, end, err := s.call(ctx, "PurgeAll", uuid.Nil, write)
 	defer end(&err)
 	if err != nil {
@@ -120,7 +125,7 @@ func (s *Service) PurgeAll(ctx context.Context, r Retention, dryRun bool, reques
 	if err := r.check(); err != nil {
 		return PurgeResult{}, err
 	}
-	if err := checkText("requested_by", requestedBy, maxRequestedBy, true); err != nil {
+	if err := checkText("requested_by", r.RequestedBy, maxRequestedBy, true); err != nil {
 		return PurgeResult{}, err
 	}
 	tenants, err := s.store.TenantIDs(ctx)
@@ -128,9 +133,9 @@ func (s *Service) PurgeAll(ctx context.Context, r Retention, dryRun bool, reques
 		return PurgeResult{}, fmt.Errorf("purge all: %w", err)
 	}
 	cutoff := s.now().Add(-r.MaxAge)
-	total := PurgeResult{DryRun: dryRun, Cutoff: cutoff}
+	total := PurgeResult{DryRun: r.DryRun, Cutoff: cutoff}
 	for _, tenantID := range tenants {
-		res, err := s.purge(ctx, tenantID, r, cutoff, dryRun, requestedBy)
+		res, err := s.purge(ctx, tenantID, r, cutoff)
 		total.Deleted = add(total.Deleted, res.Deleted)
 		total.Receipts = append(total.Receipts, res.Receipts...)
 		if err != nil {
@@ -144,7 +149,8 @@ func add(a, b TenantCounts) TenantCounts {
 	return TenantCounts{Alerts: a.Alerts + b.Alerts, AlertInteractions: a.AlertInteractions + b.AlertInteractions, AuditLogs: a.AuditLogs + b.AuditLogs}
 }
 
-func (s *Service) purge(ctx context.Context, tenantID uuid.UUID, r Retention, cutoff time.Time, dryRun bool, requestedBy string) (PurgeResult, error) {
+func (s *Service) purge(ctx context.Context, tenantID uuid.UUID, r Retention, cutoff time.Time) (PurgeResult, error) {
+	dryRun, requestedBy := r.DryRun, r.RequestedBy
 	res := PurgeResult{DryRun: dryRun, Cutoff: cutoff}
 	id, err := uuid.NewV7()
 	if err != nil {

@@ -329,7 +329,9 @@ func TestRecordAlertIdempotent(t *testing.T) {
 	require.Equal(t, alertanalytics.TypeClassActionNeeded, first.TypeClass)
 	require.Equal(t, alertanalytics.StatusActive, first.Status)
 	require.Equal(t, fixtureNow(), first.CreatedAt)
-	require.Equal(t, int64(8025), first.FinancialImpactCents)
+	dash, err := svc.Dashboard(ctx, tenant, alertanalytics.Window{Days: 1})
+	require.NoError(t, err)
+	require.Equal(t, 80.25, dash.TotalFinancialImpactAtRiskEUR, "financial_impact_eur kept to the cent")
 	require.JSONEq(t, `{"financial_impact_eur": 80.25, "sku": "FLOUR-T55"}`, string(first.BusinessImpact))
 
 	second, created, err := svc.RecordAlert(ctx, tenant, alertanalytics.AlertInput{
@@ -444,7 +446,10 @@ func TestAlertValidation(t *testing.T) {
 		BusinessImpact: json.RawMessage(`{"financial_impact_eur": null}`),
 	})
 	require.NoError(t, err)
-	require.Equal(t, int64(0), a.FinancialImpactCents)
+	require.JSONEq(t, `{"financial_impact_eur": null}`, string(a.BusinessImpact))
+	dash, err := svc.Dashboard(ctx, tenant, alertanalytics.Window{Days: 1})
+	require.NoError(t, err)
+	require.Zero(t, dash.TotalFinancialImpactAtRiskEUR, "a null euro figure is absent")
 }
 
 func TestInteractionValidationAndErrors(t *testing.T) {

@@ -461,19 +461,31 @@ type deletionResponse struct {
 }
 
 type deletionSummary struct {
-	TenantID     uuid.UUID                   `json:"tenant_id"`
-	Deleted      alertanalytics.TenantCounts `json:"deleted"`
-	TotalDeleted int64                       `json:"total_deleted"`
-	DeletedAt    time.Time                   `json:"deleted_at"`
+	TenantID     uuid.UUID `json:"tenant_id"`
+	Deleted      rowCounts `json:"deleted"`
+	TotalDeleted int64     `json:"total_deleted"`
+	DeletedAt    time.Time `json:"deleted_at"`
+}
+
+// rowCounts is how the API has always named a tenant's rows per table in
+// deletion and retention answers: by the replaced service's table names.
+type rowCounts struct {
+	Alerts            int64 `json:"alerts"`
+	AlertInteractions int64 `json:"alert_interactions"`
+	AuditLogs         int64 `json:"audit_logs"`
+}
+
+func rowCountsOf(c alertanalytics.TenantCounts) rowCounts {
+	return rowCounts{Alerts: c.Alerts, AlertInteractions: c.AlertInteractions, AuditLogs: c.AuditLogs}
 }
 
 // deletionPreviewResponse answers a deletion preview.
 type deletionPreviewResponse struct {
-	TenantID     uuid.UUID                   `json:"tenant_id"`
-	Service      string                      `json:"service"`
-	Preview      alertanalytics.TenantCounts `json:"preview"`
-	TotalRecords int64                       `json:"total_records"`
-	Warning      string                      `json:"warning"`
+	TenantID     uuid.UUID `json:"tenant_id"`
+	Service      string    `json:"service"`
+	Preview      rowCounts `json:"preview"`
+	TotalRecords int64     `json:"total_records"`
+	Warning      string    `json:"warning"`
 }
 
 func (h *handler) deleteTenant(w http.ResponseWriter, r *http.Request, p Principal) error {
@@ -488,7 +500,7 @@ func (h *handler) deleteTenant(w http.ResponseWriter, r *http.Request, p Princip
 	d := receipt.Deleted
 	return writeJSON(w, http.StatusOK, deletionResponse{
 		Message: deletionMessage,
-		Summary: deletionSummary{TenantID: tenantID, Deleted: d, TotalDeleted: d.Total(), DeletedAt: receipt.DeletedAt},
+		Summary: deletionSummary{TenantID: tenantID, Deleted: rowCountsOf(d), TotalDeleted: d.Total(), DeletedAt: receipt.DeletedAt},
 	})
 }
 
@@ -502,7 +514,7 @@ func (h *handler) deletionPreview(w http.ResponseWriter, r *http.Request, p Prin
 		return err
 	}
 	return writeJSON(w, http.StatusOK, deletionPreviewResponse{
-		TenantID: tenantID, Service: "alert_processor", Preview: c, TotalRecords: c.Total(), Warning: deletionWarning,
+		TenantID: tenantID, Service: "alert_processor", Preview: rowCountsOf(c), TotalRecords: c.Total(), Warning: deletionWarning,
 	})
 }
 

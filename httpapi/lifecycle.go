@@ -49,41 +49,55 @@ func (h *handler) export(w http.ResponseWriter, r *http.Request, p Principal) er
 			*f.dst = t.UTC()
 		}
 	}
-	if opts, err = h.svc.CheckExport(opts); err != nil {
-		return err
-	}
+	// Export checks the options before it writes: a bad one comes back
+	// as a *FieldError (a 422) with nothing sent. The headers go out with
+	// the first bytes.
 	contentType, ext := "application/x-ndjson", "ndjson"
 	if opts.Format == alertanalytics.CSV {
 		contentType, ext = "text/csv; charset=utf-8", "csv"
 	}
-	w.Header().Set("Content-Type", contentType)
-	w.Header().Set("Content-Disposition", `attachment; filename="`+string(opts.Kind)+"-"+tenantID.String()+"."+ext+`"`)
-	rc := http.NewResponseController(w)
-	_ = rc.SetWriteDeadline(time.Now().Add(exportChunkDeadline))
-	flush := func() error {
-		_ = rc.SetWriteDeadline(time.Now().Add(exportChunkDeadline))
-		return rc.Flush()
-	}
-	started := &startedWriter{w: w}
-	if err := h.svc.Export(r.Context(), tenantID, opts, started, flush); err != nil {
-		if !started.n {
+	out := &exportResponse{w: w, rc: http.NewResponseController(w), header: func(hd http.Header) {
+		hd.Set("Content-Type", contentType)
+		hd.Set("Content-Disposition", `attachment; filename="`+string(opts.Kind)+"-"+tenantID.String()+"."+ext+`"`)
+	}}
+	if err := h.svc.Export(r.Context(), tenantID, opts, out); err != nil {
+		if !out.started {
 			return err
 		}
 		h.logger.ErrorContext(r.Context(), "export failed after the first byte; aborting the response", "error", err)
 		panic(http.ErrAbortHandler)
 	}
+	if !out.started {
+		// No rows and no CSV header line: an empty export is a 200 with
+		// an empty body.
+		out.header(w.Header())
+	}
 	return nil
 }
 
-// startedWriter notes whether anything was written.
-type startedWriter struct {
-	w http.ResponseWriter
-	n bool
+// exportResponse is the writer an export streams into: the first write
+// sends the headers; every Flush (after each chunk of rows) gives the
+// client a fresh write deadline and pushes the bytes out.
+type exportResponse struct {
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	header  func(http.Header)
+	started bool
 }
 
-func (s *startedWriter) Write(b []byte) (int, error) {
-	s.n = s.n || len(b) > 0
-	return s.w.Write(b)
+func (e *exportResponse) Write(b []byte) (int, error) {
+	if !e.started && len(b) > 0 {
+		e.started = true
+		e.header(e.w.Header())
+		_ = e.rc.SetWriteDeadline(time.Now().Add(exportChunkDeadline))
+	}
+	return e.w.Write(b)
+}
+
+// Flush extends the write deadline by a chunk's allowance and flushes.
+func (e *exportResponse) Flush() error {
+	_ = e.rc.SetWriteDeadline(time.Now().Add(exportChunkDeadline))
+	return e.rc.Flush()
 }
 
 // purgeRequest is the body of a retention purge.
@@ -100,8 +114,8 @@ type purgeResponse struct {
 }
 
 type purgeSummary struct {
-	Deleted      alertanalytics.TenantCounts `json:"deleted"`
-	TotalDeleted int64                       `json:"total_deleted"`
+	Deleted      rowCounts `json:"deleted"`
+	TotalDeleted int64     `json:"total_deleted"`
 }
 
 // purge applies a retention to the tenant (service callers only).
@@ -121,11 +135,11 @@ func (h *handler) purge(w http.ResponseWriter, r *http.Request, p Principal) err
 	if err != nil {
 		return err
 	}
-	res, err := h.svc.PurgeTenant(r.Context(), tenantID, alertanalytics.Retention{MaxAge: maxAge, IncludeOpen: body.IncludeOpen},
-		body.DryRun, p.requester())
+	res, err := h.svc.PurgeTenant(r.Context(), tenantID, alertanalytics.Retention{MaxAge: maxAge, IncludeOpen: body.IncludeOpen,
+		DryRun: body.DryRun, RequestedBy: p.requester()})
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, purgeResponse{DryRun: res.DryRun, Cutoff: res.Cutoff,
-		Summary: purgeSummary{Deleted: res.Deleted, TotalDeleted: res.Deleted.Total()}})
+		Summary: purgeSummary{Deleted: rowCountsOf(res.Deleted), TotalDeleted: res.Deleted.Total()}})
 }

@@ -394,9 +394,9 @@ type OpenTotal struct {
 
 // TenantCounts is the number of rows a tenant owns in each table.
 type TenantCounts struct {
-	Alerts            int64 `json:"alerts"`
-	AlertInteractions int64 `json:"alert_interactions"`
-	AuditLogs         int64 `json:"audit_logs"`
+	Alerts            int64
+	AlertInteractions int64
+	AuditLogs         int64
 }
 
 // Total is the number of rows in all three tables.

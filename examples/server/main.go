@@ -297,7 +297,7 @@ func serve(ctx context.Context, o options, stdout, stderr io.Writer) error {
 // then every 24 hours, until ctx ends, logging what each run deleted.
 func retain(ctx context.Context, svc *alertanalytics.Service, maxAge time.Duration, logger *slog.Logger) {
 	for {
-		res, err := svc.PurgeAll(ctx, alertanalytics.Retention{MaxAge: maxAge}, false, "server -retention")
+		res, err := svc.PurgeAll(ctx, alertanalytics.Retention{MaxAge: maxAge, RequestedBy: "server -retention"})
 		if err != nil && ctx.Err() == nil {
 			logger.Error("retention purge", "error", err)
 		}
