@@ -23,6 +23,14 @@ type BusiestHour struct {
 	Alerts  int64  `json:"alerts"`
 }
 
+// BusiestPerson is the user with most interactions in a window, and how
+// many of them fell in sleep hours.
+type BusiestPerson struct {
+	UserID       uuid.UUID `json:"user_id"`
+	Interactions int64     `json:"interactions"`
+	Sleep        int64     `json:"sleep"`
+}
+
 // Digest gathers what a weekly summary needs.
 type Digest struct {
 	PeriodDays       int              `json:"period_days"`
@@ -40,6 +48,12 @@ type Digest struct {
 	// BusiestHour is the heatmap's busiest cell (ties to the earlier
 	// weekday, Monday first, then the earlier hour); nil without alerts.
 	BusiestHour *BusiestHour `json:"busiest_hour"`
+	// Flapping are the first 3 rows of Flapping with the default short
+	// bound (15 minutes).
+	Flapping []FlappingRow `json:"flapping"`
+	// BusiestPerson is the first row of People with the default hours:
+	// the user with most interactions in the window; nil without any.
+	BusiestPerson *BusiestPerson `json:"busiest_person"`
 	// Location is the time zone of the window, for the renderers.
 	Location *time.Location `json:"-"`
 }
@@ -47,8 +61,9 @@ type Digest struct {
 // Digest gathers a summary of the window (7 days by default): the
 // dashboard's period comparison, the open alerts now and the money they
 // put at risk, the top 3 categories, the overall compliance with the
-// default targets, the 3 noisiest kinds of alert and the busiest local
-// hour. Text and HTML render it.
+// default targets, the 3 noisiest kinds of alert, the busiest local hour,
+// the 3 kinds that flapped most and the busiest person. Text and HTML
+// render it.
 func (s *Service) Digest(ctx context.Context, tenantID uuid.UUID, w Window) (_ Digest, err error) {
 	ctx, end, err := s.call(ctx, "Digest", tenantID, read)
 	defer end(&err)
@@ -67,17 +82,21 @@ func (s *Service) Digest(ctx context.Context, tenantID uuid.UUID, w Window) (_ D
 		comp  Compliance
 		noisy Noisy
 		hours Hours
+		flaps Flapping
+		folks People
 	)
+	classes, _ := HoursOptions{}.classes()
 	err = concurrently(
 		func() (err error) { dash, err = s.Dashboard(ctx, tenantID, w); return err },
 		func() (err error) { cats, err = s.topCategories(ctx, tenantID, sp); return err },
 		func() (err error) { comp, err = s.compliance(ctx, tenantID, sp, mustDefaultTargets()); return err },
 		func() (err error) { noisy, err = s.noisy(ctx, tenantID, sp, 3); return err },
 		func() (err error) {
-			hours, err = s.hours(ctx, tenantID, sp, hourClasses{days: []time.Weekday{time.Monday, time.Tuesday,
-				time.Wednesday, time.Thursday, time.Friday}, business: Interval{9 * 60, 17 * 60}, sleep: Interval{22 * 60, 8 * 60}})
+			hours, err = s.hours(ctx, tenantID, sp, classes)
 			return err
 		},
+		func() (err error) { flaps, err = s.flapping(ctx, tenantID, sp, DefaultFlapShort, 3); return err },
+		func() (err error) { folks, err = s.people(ctx, tenantID, sp, classes, 1); return err },
 	)
 	if err != nil {
 		return Digest{}, fmt.Errorf("digest: %w", err)
@@ -89,7 +108,11 @@ func (s *Service) Digest(ctx context.Context, tenantID uuid.UUID, w Window) (_ D
 	for i := range cats {
 		cats[i].Percentage = percent(cats[i].Count, total)
 	}
-	d.TopCategories, d.Compliance, d.Noisiest = cats, comp.Overall, noisy.Rows
+	d.TopCategories, d.Compliance, d.Noisiest, d.Flapping = cats, comp.Overall, noisy.Rows, flaps.Rows
+	if len(folks.Rows) > 0 {
+		p := folks.Rows[0]
+		d.BusiestPerson = &BusiestPerson{UserID: p.UserID, Interactions: p.Interactions, Sleep: p.Sleep}
+	}
 	for day := range hours.Heatmap {
 		for hour, n := range hours.Heatmap[day] {
 			if n > 0 && (d.BusiestHour == nil || n > d.BusiestHour.Alerts) {
@@ -159,8 +182,19 @@ func (d Digest) Text() string {
 	for _, r := range d.Noisiest {
 		fmt.Fprintf(&b, "  %-30s %-20s %6d of %d, %.1f%%\n", clip(r.AlertType, 30), clip(r.Service, 20), r.Noise, r.Alerts, r.NoiseRate)
 	}
+	b.WriteString("\nFlapping (fired and cleared within 15 min, nobody looked)\n")
+	if len(d.Flapping) == 0 {
+		b.WriteString("  none\n")
+	}
+	for _, r := range d.Flapping {
+		fmt.Fprintf(&b, "  %-30s %-20s %6d of %d, %.1f%%, median %ds\n", clip(r.AlertType, 30), clip(r.Service, 20),
+			r.ShortEpisodes, r.Alerts, r.FlapRate, r.P50ShortSeconds)
+	}
 	if h := d.BusiestHour; h != nil {
 		fmt.Fprintf(&b, "\nBusiest hour   %s %02d:00–%02d:59, %d alerts\n", h.Weekday, h.Hour, h.Hour, h.Alerts)
+	}
+	if p := d.BusiestPerson; p != nil {
+		fmt.Fprintf(&b, "Busiest person %s, %d interactions, %d in sleep hours\n", p.UserID, p.Interactions, p.Sleep)
 	}
 	return b.String()
 }
@@ -185,6 +219,7 @@ const digestTemplate = `<div style="font-family:sans-serif;color:#222;max-width:
 <tr><td style="padding:2px 12px 2px 0">Open now</td><td style="padding:2px 0">{{.ActiveAlerts}}, {{printf "%.2f" .TotalFinancialImpactAtRiskEUR}} EUR at risk</td></tr>
 <tr><td style="padding:2px 12px 2px 0">Targets met</td><td style="padding:2px 0">acknowledge {{rate .Compliance.Acknowledge.Compliance}}, resolve {{rate .Compliance.Resolve.Compliance}}</td></tr>
 {{with .BusiestHour}}<tr><td style="padding:2px 12px 2px 0">Busiest hour</td><td style="padding:2px 0">{{.Weekday}} {{printf "%02d" .Hour}}:00, {{.Alerts}} alerts</td></tr>{{end}}
+{{with .BusiestPerson}}<tr><td style="padding:2px 12px 2px 0">Busiest person</td><td style="padding:2px 0">{{.UserID}}, {{.Interactions}} interactions, {{.Sleep}} in sleep hours</td></tr>{{end}}
 </table>
 <h3 style="font-size:15px;margin:12px 0 4px">Top categories</h3>
 <table style="border-collapse:collapse;font-size:14px">{{range .TopCategories}}
@@ -194,6 +229,11 @@ const digestTemplate = `<div style="font-family:sans-serif;color:#222;max-width:
 <h3 style="font-size:15px;margin:12px 0 4px">Noisiest alerts</h3>
 <table style="border-collapse:collapse;font-size:14px">{{range .Noisiest}}
 <tr><td style="padding:2px 12px 2px 0">{{.AlertType}}</td><td style="padding:2px 12px 2px 0">{{.Service}}</td><td style="padding:2px 0;text-align:right">{{.Noise}} of {{.Alerts}} ({{printf "%.1f" .NoiseRate}}%)</td></tr>{{else}}
+<tr><td style="padding:2px 0">none</td></tr>{{end}}
+</table>
+<h3 style="font-size:15px;margin:12px 0 4px">Flapping</h3>
+<table style="border-collapse:collapse;font-size:14px">{{range .Flapping}}
+<tr><td style="padding:2px 12px 2px 0">{{.AlertType}}</td><td style="padding:2px 12px 2px 0">{{.Service}}</td><td style="padding:2px 0;text-align:right">{{.ShortEpisodes}} of {{.Alerts}} ({{printf "%.1f" .FlapRate}}%), median {{.P50ShortSeconds}}s</td></tr>{{else}}
 <tr><td style="padding:2px 0">none</td></tr>{{end}}
 </table>
 </div>

@@ -173,7 +173,21 @@ func (s *Service) Hours(ctx context.Context, tenantID uuid.UUID, w Window, opts 
 	if err != nil {
 		return Hours{}, err
 	}
-	h := hourClasses{days: opts.BusinessDays, business: Interval{9 * 60, 17 * 60}, sleep: Interval{22 * 60, 8 * 60}}
+	h, err := opts.classes()
+	if err != nil {
+		return Hours{}, err
+	}
+	out, err := s.hours(ctx, tenantID, sp, h)
+	if err != nil {
+		return Hours{}, fmt.Errorf("hours: %w", err)
+	}
+	return out, nil
+}
+
+// classes checks the options and fills in the defaults: Monday–Friday,
+// 09:00-17:00 and 22:00-08:00.
+func (o HoursOptions) classes() (hourClasses, error) {
+	h := hourClasses{days: o.BusinessDays, business: Interval{9 * 60, 17 * 60}, sleep: Interval{22 * 60, 8 * 60}}
 	if h.days == nil {
 		h.days = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}
 	}
@@ -181,20 +195,16 @@ func (s *Service) Hours(ctx context.Context, tenantID uuid.UUID, w Window, opts 
 		field string
 		given *Interval
 		dst   *Interval
-	}{{"business_hours", opts.BusinessHours, &h.business}, {"sleep_hours", opts.SleepHours, &h.sleep}} {
+	}{{"business_hours", o.BusinessHours, &h.business}, {"sleep_hours", o.SleepHours, &h.sleep}} {
 		if iv.given != nil {
 			if iv.given.Start%15 != 0 || iv.given.End%15 != 0 || iv.given.Start < 0 || iv.given.End < 0 ||
 				iv.given.Start >= 24*60 || iv.given.End >= 24*60 {
-				return Hours{}, invalid(iv.field, "must lie on the quarter hour within a day")
+				return h, invalid(iv.field, "must lie on the quarter hour within a day")
 			}
 			*iv.dst = *iv.given
 		}
 	}
-	out, err := s.hours(ctx, tenantID, sp, h)
-	if err != nil {
-		return Hours{}, fmt.Errorf("hours: %w", err)
-	}
-	return out, nil
+	return h, nil
 }
 
 func (s *Service) hours(ctx context.Context, tenantID uuid.UUID, sp span, h hourClasses) (Hours, error) {

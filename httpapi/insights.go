@@ -94,13 +94,14 @@ func (h *handler) noisy(r *http.Request, q url.Values, tenantID uuid.UUID, w ale
 	return h.svc.Noisy(r.Context(), tenantID, w, limit)
 }
 
-func (h *handler) hours(r *http.Request, q url.Values, tenantID uuid.UUID, w alertanalytics.Window) (alertanalytics.Hours, error) {
+// queryHours reads business_days, business_hours and sleep_hours.
+func queryHours(q url.Values) (alertanalytics.HoursOptions, error) {
 	var opts alertanalytics.HoursOptions
 	if v, ok, err := queryValue(q, "business_days"); err != nil {
-		return alertanalytics.Hours{}, err
+		return opts, err
 	} else if ok {
 		if opts.BusinessDays, err = alertanalytics.ParseWeekdays("business_days", v); err != nil {
-			return alertanalytics.Hours{}, err
+			return opts, err
 		}
 	}
 	for _, iv := range []struct {
@@ -109,17 +110,56 @@ func (h *handler) hours(r *http.Request, q url.Values, tenantID uuid.UUID, w ale
 	}{{"business_hours", &opts.BusinessHours}, {"sleep_hours", &opts.SleepHours}} {
 		v, ok, err := queryValue(q, iv.name)
 		if err != nil {
-			return alertanalytics.Hours{}, err
+			return opts, err
 		}
 		if ok {
 			parsed, err := alertanalytics.ParseInterval(iv.name, v)
 			if err != nil {
-				return alertanalytics.Hours{}, err
+				return opts, err
 			}
 			*iv.dst = &parsed
 		}
 	}
+	return opts, nil
+}
+
+func (h *handler) hours(r *http.Request, q url.Values, tenantID uuid.UUID, w alertanalytics.Window) (alertanalytics.Hours, error) {
+	opts, err := queryHours(q)
+	if err != nil {
+		return alertanalytics.Hours{}, err
+	}
 	return h.svc.Hours(r.Context(), tenantID, w, opts)
+}
+
+func (h *handler) people(r *http.Request, q url.Values, tenantID uuid.UUID, w alertanalytics.Window) (alertanalytics.People, error) {
+	hours, err := queryHours(q)
+	if err != nil {
+		return alertanalytics.People{}, err
+	}
+	limit, err := queryInt(q, "limit", alertanalytics.DefaultRowsLimit, alertanalytics.MinRowsLimit, alertanalytics.MaxRowsLimit)
+	if err != nil {
+		return alertanalytics.People{}, err
+	}
+	return h.svc.People(r.Context(), tenantID, w, alertanalytics.PeopleOptions{Hours: hours, Limit: limit})
+}
+
+func (h *handler) flapping(r *http.Request, q url.Values, tenantID uuid.UUID, w alertanalytics.Window) (alertanalytics.Flapping, error) {
+	opts := alertanalytics.FlappingOptions{Short: alertanalytics.DefaultFlapShort}
+	if v, ok, err := queryValue(q, "short"); err != nil {
+		return alertanalytics.Flapping{}, err
+	} else if ok {
+		d, err := time.ParseDuration(v)
+		if err != nil || d%time.Second != 0 || d < alertanalytics.MinFlapShort || d > alertanalytics.MaxFlapShort {
+			return alertanalytics.Flapping{}, invalidField("short", "must be a Go duration of a whole number of seconds from 1s to 24h, such as 15m")
+		}
+		opts.Short = d
+	}
+	limit, err := queryInt(q, "limit", alertanalytics.DefaultRowsLimit, alertanalytics.MinRowsLimit, alertanalytics.MaxRowsLimit)
+	if err != nil {
+		return alertanalytics.Flapping{}, err
+	}
+	opts.Limit = limit
+	return h.svc.Flapping(r.Context(), tenantID, w, opts)
 }
 
 // digest answers the digest as JSON (the default), plain text or HTML, by

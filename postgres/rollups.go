@@ -274,3 +274,40 @@ func (s *Store) tenantIDs(ctx context.Context, q querier) ([]uuid.UUID, error) {
 func (w writeTx) AlertFacts(ctx context.Context, tenantID uuid.UUID, fn func(*store.Alert) error) error {
 	return w.s.alertFacts(ctx, w.tx, tenantID, 0, 1<<62, fn)
 }
+
+// Interactions implements store.Store.
+func (s *Store) Interactions(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*store.Interaction, *time.Time) error) error {
+	rows, err := s.db.Query(ctx, s.sql(sqlschema.InteractionsQuery("{schema}.alert_interactions", "{schema}.alerts", "$1", "$2", "$3")),
+		tenantID, ms(from), ms(to))
+	if err != nil {
+		return wrapErr("interactions", err)
+	}
+	defer rows.Close()
+	in := store.Interaction{TenantID: tenantID}
+	var (
+		typ   string
+		at    int64
+		acked *int64
+	)
+	dest := []any{&in.ID, &in.AlertID, &in.UserID, &typ, &at, &in.ResponseTimeSeconds, &acked}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return wrapErr("interactions", err)
+		}
+		in.Type, in.InteractedAt = store.InteractionType(typ), fromMS(at)
+		if err := fn(&in, fromNullMS(acked)); err != nil {
+			return err
+		}
+	}
+	return wrapErr("interactions", rows.Err())
+}
+
+// ResolvedWithin implements store.Store.
+func (s *Store) ResolvedWithin(ctx context.Context, tenantID uuid.UUID, from, to time.Time, within time.Duration, fn func(*store.Alert) error) error {
+	rows, err := s.db.Query(ctx, s.sql(sqlschema.ResolvedWithinQuery("{schema}.alerts", "$1", "$2", "$3", "$4")),
+		tenantID, ms(from), ms(to), within.Milliseconds())
+	if err != nil {
+		return wrapErr("resolved within", err)
+	}
+	return wrapErr("resolved within", scanFacts(rows, tenantID, fn))
+}

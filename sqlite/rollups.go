@@ -182,3 +182,43 @@ func nonNil(b []byte) []byte {
 func (w writeTx) AlertFacts(ctx context.Context, tenantID uuid.UUID, fn func(*store.Alert) error) error {
 	return alertFacts(ctx, w.tx, tenantID, 0, 1<<62, fn)
 }
+
+// Interactions implements store.Store.
+func (s *Store) Interactions(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*store.Interaction, *time.Time) error) error {
+	rows, err := s.reader.QueryContext(ctx, sqlschema.InteractionsQuery("alertanalytics_alert_interactions", "alertanalytics_alerts",
+		"?", "?", "?"), tenantID[:], ms(from), ms(to))
+	if err != nil {
+		return wrapErr("interactions", err)
+	}
+	defer rows.Close()
+	in := store.Interaction{TenantID: tenantID}
+	for rows.Next() {
+		var (
+			id, alertID, userID sql.RawBytes
+			typ                 string
+			at                  int64
+			acked               sql.NullInt64
+		)
+		if err := rows.Scan(&id, &alertID, &userID, &typ, &at, &in.ResponseTimeSeconds, &acked); err != nil {
+			return wrapErr("interactions", err)
+		}
+		copy(in.ID[:], id)
+		copy(in.AlertID[:], alertID)
+		copy(in.UserID[:], userID)
+		in.Type, in.InteractedAt = store.InteractionType(typ), fromMS(at)
+		if err := fn(&in, fromNullMS(acked)); err != nil {
+			return err
+		}
+	}
+	return wrapErr("interactions", rows.Err())
+}
+
+// ResolvedWithin implements store.Store.
+func (s *Store) ResolvedWithin(ctx context.Context, tenantID uuid.UUID, from, to time.Time, within time.Duration, fn func(*store.Alert) error) error {
+	rows, err := s.reader.QueryContext(ctx, sqlschema.ResolvedWithinQuery("alertanalytics_alerts", "?", "?", "?", "?"),
+		tenantID[:], ms(from), ms(to), within.Milliseconds())
+	if err != nil {
+		return wrapErr("resolved within", err)
+	}
+	return wrapErr("resolved within", scanFacts(rows, tenantID, fn))
+}

@@ -64,6 +64,25 @@ type Store interface {
 	// call only.
 	AlertFacts(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*Alert) error) error
 
+	// Interactions calls fn for each of the tenant's interactions whose
+	// interacted_at falls in [from, to), in (interacted_at, id) order, all
+	// from one snapshot, with ID, TenantID, AlertID, UserID, Type,
+	// InteractedAt and ResponseTimeSeconds set (Metadata, IdempotencyKey
+	// and RecordedAt left empty). For an acknowledgement, alertAckedAt is
+	// its alert's AcknowledgedAt (the earliest acknowledgement's time), so
+	// a reader can tell an alert's first acknowledger without a second
+	// query; for the other types it is nil. Both are valid during the call
+	// only.
+	Interactions(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(in *Interaction, alertAckedAt *time.Time) error) error
+
+	// ResolvedWithin calls fn for each of the tenant's alerts created in
+	// [from, to) whose resolved_at comes less than within after its
+	// created_at (resolved_at < created_at + within: an alert resolved
+	// before its created_at too), in (created_at, id) order, all from one
+	// snapshot, with the fields of AlertFacts. Alerts without a resolved_at
+	// are left out. The alert is valid during the call only.
+	ResolvedWithin(ctx context.Context, tenantID uuid.UUID, from, to time.Time, within time.Duration, fn func(*Alert) error) error
+
 	// OpenTotals returns the tenant's open totals per type class, the
 	// rows of a type class summed (a backend may keep several, see
 	// Tx.AddOpenTotals); type classes with none are left out, in no

@@ -67,3 +67,28 @@ func AlertTables(c *store.TenantCounts) []AlertTable {
 		{store.TableAlerts, "id", &c.Alerts},
 	}
 }
+
+// InteractionsQuery returns the statement of store.Store's Interactions:
+// the interactions of one tenant in a range of interacted_at, each
+// acknowledgement with its alert's acknowledged_at (NULL for the other
+// types), in (interacted_at, id) order. interactions and alerts are the
+// two tables' names as the backend spells them; tenant, from and to its
+// placeholders. The columns come in the order ID, alert id, user id,
+// type, interacted_at, response_time_seconds, the alert's acknowledged_at.
+func InteractionsQuery(interactions, alerts, tenant, from, to string) string {
+	return `SELECT i.id, i.alert_id, i.user_id, i.interaction_type, i.interacted_at, i.response_time_seconds, a.acknowledged_at
+		FROM ` + interactions + ` i LEFT JOIN ` + alerts + ` a
+		ON i.interaction_type = 'acknowledged' AND a.tenant_id = i.tenant_id AND a.id = i.alert_id
+		WHERE i.tenant_id = ` + tenant + ` AND i.interacted_at >= ` + from + ` AND i.interacted_at < ` + to + `
+		ORDER BY i.interacted_at, i.id`
+}
+
+// ResolvedWithinQuery returns the statement of store.Store's
+// ResolvedWithin over the alerts table as the backend spells it, with its
+// placeholders for the tenant, the range of created_at and the bound in
+// milliseconds; the columns are FactColumns.
+func ResolvedWithinQuery(alerts, tenant, from, to, within string) string {
+	return `SELECT ` + FactColumns + ` FROM ` + alerts + `
+		WHERE tenant_id = ` + tenant + ` AND created_at >= ` + from + ` AND created_at < ` + to + `
+		AND resolved_at < created_at + ` + within + ` ORDER BY created_at, id`
+}

@@ -1,0 +1,203 @@
+package alertanalytics
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/alertanalytics/alertanalytics/store"
+)
+
+// PeopleOptions says how People classes the hours and how many rows it
+// returns.
+type PeopleOptions struct {
+	// Hours says which local times are business and sleep hours, as for
+	// Hours (the same defaults).
+	Hours HoursOptions
+	// Limit is how many rows to return, 1–100; 0 means 10.
+	Limit int
+}
+
+// InteractionCounts counts interactions by type.
+type InteractionCounts struct {
+	Acknowledged int64 `json:"acknowledged"`
+	Resolved     int64 `json:"resolved"`
+	Snoozed      int64 `json:"snoozed"`
+	Dismissed    int64 `json:"dismissed"`
+}
+
+// FirstAcknowledgements describes the acknowledgements a person made that
+// were their alert's first.
+type FirstAcknowledgements struct {
+	Count int64 `json:"count"`
+	// MeanSeconds (rounded half away from zero) and P50Seconds (nearest
+	// rank) describe their response_time_seconds; 0 when Count is 0.
+	MeanSeconds int64 `json:"mean_seconds"`
+	P50Seconds  int64 `json:"p50_seconds"`
+}
+
+// PersonRow is what one person did in a window.
+type PersonRow struct {
+	// UserID is the user the interactions were recorded as: over HTTP,
+	// the authenticated caller.
+	UserID       uuid.UUID         `json:"user_id"`
+	Interactions int64             `json:"interactions"`
+	ByType       InteractionCounts `json:"by_type"`
+	// FirstAcknowledgements are the person's acknowledgements in the
+	// window that are their alert's earliest acknowledgement (by
+	// interacted_at; at the same millisecond, the lowest interaction id in
+	// byte order). An alert acknowledged earlier by someone else, or by an
+	// offline sync stamped earlier, has no first acknowledgement here.
+	FirstAcknowledgements FirstAcknowledgements `json:"first_acknowledgements"`
+	// Business, OffHours and Sleep count the interactions by the class of
+	// interacted_at's local time, as Hours classes alerts.
+	Business int64 `json:"business"`
+	OffHours int64 `json:"off_hours"`
+	Sleep    int64 `json:"sleep"`
+	// DisruptedNights counts the distinct nights holding at least one of
+	// the person's sleep-class interactions. A night is named by the local
+	// date its sleep interval began: with 22:00-08:00, 02:00 on the 5th is
+	// the night of the 4th; a sleep interval that does not wrap past
+	// midnight names the night by its own date.
+	DisruptedNights int64 `json:"disrupted_nights"`
+}
+
+// People is who carried a window's load, and who was woken.
+type People struct {
+	PeriodDays int `json:"period_days"`
+	// People counts the distinct users with an interaction in the window;
+	// OtherInteractions the interactions of the users beyond the rows
+	// shown.
+	People            int         `json:"people"`
+	OtherInteractions int64       `json:"other_interactions"`
+	Rows              []PersonRow `json:"rows"`
+}
+
+// People groups the tenant's interactions whose interacted_at falls in
+// the window (30 days by default; the window's local days applied to
+// interacted_at, not to the alerts' created_at) by user: how many of each
+// type, how many were their alert's first acknowledgement and how fast,
+// how many fell in business, off and sleep hours, and on how many nights
+// the person was woken. Rows are ordered by interactions descending, then
+// user id ascending (its canonical string form); the first opts.Limit are
+// returned. It reads the window's interactions, each acknowledgement with
+// its alert's acknowledged_at.
+func (s *Service) People(ctx context.Context, tenantID uuid.UUID, w Window, opts PeopleOptions) (_ People, err error) {
+	ctx, end, err := s.call(ctx, "People", tenantID, read)
+	defer end(&err)
+	if err != nil {
+		return
+	}
+	sp, err := s.resolveWindow(tenantID, w, DefaultInsightDays)
+	if err != nil {
+		return People{}, err
+	}
+	h, err := opts.Hours.classes()
+	if err != nil {
+		return People{}, err
+	}
+	limit, err := checkLimit(opts.Limit)
+	if err != nil {
+		return People{}, err
+	}
+	p, err := s.people(ctx, tenantID, sp, h, limit)
+	if err != nil {
+		return People{}, fmt.Errorf("people: %w", err)
+	}
+	return p, nil
+}
+
+// person accumulates one user's row.
+type person struct {
+	row    PersonRow
+	firsts []int64
+	nights map[time.Time]struct{}
+}
+
+func (s *Service) people(ctx context.Context, tenantID uuid.UUID, sp span, h hourClasses, limit int) (People, error) {
+	users := map[uuid.UUID]*person{}
+	// Interactions come in (interacted_at, id) order, so the first
+	// acknowledgement met at its alert's acknowledged_at has the lowest id
+	// of those at that millisecond: it is the alert's first.
+	firstTaken := map[uuid.UUID]struct{}{}
+	err := s.store.Interactions(ctx, tenantID, sp.start(), sp.end(), func(in *store.Interaction, ackedAt *time.Time) error {
+		p := users[in.UserID]
+		if p == nil {
+			p = &person{row: PersonRow{UserID: in.UserID}, nights: map[time.Time]struct{}{}}
+			users[in.UserID] = p
+		}
+		r := &p.row
+		r.Interactions++
+		switch in.Type {
+		case store.InteractionAcknowledged:
+			r.ByType.Acknowledged++
+			if ackedAt != nil && ackedAt.Equal(in.InteractedAt) {
+				if _, taken := firstTaken[in.AlertID]; !taken {
+					firstTaken[in.AlertID] = struct{}{}
+					p.firsts = append(p.firsts, in.ResponseTimeSeconds)
+				}
+			}
+		case store.InteractionResolved:
+			r.ByType.Resolved++
+		case store.InteractionSnoozed:
+			r.ByType.Snoozed++
+		case store.InteractionDismissed:
+			r.ByType.Dismissed++
+		}
+		local := in.InteractedAt.In(sp.loc)
+		switch h.of(local) {
+		case classBusiness:
+			r.Business++
+		case classOffHours:
+			r.OffHours++
+		case classSleep:
+			r.Sleep++
+			p.nights[h.night(local)] = struct{}{}
+		}
+		return nil
+	})
+	if err != nil {
+		return People{}, err
+	}
+	rows := make([]PersonRow, 0, len(users))
+	for _, p := range users {
+		p.row.DisruptedNights = int64(len(p.nights))
+		if n := int64(len(p.firsts)); n > 0 {
+			slices.Sort(p.firsts)
+			var sum int64
+			for _, v := range p.firsts {
+				sum += v
+			}
+			p.row.FirstAcknowledgements = FirstAcknowledgements{Count: n, MeanSeconds: divRound(sum, n),
+				P50Seconds: p.firsts[store.NearestRank(50, n)-1]}
+		}
+		rows = append(rows, p.row)
+	}
+	// The canonical string form of a uuid sorts as its bytes do.
+	slices.SortFunc(rows, func(a, b PersonRow) int {
+		return cmp.Or(cmp.Compare(b.Interactions, a.Interactions), bytes.Compare(a.UserID[:], b.UserID[:]))
+	})
+	out := People{PeriodDays: sp.days, People: len(rows), Rows: rows[:min(limit, len(rows))]}
+	for _, r := range rows[len(out.Rows):] {
+		out.OtherInteractions += r.Interactions
+	}
+	return out, nil
+}
+
+// night names the night a sleep-class local time belongs to: the local
+// date its sleep interval began, at midnight UTC. Where the interval
+// wraps past midnight, a time before its end belongs to the night that
+// began the day before.
+func (h hourClasses) night(local time.Time) time.Time {
+	y, m, d := local.Date()
+	minute := local.Hour()*60 + local.Minute()
+	if h.sleep.End <= h.sleep.Start && minute < h.sleep.Start {
+		d--
+	}
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
