@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/alertanalytics/alertanalytics/store"
@@ -76,4 +78,72 @@ func testContractErrors(t *testing.T, st flows) {
 	})
 	require.ErrorIs(t, err, context.Canceled)
 	require.Equal(t, store.TenantCounts{Alerts: 1}, counts(t, st, tenantA()))
+}
+
+// testContractReads checks the two reads the people and flapping insights
+// make: Interactions hands each interaction of the range in
+// (interacted_at, id) order with its alert's acknowledged_at on the
+// acknowledgements only, and ResolvedWithin the alerts of the range
+// resolved less than the bound after they were created.
+func testContractReads(t *testing.T, st flows) {
+	ctx := context.Background()
+	base := at(t, "2026-11-02T08:00:00Z")
+	insert(t, st, tenantA(), alert(tenantA(), 1, base), alert(tenantA(), 2, base.Add(time.Minute)), alert(tenantA(), 3, base.Add(2*time.Minute)))
+	insert(t, st, tenantB(), alert(tenantB(), 1, base))
+	// Alert 1: acknowledged at +10 min, then by a late sync at +5 min,
+	// resolved at +20 min. Alert 2, created at +1 min: resolved at +2 min
+	// 59.999 s, 119,999 ms after its creation. Alert 3: open. Tenant B's alert 1 is
+	// resolved at +1 s and never shows.
+	ack10 := interaction(tenantA(), id(1), store.InteractionAcknowledged, base.Add(10*time.Minute))
+	ack5 := interaction(tenantA(), id(1), store.InteractionAcknowledged, base.Add(5*time.Minute))
+	res1 := interaction(tenantA(), id(1), store.InteractionResolved, base.Add(20*time.Minute))
+	res2 := interaction(tenantA(), id(2), store.InteractionResolved, base.Add(3*time.Minute-time.Millisecond))
+	record(t, st, tenantA(), ack10, ack5, res1, res2)
+	record(t, st, tenantB(), interaction(tenantB(), id(1), store.InteractionResolved, base.Add(time.Second)))
+
+	type seen struct {
+		id      uuid.UUID
+		typ     store.InteractionType
+		rts     int64
+		ackedAt *time.Time
+	}
+	var got []seen
+	require.NoError(t, st.Interactions(ctx, tenantA(), base, base.Add(20*time.Minute), func(in *store.Interaction, ackedAt *time.Time) error {
+		require.Equal(t, tenantA(), in.TenantID)
+		require.Equal(t, userID(), in.UserID)
+		var a *time.Time
+		if ackedAt != nil {
+			v := *ackedAt
+			a = &v
+		}
+		got = append(got, seen{in.ID, in.Type, in.ResponseTimeSeconds, a})
+		return nil
+	}))
+	five := base.Add(5 * time.Minute)
+	// [base, +20 min): the resolution at +20 min is outside; both
+	// acknowledgements carry the earliest, +5 min; response times 119 s,
+	// 300 s, 600 s.
+	require.Equal(t, []seen{{res2.ID, store.InteractionResolved, 119, nil}, {ack5.ID, store.InteractionAcknowledged, 300, &five},
+		{ack10.ID, store.InteractionAcknowledged, 600, &five}}, got)
+
+	var resolved []uuid.UUID
+	within := func(d time.Duration) []uuid.UUID {
+		resolved = nil
+		require.NoError(t, st.ResolvedWithin(ctx, tenantA(), base, base.Add(time.Hour), d, func(a *store.Alert) error {
+			require.NotNil(t, a.ResolvedAt)
+			resolved = append(resolved, a.ID)
+			return nil
+		}))
+		return resolved
+	}
+	// Alert 2 took 119,999 ms, alert 1 1,200,000 ms.
+	require.Empty(t, within(119999*time.Millisecond))
+	require.Equal(t, []uuid.UUID{id(2)}, within(120000*time.Millisecond))
+	require.Equal(t, []uuid.UUID{id(2)}, within(20*time.Minute))
+	require.Equal(t, []uuid.UUID{id(1), id(2)}, within(20*time.Minute+time.Millisecond))
+	// A range that starts after alert 1's creation leaves it out.
+	require.NoError(t, st.ResolvedWithin(ctx, tenantA(), base.Add(time.Millisecond), base.Add(time.Hour), time.Hour, func(a *store.Alert) error {
+		require.Equal(t, id(2), a.ID)
+		return nil
+	}))
 }

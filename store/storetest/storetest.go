@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore NewStore) {
 		fn   func(*testing.T, flows)
 	}{
 		{"ContractErrors", testContractErrors},
+		{"ContractReads", testContractReads},
 		{"InsertAlertsIsIdempotent", testInsertAlertsIsIdempotent},
 		{"AlertRoundTrip", testAlertRoundTrip},
 		{"AlertNotFound", testAlertNotFound},
