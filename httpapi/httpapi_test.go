@@ -762,6 +762,18 @@ func TestInsightRoutes(t *testing.T) {
 		{"hours?business_hours=25:00-08:00", 422, "business_hours"},
 		{"hours?sleep_hours=09:10-17:00", 422, "sleep_hours"},
 		{"hours?business_days=mon-fry", 422, "business_days"},
+		{"people?limit=3&business_days=sat-sun&sleep_hours=00:00-06:00", 200, ""},
+		{"people?limit=0", 422, "limit"},
+		{"people?business_hours=09:00-17:10", 422, "business_hours"},
+		{"people?tz=Mars/Olympus", 422, "tz"},
+		{"flapping?short=1s&limit=100", 200, ""},
+		{"flapping?short=24h", 200, ""},
+		{"flapping?short=0s", 422, "short"},
+		{"flapping?short=24h0m1s", 422, "short"},
+		{"flapping?short=1500ms", 422, "short"},
+		{"flapping?short=soon", 422, "short"},
+		{"flapping?short=", 422, "short"},
+		{"flapping?limit=101", 422, "limit"},
 		{"noisy?limit=3", 200, ""},
 		{"noisy?limit=", 422, "limit"},
 		{"noisy?days=91", 422, "days"},
@@ -1011,4 +1023,44 @@ func TestAnonymousSlowBodyIsAnsweredAtOnce(t *testing.T) {
 	res.Body.Close()
 	require.Equal(t, http.StatusUnauthorized, res.StatusCode)
 	require.True(t, res.Close, "the connection is closed, not kept for the rest of the body")
+}
+
+// TestPeopleAndFlappingOverHTTP records interactions as two callers and
+// reads who did what, and which kind flapped, through the routes.
+func TestPeopleAndFlappingOverHTTP(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	tenant := "/api/v1/tenants/" + tenantA
+	const flap = "01900000-0000-7000-8000-000000000002"
+	require.Equal(t, http.StatusCreated, createAlert(t, e, tenantA, `{"id":"`+alertOne+`","alert_type":"oven","service":"db","created_at":"2026-11-02T09:00:00Z"}`).Code)
+	require.Equal(t, http.StatusCreated, createAlert(t, e, tenantA, `{"id":"`+flap+`","alert_type":"flap","service":"db","created_at":"2026-11-02T09:10:00Z"}`).Code)
+	// Caller A acknowledges the oven alert after 2 minutes (a first
+	// acknowledgement, Monday 09:02: business); the service caller
+	// resolves it at 09:05 (acknowledged before: not short) and the flap
+	// alert at 09:11 (60 s, nobody looked: short).
+	for _, c := range []struct{ alert, token, body string }{
+		{alertOne, tokenA, `{"interaction_type":"acknowledged","interacted_at":"2026-11-02T09:02:00Z"}`},
+		{alertOne, tokenService, `{"interaction_type":"resolved","interacted_at":"2026-11-02T09:05:00Z"}`},
+		{flap, tokenService, `{"interaction_type":"resolved","interacted_at":"2026-11-02T09:11:00Z"}`},
+	} {
+		rec := e.do(t, http.MethodPost, tenant+"/alerts/"+c.alert+"/interactions", c.token, c.body)
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	}
+	rec := e.do(t, http.MethodGet, tenant+"/alerts/analytics/people", tokenA, "")
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.JSONEq(t, `{"period_days":30,"people":2,"other_interactions":0,"rows":[
+		{"user_id":"`+userService+`","interactions":2,"by_type":{"acknowledged":0,"resolved":2,"snoozed":0,"dismissed":0},
+		 "first_acknowledgements":{"count":0,"mean_seconds":0,"p50_seconds":0},"business":2,"off_hours":0,"sleep":0,"disrupted_nights":0},
+		{"user_id":"`+userA+`","interactions":1,"by_type":{"acknowledged":1,"resolved":0,"snoozed":0,"dismissed":0},
+		 "first_acknowledgements":{"count":1,"mean_seconds":120,"p50_seconds":120},"business":1,"off_hours":0,"sleep":0,"disrupted_nights":0}]}`,
+		rec.Body.String())
+	rec = e.do(t, http.MethodGet, tenant+"/alerts/analytics/flapping?short=1m", tokenA, "")
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.JSONEq(t, `{"period_days":30,"short_seconds":60,"groups":1,"other_short_episodes":0,"rows":[
+		{"alert_type":"flap","service":"db","alerts":1,"short_episodes":1,"flap_rate":100,"p50_short_seconds":60}]}`, rec.Body.String())
+	rec = e.do(t, http.MethodGet, tenant+"/alerts/analytics/flapping?short=59s", tokenA, "")
+	require.JSONEq(t, `{"period_days":30,"short_seconds":59,"groups":0,"other_short_episodes":0,"rows":[]}`, rec.Body.String())
+	// Another tenant's caller sees none of it.
+	rec = e.do(t, http.MethodGet, "/api/v1/tenants/"+tenantB+"/alerts/analytics/people", tokenA, "")
+	require.Equal(t, http.StatusForbidden, rec.Code)
 }
