@@ -97,12 +97,13 @@ func FuzzAnalyticsQuery(f *testing.F) {
 // answered with 200 or a 422 naming a parameter.
 func FuzzInsightQuery(f *testing.F) {
 	for _, seed := range []string{"ack.critical=2m", "ack.urgent=1h", "by=service&limit=3", "by=&limit=0",
-		"business_hours=25:00-08:00&business_days=mon-fry", "sleep_hours=22:00-08:00", "limit=100", "resolve.info=1e9h"} {
+		"business_hours=25:00-08:00&business_days=mon-fry", "sleep_hours=22:00-08:00", "limit=100", "resolve.info=1e9h",
+		"short=90s", "short=24h0m1s&limit=5", "short=-1s", "short=1.5s", "sleep_hours=00:00-00:00&business_days=sun-sat"} {
 		f.Add(seed)
 	}
 	e := setup(f)
 	f.Fuzz(func(t *testing.T, query string) {
-		for _, route := range []string{"compliance", "breakdown", "hours", "noisy", "digest"} {
+		for _, route := range []string{"compliance", "breakdown", "hours", "noisy", "people", "flapping", "digest"} {
 			requireRawQueryAnswered(t, e, "/api/v1/tenants/"+tenantA+"/alerts/analytics/"+route, query)
 		}
 	})
