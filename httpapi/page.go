@@ -22,7 +22,7 @@ var pageFiles embed.FS
 // html/template escapes every tenant string by context, and a parsed
 // template is safe for concurrent Execute calls.
 func pageTemplate() *template.Template {
-	return template.Must(template.ParseFS(pageFiles, "templates/dashboard.html"))
+	return template.Must(template.New("dashboard.html").Funcs(template.FuncMap{"seconds": seconds}).ParseFS(pageFiles, "templates/dashboard.html"))
 }
 
 type pageCard struct {
@@ -68,6 +68,19 @@ type pageText struct {
 	Text string
 }
 
+// pageLabel is a text placed by its anchor (start, middle or end).
+type pageLabel struct {
+	X, Y         int
+	Text, Anchor string
+}
+
+// pageTick is a line of the y scale at Y, from the axis to X2, with its
+// count.
+type pageTick struct {
+	Y, X2 int
+	Text  string
+}
+
 type pageData struct {
 	Tenant, TZ, Start, End string
 	Days                   int
@@ -76,6 +89,8 @@ type pageData struct {
 		Width, Height int
 		Desc          string
 		Days          []pageDay
+		Ticks         []pageTick
+		Dates         []pageLabel
 	}
 	Legend     []pageLegend
 	Times      []pageTimes
@@ -86,8 +101,10 @@ type pageData struct {
 		Cells         []pageCell
 		Labels        []pageText
 	}
-	Hours alertanalytics.Hours
-	Noisy []alertanalytics.NoisyRow
+	Hours    alertanalytics.Hours
+	Noisy    []alertanalytics.NoisyRow
+	People   []alertanalytics.PersonRow
+	Flapping []alertanalytics.FlappingRow
 }
 
 // priorityColors colours the trend's priorities, most urgent first.
@@ -113,7 +130,8 @@ func changeOf(v *float64, lowerIsBetter bool) *pageChange {
 
 // dashboardPage serves the dashboard as an HTML page: headline figures
 // with period changes, the trend by priority, response times, compliance,
-// the hours heatmap and the noisiest alerts, for the days and tz of the
+// the hours heatmap, the noisiest alerts, the people who acted and the
+// kinds that flapped (15-minute episodes), for the days and tz of the
 // query. It needs no JavaScript and fetches nothing from elsewhere.
 func (h *handler) dashboardPage(w http.ResponseWriter, r *http.Request, p Principal) error {
 	tenantID, err := tenant(r, p)
@@ -160,10 +178,19 @@ func (h *handler) pageData(ctx context.Context, tenantID uuid.UUID, win alertana
 	if err != nil {
 		return pageData{}, err
 	}
+	people, err := h.svc.People(ctx, tenantID, win, alertanalytics.PeopleOptions{})
+	if err != nil {
+		return pageData{}, err
+	}
+	flapping, err := h.svc.Flapping(ctx, tenantID, win, alertanalytics.FlappingOptions{})
+	if err != nil {
+		return pageData{}, err
+	}
 	pc := d.PeriodComparison
 	data := pageData{Tenant: tenantID.String(), TZ: win.Location.String(), Days: d.PeriodDays,
 		Start: pc.CurrentPeriod.Start.In(win.Location).Format("2006-01-02 15:04"), End: pc.CurrentPeriod.End.In(win.Location).Format("2006-01-02 15:04"),
-		Legend: priorityColors(), Hours: hours, Noisy: noisy.Rows}
+		Legend: priorityColors(), Hours: hours, Noisy: noisy.Rows,
+		People: people.Rows, Flapping: flapping.Rows}
 	data.Cards = []pageCard{
 		{ID: "total-alerts", Label: "alerts", Value: fmt.Sprint(d.TotalAlerts), Change: changeOf(pc.Changes.TotalAlerts, true)},
 		{ID: "resolved-alerts", Label: "resolved", Value: fmt.Sprint(pc.CurrentPeriod.ResolvedAlerts), Change: changeOf(pc.Changes.ResolvedAlerts, false)},
@@ -180,29 +207,63 @@ func (h *handler) pageData(ctx context.Context, tenantID uuid.UUID, win alertana
 	return data, nil
 }
 
-// trend lays the daily counts out as stacked bars, one group per day.
+// trend lays the daily counts out as stacked bars, one group per day,
+// over a labelled y scale (0, half the busiest day, the busiest day) and
+// under the first, middle and last local dates.
 func (data *pageData) trend(points []alertanalytics.TrendPoint) {
-	const barW, gap, height = 14, 4, 160
+	const gap, plot, left, top, bottom = 4, 150, 44, 20, 22
+	// Bars are wide enough that the three dates below fit side by side.
+	barW := max(14, 520/max(1, len(points))-gap)
 	var peak int64 = 1
 	for _, p := range points {
 		peak = max(peak, p.Count)
 	}
-	data.Trend.Width, data.Trend.Height = len(points)*(barW+gap)+gap, height
+	data.Trend.Width, data.Trend.Height = left+len(points)*(barW+gap)+gap+36, top+plot+bottom
+	base := top + plot // the y of a zero count
+	yOf := func(n int64) int { return base - int(math.Round(float64(n)*float64(plot)/float64(peak))) }
+	for i, n := range []int64{0, peak / 2, peak} {
+		if i == 1 && (n == 0 || n == peak) {
+			continue // a scale of 0 and 1 has no middle
+		}
+		data.Trend.Ticks = append(data.Trend.Ticks, pageTick{Y: yOf(n), X2: data.Trend.Width - 36, Text: fmt.Sprint(n)})
+	}
 	var total int64
 	for i, p := range points {
 		day := pageDay{Label: fmt.Sprintf("%s: %d alerts (critical %d, important %d, standard %d, info %d)",
 			p.Date, p.Count, p.Critical, p.Important, p.Standard, p.Info)}
-		y := height
+		x := left + gap + i*(barW+gap)
+		var below int64
 		for j, n := range []int64{p.Critical, p.Important, p.Standard, p.Info} {
-			h := int(math.Round(float64(n) * float64(height-10) / float64(peak)))
-			if h == 0 {
+			if n == 0 {
 				continue
 			}
-			y -= h
-			day.Bars = append(day.Bars, pageBar{X: gap + i*(barW+gap), Y: y, W: barW, H: h, Color: priorityColors()[j].Color})
+			top, bot := yOf(below+n), yOf(below)
+			below += n
+			if bot == top {
+				continue
+			}
+			day.Bars = append(day.Bars, pageBar{X: x, Y: top, W: barW, H: bot - top, Color: priorityColors()[j].Color})
 		}
 		data.Trend.Days = append(data.Trend.Days, day)
 		total += p.Count
+		if i == 0 || i == len(points)-1 || i == (len(points)-1)/2 {
+			anchor := "middle"
+			switch {
+			case i == 0:
+				anchor = "start"
+			case i == len(points)-1 && i > 0:
+				anchor = "end"
+			}
+			ax := x + barW/2
+			if anchor == "start" {
+				ax = x
+			} else if anchor == "end" {
+				ax = x + barW
+			}
+			if len(data.Trend.Dates) == 0 || data.Trend.Dates[len(data.Trend.Dates)-1].Text != p.Date {
+				data.Trend.Dates = append(data.Trend.Dates, pageLabel{X: ax, Y: base + 16, Text: p.Date, Anchor: anchor})
+			}
+		}
 	}
 	data.Trend.Desc = fmt.Sprintf("%d days, %d alerts in all, at most %d in a day.", len(points), total, peak)
 }

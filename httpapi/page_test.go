@@ -29,7 +29,26 @@ func seedPage(t *testing.T, e *env) {
 		if i%2 == 1 {
 			body = `{"alert_type":"stock_low","priority_level":"info","created_at":"` + created + `","business_impact":{"financial_impact_eur":12.5}}`
 		}
-		require.Equal(t, http.StatusCreated, createAlert(t, e, tenantA, body).Code)
+		rec := createAlert(t, e, tenantA, body)
+		require.Equal(t, http.StatusCreated, rec.Code)
+		// Two people act: tenant A's user acknowledges the first alert
+		// after 3 minutes; the service user resolves the second within a
+		// minute, before anyone looked (a short episode: it flapped).
+		id := decode(t, rec)["id"].(string)
+		at := func(d time.Duration) string {
+			c, _ := time.Parse(time.RFC3339, created)
+			return c.Add(d).Format(time.RFC3339)
+		}
+		switch i {
+		case 0:
+			rec = e.do(t, http.MethodPost, "/api/v1/tenants/"+tenantA+"/alerts/"+id+"/interactions", tokenA,
+				`{"interaction_type":"acknowledged","interacted_at":"`+at(3*time.Minute)+`"}`)
+			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		case 1:
+			rec = e.do(t, http.MethodPost, "/api/v1/tenants/"+tenantA+"/alerts/"+id+"/interactions", tokenService,
+				`{"interaction_type":"resolved","interacted_at":"`+at(time.Minute)+`"}`)
+			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		}
 	}
 }
 
@@ -58,6 +77,22 @@ func TestDashboardPage(t *testing.T) {
 	require.Contains(t, page, `id="total-alerts">4<`)
 	require.Equal(t, 7, strings.Count(page, `<g class="day">`))
 	require.Contains(t, page, "<title id=\"trend-title\">")
+	// The trend's dates: the first, middle and last local date of the 7
+	// days (27 October to 2 November in Madrid); its y scale runs from 0
+	// to the busiest day's 1 alert.
+	require.Equal(t, 3, strings.Count(page, `<text class="date"`))
+	for _, date := range []string{">2026-10-27<", ">2026-10-30<", ">2026-11-02<"} {
+		require.Contains(t, page, date)
+	}
+	require.Equal(t, 2, strings.Count(page, `<g class="tick">`))
+	// People: the service user and user A, one interaction each (ties by
+	// user id: A's 0000000a… first); flapping: stock_low, 1 of 2.
+	people := page[strings.Index(page, `<table id="people">`):]
+	people = people[:strings.Index(people, "</table>")]
+	require.Equal(t, 3, strings.Count(people, "<tr>"))
+	require.Less(t, strings.Index(people, userA), strings.Index(people, userService))
+	require.Contains(t, people, "<td>"+userA+"</td><td>1</td><td>1</td><td>0</td><td>1</td><td>3m0s</td>")
+	require.Contains(t, page, "<td>stock_low</td><td></td><td>2</td><td>1</td><td>50.0%</td><td>1m0s</td>")
 
 	// A wrong password is refused; another tenant's token is forbidden.
 	req.Header.Set("Authorization", basic("nope"))
@@ -116,6 +151,11 @@ func TestDashboardPageInChromium(t *testing.T) {
 	total, active, rate := text("#total-alerts"), text("#active-alerts"), text("#resolution-rate")
 	days, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("svg#trend g.day").length`))
 	require.NoError(t, err)
+	dates, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("svg#trend text.date")].map(e => e.textContent).join(" ")`))
+	require.NoError(t, err)
+	people, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#people tr").length`))
+	require.NoError(t, err)
+	flapping := text("#flapping tr:nth-child(2) td:first-child")
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	require.NoError(t, err)
 	require.Equal(t, formatNumber(dash["total_alerts"]), total)
@@ -123,6 +163,9 @@ func TestDashboardPageInChromium(t *testing.T) {
 	cur := dash["period_comparison"].(map[string]any)["current_period"].(map[string]any)
 	require.Equal(t, formatNumber(cur["resolution_rate"])+"%", rate)
 	require.Equal(t, 7, days)
+	require.Equal(t, "2026-10-27 2026-10-30 2026-11-02", dates)
+	require.Equal(t, 3, people, "a header and two people")
+	require.Equal(t, "stock_low", flapping)
 	dir := filepath.Join("..", "artifacts")
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "dashboard.png"), shot, 0o644))
