@@ -12,6 +12,10 @@
 //	-postgres  PostgreSQL URL; used instead of SQLite, migrated on start
 //	-token     the bearer token (or ALERTANALYTICS_TOKEN); required
 //	-user      the user id interactions are recorded under for that token
+//	-tokens    a file of further tokens, one "TOKEN USER_ID" pair a line
+//	           (blank lines and # comments ignored), each with -token's
+//	           rights and recorded as its own user, so several people can
+//	           be tried through HTTP; a malformed line is refused at start
 //	-demo      seed the quickstart's demo bakery (once) and print its tenant id
 //	-metrics   serve Prometheus metrics at GET /metrics (no credentials;
 //	           keep the port internal)
@@ -36,6 +40,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 	_ "time/tzdata" // tz= works on machines without zoneinfo
@@ -65,9 +70,11 @@ func main() {
 type options struct {
 	addr, sqlitePath, postgresURL, token string
 	user                                 uuid.UUID
-	demo                                 bool
-	retention                            time.Duration
-	metrics                              bool
+	// tokens are the further tokens of -tokens, each with its user.
+	tokens    map[string]uuid.UUID
+	demo      bool
+	retention time.Duration
+	metrics   bool
 	// timeouts cut slow or idle clients: headers, the whole request, the
 	// answer, idle keep-alive.
 	timeouts [4]time.Duration
@@ -91,6 +98,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.StringVar(&user, "user", "00000000-0000-4000-8000-0000000000a1", "user id interactions are recorded under for the token")
 	fs.BoolVar(&o.demo, "demo", false, "seed the quickstart's demo bakery and print its tenant id")
 	fs.BoolVar(&o.metrics, "metrics", false, "serve Prometheus metrics at /metrics")
+	var tokensFile string
+	fs.StringVar(&tokensFile, "tokens", "", "file of further \"TOKEN USER_ID\" lines, each with -token's rights as its own user")
 	var retention string
 	fs.StringVar(&retention, "retention", "", "purge closed alerts older than this (e.g. 400d or 9600h) at start and daily")
 	if err := fs.Parse(args); err != nil {
@@ -108,6 +117,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	var err error
 	if o.user, err = uuid.Parse(user); err != nil || o.user == uuid.Nil {
 		return o, fmt.Errorf("-user %q is not a UUID", user)
+	}
+	if tokensFile != "" {
+		if o.tokens, err = readTokens(tokensFile, o.token); err != nil {
+			return o, err
+		}
 	}
 	if retention != "" {
 		if o.retention, err = alertanalytics.ParseMaxAge("-retention", retention); err != nil {
@@ -227,9 +241,13 @@ func serve(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "demo tenant: %s\n", demo.TenantID)
 	}
 
-	auth, err := httpapi.NewStaticTokens(map[string]httpapi.Principal{
+	principals := map[string]httpapi.Principal{
 		o.token: {UserID: o.user, Name: "server-token", AllTenants: true, Service: true},
-	})
+	}
+	for token, user := range o.tokens {
+		principals[token] = httpapi.Principal{UserID: user, Name: "token of " + user.String(), AllTenants: true, Service: true}
+	}
+	auth, err := httpapi.NewStaticTokens(principals)
 	if err != nil {
 		return err
 	}
@@ -309,4 +327,35 @@ func retain(ctx context.Context, svc *alertanalytics.Service, maxAge time.Durati
 		case <-time.After(24 * time.Hour):
 		}
 	}
+}
+
+// readTokens reads a -tokens file: one "TOKEN USER_ID" pair a line, blank
+// lines and lines starting with # ignored. A malformed line, a user id
+// that is not a UUID, or a token given twice (or equal to -token) is
+// refused, naming the line.
+func readTokens(path, mainToken string) (map[string]uuid.UUID, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("-tokens: %w", err)
+	}
+	out := map[string]uuid.UUID{}
+	for i, line := range strings.Split(string(raw), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		fields := strings.Fields(line)
+		if len(fields) != 2 {
+			return nil, fmt.Errorf("-tokens %s: line %d: want TOKEN USER_ID", path, i+1)
+		}
+		user, err := uuid.Parse(fields[1])
+		if err != nil || user == uuid.Nil {
+			return nil, fmt.Errorf("-tokens %s: line %d: %q is not a user id (a UUID)", path, i+1, fields[1])
+		}
+		if _, dup := out[fields[0]]; dup || fields[0] == mainToken {
+			return nil, fmt.Errorf("-tokens %s: line %d: the token is given twice", path, i+1)
+		}
+		out[fields[0]] = user
+	}
+	return out, nil
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -40,6 +41,23 @@ func TestBadFlagsExit2(t *testing.T) {
 	var stderr bytes.Buffer
 	run(context.Background(), nil, noEnv, io.Discard, &stderr)
 	require.Contains(t, stderr.String(), "ALERTANALYTICS_TOKEN")
+
+	// A malformed -tokens file is refused at start, naming its line.
+	dir := t.TempDir()
+	for name, c := range map[string]struct{ text, want string }{
+		"fields": {"# people\n\ntok-1 00000000-0000-4000-8000-0000000000b1\ntok-2\n", "line 4"},
+		"user":   {"tok-1 bob\n", "line 1"},
+		"twice":  {"tok-1 00000000-0000-4000-8000-0000000000b1\ntok-1 00000000-0000-4000-8000-0000000000b2\n", "line 2"},
+		"main":   {"x 00000000-0000-4000-8000-0000000000b1\n", "line 1"},
+	} {
+		path := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(path, []byte(c.text), 0o600))
+		var stderr bytes.Buffer
+		require.Equal(t, 2, run(context.Background(), []string{"-token", "x", "-tokens", path}, noEnv, io.Discard, &stderr), name)
+		require.Contains(t, stderr.String(), c.want, name)
+	}
+	var missing bytes.Buffer
+	require.Equal(t, 2, run(context.Background(), []string{"-token", "x", "-tokens", filepath.Join(dir, "absent")}, noEnv, io.Discard, &missing))
 }
 
 // syncBuffer is a bytes.Buffer safe to write from the server and read from
@@ -76,6 +94,10 @@ func TestServesDemoAndShutsDown(t *testing.T) {
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	exit := make(chan int, 1)
 	db := filepath.Join(t.TempDir(), "server.db")
+	// A second person, through -tokens.
+	tokens := filepath.Join(t.TempDir(), "tokens")
+	const second = "00000000-0000-4000-8000-0000000000b2"
+	require.NoError(t, os.WriteFile(tokens, []byte("# on call\nsecond-token "+second+"\n"), 0o600))
 	env := func(k string) string {
 		if k == "ALERTANALYTICS_TOKEN" {
 			return "s3cret"
@@ -83,7 +105,7 @@ func TestServesDemoAndShutsDown(t *testing.T) {
 		return ""
 	}
 	go func() {
-		exit <- run(ctx, []string{"-addr", "127.0.0.1:0", "-sqlite", db, "-demo", "-retention", "400d", "-metrics"}, env, stdout, stderr)
+		exit <- run(ctx, []string{"-addr", "127.0.0.1:0", "-sqlite", db, "-demo", "-retention", "400d", "-metrics", "-tokens", tokens}, env, stdout, stderr)
 	}()
 
 	var base string
@@ -126,6 +148,39 @@ func TestServesDemoAndShutsDown(t *testing.T) {
 	var a map[string]any
 	require.NoError(t, json.NewDecoder(res.Body).Decode(&a))
 	require.Greater(t, a["totalAlerts"].(float64), float64(50))
+
+	// The second token acknowledges an alert of its own as its own user,
+	// and the people route names that user.
+	do := func(method, path, token, body string) *http.Response {
+		req, err := http.NewRequest(method, base+"/api/v1/tenants/"+demo.TenantID+path, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		return res
+	}
+	res2 := do(http.MethodPost, "/alerts", "second-token", `{"alert_type":"oven_fault"}`)
+	var created map[string]any
+	require.NoError(t, json.NewDecoder(res2.Body).Decode(&created))
+	res2.Body.Close()
+	require.Equal(t, http.StatusCreated, res2.StatusCode)
+	res2 = do(http.MethodPost, "/alerts/"+created["id"].(string)+"/interactions", "second-token", `{"interaction_type":"acknowledged"}`)
+	res2.Body.Close()
+	require.Equal(t, http.StatusOK, res2.StatusCode)
+	res2 = do(http.MethodGet, "/alerts/analytics/people?days=1&limit=100", "s3cret", "")
+	var people struct {
+		Rows []struct {
+			UserID       string `json:"user_id"`
+			Interactions int    `json:"interactions"`
+		} `json:"rows"`
+	}
+	require.NoError(t, json.NewDecoder(res2.Body).Decode(&people))
+	res2.Body.Close()
+	require.Contains(t, people.Rows, struct {
+		UserID       string `json:"user_id"`
+		Interactions int    `json:"interactions"`
+	}{second, 1})
 
 	// Prometheus metrics: requests by route pattern, alerts ingested.
 	mres, err := http.Get(base + "/metrics")
