@@ -189,7 +189,11 @@ func (l *loader) report() {
 func (l *loader) ingest(ctx context.Context, tenant uuid.UUID, n, maxInteractions int, rates *[]float64) error {
 	step := 90 * 24 * time.Hour / time.Duration(n)
 	start := l.now.Add(-90 * 24 * time.Hour)
-	user := uuid.New()
+	// Eight people share the on-call load, a batch of 1,000 each in turn.
+	users := make([]uuid.UUID, 8)
+	for i := range users {
+		users[i] = uuid.New()
+	}
 	recorded := 0
 	for i := 0; i < n; i += 10000 {
 		chunk := benchdata.Stream(l.r, min(10000, n-i), start.Add(time.Duration(i)*step), step)
@@ -216,6 +220,7 @@ func (l *loader) ingest(ctx context.Context, tenant uuid.UUID, n, maxInteraction
 		// chunk as its share, so every window holds response times.
 		responses := benchdata.Responses(l.r, chunk, min(maxInteractions-recorded, len(chunk)*maxInteractions/n))
 		for j := 0; j < len(responses); j += 1000 {
+			user := users[(recorded/1000+j/1000)%len(users)]
 			if _, err := l.svc.RecordInteractions(ctx, tenant, user, responses[j:min(j+1000, len(responses))]); err != nil {
 				return err
 			}
@@ -433,6 +438,14 @@ func measureInsights(ctx context.Context, svc *alertanalytics.Service, tenant uu
 			return err
 		}},
 		{"noisy 30 days", 300 * time.Millisecond, func() error { _, err := svc.Noisy(ctx, tenant, window, 10); return err }},
+		{"people 30 days", 300 * time.Millisecond, func() error {
+			_, err := svc.People(ctx, tenant, window, alertanalytics.PeopleOptions{})
+			return err
+		}},
+		{"flapping 30 days", 300 * time.Millisecond, func() error {
+			_, err := svc.Flapping(ctx, tenant, window, alertanalytics.FlappingOptions{})
+			return err
+		}},
 		{"digest 7 days", 0, func() error { _, err := svc.Digest(ctx, tenant, alertanalytics.Window{Days: 7}); return err }},
 	} {
 		t, err := timeRuns(ctx, max(runs/3, 3), r.read)
