@@ -13,7 +13,7 @@
 // 500,000 interactions spread over its stream, and for the cost curve
 // tenants of 100,000 and 10,000,000 alerts without interactions: 12.1
 // million alerts. Every tenant's alerts arrive in created_at order with
-// UUIDv7 ids, in batches of 1,000, over the 90 days before now. Response times follow benchdata.Responses: times to
+// UUIDv7 ids, in batches of 1,000, over the 90 days before now. Response times follow demo.Responses: times to
 // acknowledge from 1 second to 3 days and to resolve from 1 minute to 7
 // days, log-uniform, so nearly every value is distinct.
 //

@@ -17,7 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/alertanalytics/alertanalytics"
-	"github.com/alertanalytics/alertanalytics/internal/benchdata"
+	"github.com/alertanalytics/alertanalytics/demo"
 	"github.com/alertanalytics/alertanalytics/postgres"
 	"github.com/alertanalytics/alertanalytics/sqlite"
 	"github.com/alertanalytics/alertanalytics/store"
@@ -196,7 +196,7 @@ func (l *loader) ingest(ctx context.Context, tenant uuid.UUID, n, maxInteraction
 	}
 	recorded := 0
 	for i := 0; i < n; i += 10000 {
-		chunk := benchdata.Stream(l.r, min(10000, n-i), start.Add(time.Duration(i)*step), step)
+		chunk := demo.Stream(l.r, min(10000, n-i), start.Add(time.Duration(i)*step), step)
 		for j := 0; j < len(chunk); j += 1000 {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -218,7 +218,7 @@ func (l *loader) ingest(ctx context.Context, tenant uuid.UUID, n, maxInteraction
 		}
 		// Interactions spread over the tenant's whole stream, as many per
 		// chunk as its share, so every window holds response times.
-		responses := benchdata.Responses(l.r, chunk, min(maxInteractions-recorded, len(chunk)*maxInteractions/n))
+		responses := demo.Responses(l.r, chunk, min(maxInteractions-recorded, len(chunk)*maxInteractions/n))
 		for j := 0; j < len(responses); j += 1000 {
 			user := users[(recorded/1000+j/1000)%len(users)]
 			if _, err := l.svc.RecordInteractions(ctx, tenant, user, responses[j:min(j+1000, len(responses))]); err != nil {
@@ -374,7 +374,7 @@ func run(ctx context.Context, c config, out, progress io.Writer) error {
 // measureInteraction times single interactions on a tenant of their own,
 // so the measured tenant stays as it was when measured alone.
 func measureInteraction(ctx context.Context, svc *alertanalytics.Service, l *loader, ds dataSet, p *printer, short string) error {
-	clicks, ids := uuid.New(), benchdata.Stream(l.r, ds.interactionCalls, l.now.Add(-time.Hour), time.Millisecond)
+	clicks, ids := uuid.New(), demo.Stream(l.r, ds.interactionCalls, l.now.Add(-time.Hour), time.Millisecond)
 	if _, err := svc.RecordAlerts(ctx, clicks, ids); err != nil {
 		return err
 	}

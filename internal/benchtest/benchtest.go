@@ -21,7 +21,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/alertanalytics/alertanalytics"
-	"github.com/alertanalytics/alertanalytics/internal/benchdata"
+	"github.com/alertanalytics/alertanalytics/demo"
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
@@ -52,10 +52,10 @@ func now() time.Time { return time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC) }
 // alerts returns n alerts spread evenly over the 90 days before now, in
 // created_at order.
 func alerts(r *rand.Rand, n int) []alertanalytics.AlertInput {
-	return benchdata.Stream(r, n, now().Add(-90*24*time.Hour), 90*24*time.Hour/time.Duration(n))
+	return demo.Stream(r, n, now().Add(-90*24*time.Hour), 90*24*time.Hour/time.Duration(n))
 }
 
-// seed fills tenant with n alerts and the interactions of benchdata.Responses.
+// seed fills tenant with n alerts and the interactions of demo.Responses.
 func seed(b *testing.B, svc *alertanalytics.Service, tenant uuid.UUID, n int, r *rand.Rand) {
 	ctx := context.Background()
 	in := alerts(r, n)
@@ -65,7 +65,7 @@ func seed(b *testing.B, svc *alertanalytics.Service, tenant uuid.UUID, n int, r 
 		}
 	}
 	user := uuid.New()
-	responses := benchdata.Responses(r, in, len(in))
+	responses := demo.Responses(r, in, len(in))
 	for i := 0; i < len(responses); i += 1000 {
 		if _, err := svc.RecordInteractions(ctx, tenant, user, responses[i:min(i+1000, len(responses))]); err != nil {
 			b.Fatal(err)
@@ -96,7 +96,7 @@ func benchIngest(b *testing.B, be Backend) {
 		if j == 0 {
 			tenants = append(tenants, uuid.New())
 		}
-		batches = append(batches, benchdata.Stream(r, 1000, start.Add(time.Duration(j*1000)*step), step))
+		batches = append(batches, demo.Stream(r, 1000, start.Add(time.Duration(j*1000)*step), step))
 	}
 	b.ResetTimer()
 	for i := range b.N {

@@ -1,7 +1,4 @@
-// Package benchdata generates the alert streams the benchmarks load: one
-// tenant's alerts in created_at order with UUIDv7 ids, as a live stream
-// delivers them.
-package benchdata
+package demo
 
 import (
 	"encoding/json"
@@ -15,7 +12,9 @@ import (
 )
 
 // Stream returns n alerts created from start on, step apart, with UUIDv7
-// ids, as one tenant's live stream delivers them. Priorities, type classes
+// ids, as one tenant's live stream delivers them: the synthetic load the
+// benchmarks and examples/bench ingest, for measuring a store of your own
+// at any size (Seed is the smaller, lifelike month). Priorities, type classes
 // and categories vary; prevented issues carry savings and the others a
 // financial impact.
 func Stream(r *rand.Rand, n int, start time.Time, step time.Duration) []alertanalytics.AlertInput {
