@@ -122,25 +122,45 @@ type person struct {
 func (s *Service) people(ctx context.Context, tenantID uuid.UUID, sp span, h hourClasses, limit int) (People, error) {
 	users := map[uuid.UUID]*person{}
 	// Interactions come in (interacted_at, id) order, so the first
-	// acknowledgement met at its alert's acknowledged_at has the lowest id
-	// of those at that millisecond: it is the alert's first.
-	firstTaken := map[uuid.UUID]struct{}{}
-	err := s.store.Interactions(ctx, tenantID, sp.start(), sp.end(), func(in *store.Interaction, ackedAt *time.Time) error {
-		p := users[in.UserID]
-		if p == nil {
-			p = &person{row: PersonRow{UserID: in.UserID}, nights: map[time.Time]struct{}{}}
-			users[in.UserID] = p
+	// acknowledgement of an alert met in the window is its earliest there
+	// (the lowest id at a shared millisecond). It is the alert's first
+	// overall when the alert's acknowledged_at, the earliest of all its
+	// acknowledgements, falls in the window too; when it lies before, the
+	// first was made before the window.
+	type candidate struct {
+		p       *person
+		seconds int64
+		first   bool
+	}
+	var candidates []candidate
+	seen := map[uuid.UUID]int{} // alert → its candidate
+	// Every instant of a UTC quarter hour falls in one local quarter hour
+	// (zone offsets are whole quarter hours), so the class and night of
+	// the previous row's quarter hour serve the next rows of it.
+	var (
+		last        *person
+		bucket      int64 = -1
+		class       int
+		night       time.Time
+		quarterHour = (15 * time.Minute).Milliseconds()
+	)
+	err := s.store.Interactions(ctx, tenantID, sp.start(), sp.end(), func(in *store.Interaction) error {
+		p := last
+		if p == nil || p.row.UserID != in.UserID {
+			if p = users[in.UserID]; p == nil {
+				p = &person{row: PersonRow{UserID: in.UserID}, nights: map[time.Time]struct{}{}}
+				users[in.UserID] = p
+			}
+			last = p
 		}
 		r := &p.row
 		r.Interactions++
 		switch in.Type {
 		case store.InteractionAcknowledged:
 			r.ByType.Acknowledged++
-			if ackedAt != nil && ackedAt.Equal(in.InteractedAt) {
-				if _, taken := firstTaken[in.AlertID]; !taken {
-					firstTaken[in.AlertID] = struct{}{}
-					p.firsts = append(p.firsts, in.ResponseTimeSeconds)
-				}
+			if _, ok := seen[in.AlertID]; !ok {
+				seen[in.AlertID] = len(candidates)
+				candidates = append(candidates, candidate{p: p, seconds: in.ResponseTimeSeconds})
 			}
 		case store.InteractionResolved:
 			r.ByType.Resolved++
@@ -149,20 +169,39 @@ func (s *Service) people(ctx context.Context, tenantID uuid.UUID, sp span, h hou
 		case store.InteractionDismissed:
 			r.ByType.Dismissed++
 		}
-		local := in.InteractedAt.In(sp.loc)
-		switch h.of(local) {
+		if b := floorDiv(in.InteractedAt.UnixMilli(), quarterHour); b != bucket {
+			local := in.InteractedAt.In(sp.loc)
+			bucket, class, night = b, h.of(local), h.night(local)
+		}
+		switch class {
 		case classBusiness:
 			r.Business++
 		case classOffHours:
 			r.OffHours++
 		case classSleep:
 			r.Sleep++
-			p.nights[h.night(local)] = struct{}{}
+			p.nights[night] = struct{}{}
 		}
 		return nil
 	})
 	if err != nil {
 		return People{}, err
+	}
+	if len(candidates) > 0 {
+		err = s.store.AcknowledgedAlerts(ctx, tenantID, sp.start(), sp.end(), func(id uuid.UUID) error {
+			if i, ok := seen[id]; ok {
+				candidates[i].first = true
+			}
+			return nil
+		})
+		if err != nil {
+			return People{}, err
+		}
+		for _, c := range candidates {
+			if c.first {
+				c.p.firsts = append(c.p.firsts, c.seconds)
+			}
+		}
 	}
 	rows := make([]PersonRow, 0, len(users))
 	for _, p := range users {
@@ -187,6 +226,16 @@ func (s *Service) people(ctx context.Context, tenantID uuid.UUID, sp span, h hou
 		out.OtherInteractions += r.Interactions
 	}
 	return out, nil
+}
+
+// floorDiv divides rounding toward minus infinity, so instants before 1970
+// fall in their own quarter hours too.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
 }
 
 // night names the night a sleep-class local time belongs to: the local

@@ -276,8 +276,8 @@ func (w writeTx) AlertFacts(ctx context.Context, tenantID uuid.UUID, fn func(*st
 }
 
 // Interactions implements store.Store.
-func (s *Store) Interactions(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*store.Interaction, *time.Time) error) error {
-	rows, err := s.db.Query(ctx, s.sql(sqlschema.InteractionsQuery("{schema}.alert_interactions", "{schema}.alerts", "$1", "$2", "$3")),
+func (s *Store) Interactions(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*store.Interaction) error) error {
+	rows, err := s.db.Query(ctx, s.sql(sqlschema.InteractionsQuery("{schema}.alert_interactions", "$1", "$2", "$3")),
 		tenantID, ms(from), ms(to))
 	if err != nil {
 		return wrapErr("interactions", err)
@@ -285,21 +285,40 @@ func (s *Store) Interactions(ctx context.Context, tenantID uuid.UUID, from, to t
 	defer rows.Close()
 	in := store.Interaction{TenantID: tenantID}
 	var (
-		typ   string
-		at    int64
-		acked *int64
+		typ string
+		at  int64
 	)
-	dest := []any{&in.ID, &in.AlertID, &in.UserID, &typ, &at, &in.ResponseTimeSeconds, &acked}
+	dest := []any{&in.AlertID, &in.UserID, &typ, &at, &in.ResponseTimeSeconds}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return wrapErr("interactions", err)
 		}
 		in.Type, in.InteractedAt = store.InteractionType(typ), fromMS(at)
-		if err := fn(&in, fromNullMS(acked)); err != nil {
+		if err := fn(&in); err != nil {
 			return err
 		}
 	}
 	return wrapErr("interactions", rows.Err())
+}
+
+// AcknowledgedAlerts implements store.Store.
+func (s *Store) AcknowledgedAlerts(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(uuid.UUID) error) error {
+	rows, err := s.db.Query(ctx, s.sql(sqlschema.AcknowledgedAlertsQuery("{schema}.alerts", "$1", "$2", "$3")),
+		tenantID, ms(from), ms(to))
+	if err != nil {
+		return wrapErr("acknowledged alerts", err)
+	}
+	defer rows.Close()
+	var id uuid.UUID
+	for rows.Next() {
+		if err := rows.Scan(&id); err != nil {
+			return wrapErr("acknowledged alerts", err)
+		}
+		if err := fn(id); err != nil {
+			return err
+		}
+	}
+	return wrapErr("acknowledged alerts", rows.Err())
 }
 
 // ResolvedWithin implements store.Store.

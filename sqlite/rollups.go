@@ -184,9 +184,9 @@ func (w writeTx) AlertFacts(ctx context.Context, tenantID uuid.UUID, fn func(*st
 }
 
 // Interactions implements store.Store.
-func (s *Store) Interactions(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*store.Interaction, *time.Time) error) error {
-	rows, err := s.reader.QueryContext(ctx, sqlschema.InteractionsQuery("alertanalytics_alert_interactions", "alertanalytics_alerts",
-		"?", "?", "?"), tenantID[:], ms(from), ms(to))
+func (s *Store) Interactions(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*store.Interaction) error) error {
+	rows, err := s.reader.QueryContext(ctx, sqlschema.InteractionsQuery("alertanalytics_alert_interactions", "?", "?", "?"),
+		tenantID[:], ms(from), ms(to))
 	if err != nil {
 		return wrapErr("interactions", err)
 	}
@@ -194,23 +194,41 @@ func (s *Store) Interactions(ctx context.Context, tenantID uuid.UUID, from, to t
 	in := store.Interaction{TenantID: tenantID}
 	for rows.Next() {
 		var (
-			id, alertID, userID sql.RawBytes
-			typ                 string
-			at                  int64
-			acked               sql.NullInt64
+			alertID, userID sql.RawBytes
+			typ             string
+			at              int64
 		)
-		if err := rows.Scan(&id, &alertID, &userID, &typ, &at, &in.ResponseTimeSeconds, &acked); err != nil {
+		if err := rows.Scan(&alertID, &userID, &typ, &at, &in.ResponseTimeSeconds); err != nil {
 			return wrapErr("interactions", err)
 		}
-		copy(in.ID[:], id)
 		copy(in.AlertID[:], alertID)
 		copy(in.UserID[:], userID)
 		in.Type, in.InteractedAt = store.InteractionType(typ), fromMS(at)
-		if err := fn(&in, fromNullMS(acked)); err != nil {
+		if err := fn(&in); err != nil {
 			return err
 		}
 	}
 	return wrapErr("interactions", rows.Err())
+}
+
+// AcknowledgedAlerts implements store.Store.
+func (s *Store) AcknowledgedAlerts(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(uuid.UUID) error) error {
+	rows, err := s.reader.QueryContext(ctx, sqlschema.AcknowledgedAlertsQuery("alertanalytics_alerts", "?", "?", "?"),
+		tenantID[:], ms(from), ms(to))
+	if err != nil {
+		return wrapErr("acknowledged alerts", err)
+	}
+	defer rows.Close()
+	var raw sql.RawBytes
+	for rows.Next() {
+		if err := rows.Scan(&raw); err != nil {
+			return wrapErr("acknowledged alerts", err)
+		}
+		if err := fn(uuid.UUID(raw)); err != nil {
+			return err
+		}
+	}
+	return wrapErr("acknowledged alerts", rows.Err())
 }
 
 // ResolvedWithin implements store.Store.

@@ -66,14 +66,19 @@ type Store interface {
 
 	// Interactions calls fn for each of the tenant's interactions whose
 	// interacted_at falls in [from, to), in (interacted_at, id) order, all
-	// from one snapshot, with ID, TenantID, AlertID, UserID, Type,
-	// InteractedAt and ResponseTimeSeconds set (Metadata, IdempotencyKey
-	// and RecordedAt left empty). For an acknowledgement, alertAckedAt is
-	// its alert's AcknowledgedAt (the earliest acknowledgement's time), so
-	// a reader can tell an alert's first acknowledger without a second
-	// query; for the other types it is nil. Both are valid during the call
-	// only.
-	Interactions(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(in *Interaction, alertAckedAt *time.Time) error) error
+	// from one snapshot, with TenantID, AlertID, UserID, Type,
+	// InteractedAt and ResponseTimeSeconds set (ID, Metadata,
+	// IdempotencyKey and RecordedAt left empty: a window of a busy tenant
+	// holds hundreds of thousands, and every column read costs). The
+	// interaction is valid during the call only.
+	Interactions(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*Interaction) error) error
+
+	// AcknowledgedAlerts calls fn with the id of each of the tenant's
+	// alerts whose acknowledged_at falls in [from, to), in no particular
+	// order, all from one snapshot. With Interactions over the same range
+	// it tells which acknowledgements were their alert's first without a
+	// lookup per row.
+	AcknowledgedAlerts(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(alertID uuid.UUID) error) error
 
 	// ResolvedWithin calls fn for each of the tenant's alerts created in
 	// [from, to) whose resolved_at comes less than within after its

@@ -80,11 +80,11 @@ func testContractErrors(t *testing.T, st flows) {
 	require.Equal(t, store.TenantCounts{Alerts: 1}, counts(t, st, tenantA()))
 }
 
-// testContractReads checks the two reads the people and flapping insights
+// testContractReads checks the reads the people and flapping insights
 // make: Interactions hands each interaction of the range in
-// (interacted_at, id) order with its alert's acknowledged_at on the
-// acknowledgements only, and ResolvedWithin the alerts of the range
-// resolved less than the bound after they were created.
+// (interacted_at, id) order, AcknowledgedAlerts the alerts whose
+// acknowledged_at falls in a range, and ResolvedWithin the alerts of the
+// range resolved less than the bound after they were created.
 func testContractReads(t *testing.T, st flows) {
 	ctx := context.Background()
 	base := at(t, "2026-11-02T08:00:00Z")
@@ -102,29 +102,38 @@ func testContractReads(t *testing.T, st flows) {
 	record(t, st, tenantB(), interaction(tenantB(), id(1), store.InteractionResolved, base.Add(time.Second)))
 
 	type seen struct {
-		id      uuid.UUID
-		typ     store.InteractionType
-		rts     int64
-		ackedAt *time.Time
+		alert uuid.UUID
+		typ   store.InteractionType
+		at    time.Time
+		rts   int64
 	}
 	var got []seen
-	require.NoError(t, st.Interactions(ctx, tenantA(), base, base.Add(20*time.Minute), func(in *store.Interaction, ackedAt *time.Time) error {
+	require.NoError(t, st.Interactions(ctx, tenantA(), base, base.Add(20*time.Minute), func(in *store.Interaction) error {
 		require.Equal(t, tenantA(), in.TenantID)
 		require.Equal(t, userID(), in.UserID)
-		var a *time.Time
-		if ackedAt != nil {
-			v := *ackedAt
-			a = &v
-		}
-		got = append(got, seen{in.ID, in.Type, in.ResponseTimeSeconds, a})
+		require.Equal(t, uuid.Nil, in.ID, "ID is left empty")
+		got = append(got, seen{in.AlertID, in.Type, in.InteractedAt, in.ResponseTimeSeconds})
 		return nil
 	}))
-	five := base.Add(5 * time.Minute)
-	// [base, +20 min): the resolution at +20 min is outside; both
-	// acknowledgements carry the earliest, +5 min; response times 119 s,
-	// 300 s, 600 s.
-	require.Equal(t, []seen{{res2.ID, store.InteractionResolved, 119, nil}, {ack5.ID, store.InteractionAcknowledged, 300, &five},
-		{ack10.ID, store.InteractionAcknowledged, 600, &five}}, got)
+	// [base, +20 min): the resolution at +20 min is outside; response
+	// times 119 s, 300 s, 600 s, in interacted_at order.
+	require.Equal(t, []seen{{id(2), store.InteractionResolved, res2.InteractedAt, 119},
+		{id(1), store.InteractionAcknowledged, ack5.InteractedAt, 300},
+		{id(1), store.InteractionAcknowledged, ack10.InteractedAt, 600}}, got)
+
+	// Alert 1's acknowledged_at is the late sync's +5 min: inside
+	// [base, +6 min), outside [+6 min, +1 h); tenant B's alert never shows.
+	acked := func(from, to time.Duration) []uuid.UUID {
+		var ids []uuid.UUID
+		require.NoError(t, st.AcknowledgedAlerts(ctx, tenantA(), base.Add(from), base.Add(to), func(id uuid.UUID) error {
+			ids = append(ids, id)
+			return nil
+		}))
+		return ids
+	}
+	require.Equal(t, []uuid.UUID{id(1)}, acked(0, 6*time.Minute))
+	require.Empty(t, acked(6*time.Minute, time.Hour))
+	require.Empty(t, acked(0, 5*time.Minute))
 
 	var resolved []uuid.UUID
 	within := func(d time.Duration) []uuid.UUID {

@@ -1,4 +1,4 @@
-package alertanalytics_test
+package integration
 
 import (
 	"context"
@@ -23,7 +23,7 @@ func TestTelemetry(t *testing.T) {
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	now := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
-	svc := alertanalytics.New(newMemoryStore(t), alertanalytics.Config{Clock: func() time.Time { return now }, TracerProvider: tp, MeterProvider: mp})
+	svc := alertanalytics.New(memoryStore(t), alertanalytics.Config{Clock: func() time.Time { return now }, TracerProvider: tp, MeterProvider: mp})
 	ctx, tenant := context.Background(), uuid.New()
 
 	res, err := svc.RecordAlerts(ctx, tenant, []alertanalytics.AlertInput{{AlertType: "a"}, {AlertType: "b"}, {AlertType: ""}})
