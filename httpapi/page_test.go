@@ -95,4 +95,3 @@ func TestDashboardPage(t *testing.T) {
 	requireProblem(t, e.do(t, http.MethodGet, "/tenants/"+tenantB+"/dashboard", tokenA, ""), http.StatusForbidden, "")
 	requireProblem(t, e.do(t, http.MethodGet, "/tenants/"+tenantA+"/dashboard?days=0", tokenA, ""), http.StatusUnprocessableEntity, "days")
 }
-

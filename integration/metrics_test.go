@@ -68,4 +68,3 @@ func TestRoutePatternReachesMiddlewareMetricsAndLog(t *testing.T) {
 	want[sort.SearchFloat64s(dp.Bounds, dp.Sum)] = 1
 	require.Equal(t, want, dp.BucketCounts, "a request of %g s", dp.Sum)
 }
-
