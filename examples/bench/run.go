@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -362,6 +363,9 @@ func run(ctx context.Context, c config, out, progress io.Writer) error {
 	if err := measureInsights(ctx, svc, large, ds.large, c.runs, p); err != nil {
 		return err
 	}
+	if err := measureExport(ctx, svc, large, ds.large, p); err != nil {
+		return err
+	}
 	if err := measureDeletion(ctx, svc, measured, large, ds, p); err != nil {
 		return err
 	}
@@ -460,6 +464,46 @@ func measureInsights(ctx context.Context, svc *alertanalytics.Service, tenant uu
 		p.add(m)
 	}
 	return nil
+}
+
+// measureExport streams the large tenant's alerts to a discarding writer,
+// once as NDJSON and once as CSV, and reports rows per second and the
+// bytes allocated per row (the Go heap's total allocation over the run,
+// divided by the rows: garbage, not what stays in use).
+func measureExport(ctx context.Context, svc *alertanalytics.Service, large uuid.UUID, size int, p *printer) error {
+	for _, format := range []alertanalytics.ExportFormat{alertanalytics.NDJSON, alertanalytics.CSV} {
+		var rows lineCounter
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		t0 := time.Now()
+		if err := svc.Export(ctx, large, alertanalytics.ExportOptions{Kind: alertanalytics.ExportAlerts, Format: format}, &rows); err != nil {
+			return err
+		}
+		took := time.Since(t0)
+		runtime.ReadMemStats(&after)
+		n := rows.lines
+		if format == alertanalytics.CSV {
+			n-- // the header line
+		}
+		if n <= 0 {
+			return fmt.Errorf("export %s wrote no rows", format)
+		}
+		rate := float64(n) / took.Seconds()
+		perRow := float64(after.TotalAlloc-before.TotalAlloc) / float64(n)
+		p.add(measure{Name: fmt.Sprintf("export %s, %d-alert tenant (%d rows)", format, size, n), Unit: "rows/s", Median: rate,
+			Target: "≥ 200,000 rows/s", Met: rate >= 200000})
+		p.add(measure{Name: "  bytes allocated per row", Unit: "bytes", Median: perRow, Target: "≤ 600 B", Met: perRow <= 600})
+	}
+	return nil
+}
+
+// lineCounter counts the lines written to it and keeps nothing.
+type lineCounter struct{ lines int }
+
+func (c *lineCounter) Write(b []byte) (int, error) {
+	c.lines += bytes.Count(b, []byte{'\n'})
+	return len(b), nil
 }
 
 // measureDeletion deletes the large tenant and checks another is untouched.
