@@ -47,7 +47,7 @@ func crashStore(ctx context.Context, backend, target string) (store.Store, func(
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := postgres.New(pool, postgres.Config{Schema: target})
+	st, err := postgres.New(pool, postgres.Config{Schema: target, Citus: pgtest.Citus(), CitusShardCount: pgtest.CitusShards})
 	if err == nil {
 		err = st.Migrate(ctx)
 	}

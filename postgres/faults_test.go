@@ -37,7 +37,7 @@ func runFaults(t *testing.T, terminate bool) {
 	storetest.RunFaults(t, func(t *testing.T) (store.Store, func(int)) {
 		pool := pgtest.Pool(t)
 		f := &faultyDB{db: pool, terminate: terminate}
-		st, err := newStore(f, Config{Schema: pgtest.Schema(t, pool)})
+		st, err := newStore(f, Config{Schema: pgtest.Schema(t, pool), Citus: pgtest.Citus(), CitusShardCount: pgtest.CitusShards})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,7 +72,7 @@ func (f *faultyDB) fault() (fails, first bool) {
 // to five seconds for it to go.
 func (f *faultyDB) kill(ctx context.Context, tx pgx.Tx) error {
 	var done bool
-	err := f.db.QueryRow(ctx, "SELECT pg_terminate_backend($1, 5000)", tx.Conn().PgConn().PID()).Scan(&done)
+	err := f.db.QueryRow(ctx, "SELECT pg_terminate_backend($1::int, 5000::bigint)", tx.Conn().PgConn().PID()).Scan(&done)
 	if err == nil && !done {
 		err = errors.New("backend still alive")
 	}

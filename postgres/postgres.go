@@ -47,6 +47,15 @@ type Config struct {
 	// nothing. Defaults to DefaultLockTimeout; negative waits without
 	// bound.
 	LockTimeout time.Duration
+	// Citus makes Migrate distribute the tables on a Citus cluster after
+	// applying the migrations, as Distribute does: every table by
+	// tenant_id, colocated with alerts, including tables later migrations
+	// add. Defaults to false (a single PostgreSQL server).
+	Citus bool
+	// CitusShardCount is the number of shards a distribution gives alerts
+	// (and so every table colocated with it). Defaults to 0: the
+	// cluster's citus.shard_count (32 unless set).
+	CitusShardCount int
 }
 
 // DefaultLockTimeout is Config.LockTimeout's default.
@@ -74,6 +83,9 @@ type Store struct {
 	schema string // validated, so safe to splice into SQL
 	// lockTimeout is the SET LOCAL of the write transactions, or "".
 	lockTimeout string
+	// citus and shardCount are Config.Citus and Config.CitusShardCount.
+	citus      bool
+	shardCount int
 }
 
 var _ store.Store = (*Store)(nil)
@@ -97,7 +109,10 @@ func newStore(d db, cfg Config) (*Store, error) {
 	if !schemaPattern.MatchString(cfg.Schema) {
 		return nil, fmt.Errorf("postgres: new: schema %q is not a lower-case identifier ([a-z_][a-z0-9_]*, at most 63 bytes)", cfg.Schema)
 	}
-	st := &Store{db: d, schema: cfg.Schema}
+	if cfg.CitusShardCount < 0 {
+		return nil, fmt.Errorf("postgres: new: CitusShardCount %d is negative", cfg.CitusShardCount)
+	}
+	st := &Store{db: d, schema: cfg.Schema, citus: cfg.Citus, shardCount: cfg.CitusShardCount}
 	switch {
 	case cfg.LockTimeout == 0:
 		cfg.LockTimeout = DefaultLockTimeout
@@ -151,7 +166,8 @@ func (s *Store) lockKey() int64 {
 // the database has not seen, each in its own transaction together with its
 // version row. Each transaction first takes a transaction-scoped advisory
 // lock on the schema, so any number of processes may migrate at once: each
-// version is applied exactly once.
+// version is applied exactly once. With Config.Citus it then distributes
+// the tables (see Distribute).
 func (s *Store) Migrate(ctx context.Context) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, s.lockKey()); err != nil {
@@ -192,6 +208,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 		})
 		if err != nil {
 			return fmt.Errorf("postgres: migrate %s: %w", m.Name, err)
+		}
+	}
+	if s.citus {
+		if err := s.distribute(ctx); err != nil {
+			return fmt.Errorf("postgres: migrate: distribute: %w", err)
 		}
 	}
 	return nil

@@ -39,7 +39,7 @@ func TestConcurrentMigrate(t *testing.T) {
 		if i > 0 {
 			pool = pgtest.Pool(t)
 		}
-		st, err := postgres.New(pool, postgres.Config{Schema: schema})
+		st, err := postgres.New(pool, postgres.Config{Schema: schema, Citus: pgtest.Citus(), CitusShardCount: pgtest.CitusShards})
 		require.NoError(t, err)
 		stores[i] = st
 	}
@@ -54,14 +54,14 @@ func TestConcurrentMigrate(t *testing.T) {
 
 	var versions, applied int
 	require.NoError(t, first.QueryRow(ctx, `SELECT count(DISTINCT version), count(*) FROM "`+schema+`".schema_migrations`).Scan(&versions, &applied))
-	require.Equal(t, 6, versions) // 001_initial … 006_stripes
+	require.Equal(t, 7, versions) // 001_initial … 007_people
 	require.Equal(t, versions, applied, "each version applied exactly once")
 }
 
 func TestSchemaName(t *testing.T) {
 	t.Parallel()
 	for _, bad := range []string{"Alerts", "1abc", "a-b", `a"; DROP TABLE x; --`, "a b", string(make([]byte, 64))} {
-		_, err := postgres.New(nil, postgres.Config{Schema: bad})
+		_, err := postgres.New(nil, postgres.Config{Schema: bad, Citus: pgtest.Citus(), CitusShardCount: pgtest.CitusShards})
 		require.ErrorContains(t, err, "not a lower-case identifier", "%q", bad)
 	}
 	_, err := postgres.New(nil, postgres.Config{Schema: "tenant_analytics_2"})
@@ -88,7 +88,7 @@ func TestMigrationsApplyOutsideMigrate(t *testing.T) {
 		_, err = pool.Exec(ctx, string(body))
 		require.NoError(t, err, name)
 	}
-	st, err := postgres.New(pool, postgres.Config{Schema: schema})
+	st, err := postgres.New(pool, postgres.Config{Schema: schema, Citus: pgtest.Citus(), CitusShardCount: pgtest.CitusShards})
 	require.NoError(t, err)
 	tenant := uuid.New()
 	created, err := writeflow.Store{Store: st}.InsertAlerts(ctx, tenant, []store.Alert{{ID: uuid.New(), TenantID: tenant,

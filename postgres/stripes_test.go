@@ -29,7 +29,7 @@ func TestHeldTotalsDoNotBlockWriters(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.Pool(t)
 	schema := pgtest.Schema(t, pool)
-	st, err := postgres.New(pool, postgres.Config{Schema: schema, LockTimeout: 200 * time.Millisecond})
+	st, err := postgres.New(pool, postgres.Config{Schema: schema, LockTimeout: 200 * time.Millisecond, Citus: pgtest.Citus(), CitusShardCount: pgtest.CitusShards})
 	require.NoError(t, err)
 	require.NoError(t, st.Migrate(ctx))
 	tenant, user := uuid.New(), uuid.New()

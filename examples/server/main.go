@@ -10,6 +10,8 @@
 //	-addr      listen address (default 127.0.0.1:8080)
 //	-sqlite    SQLite database file (default alertanalytics.db)
 //	-postgres  PostgreSQL URL; used instead of SQLite, migrated on start
+//	-citus     with -postgres naming a Citus coordinator: distribute the
+//	           tables by tenant_id on start (idempotent)
 //	-token     the bearer token (or ALERTANALYTICS_TOKEN); required
 //	-user      the user id interactions are recorded under for that token
 //	-tokens    a file of further tokens, one "TOKEN USER_ID" pair a line
@@ -71,8 +73,10 @@ type options struct {
 	addr, sqlitePath, postgresURL, token string
 	user                                 uuid.UUID
 	// tokens are the further tokens of -tokens, each with its user.
-	tokens    map[string]uuid.UUID
-	demo      bool
+	tokens map[string]uuid.UUID
+	demo   bool
+	// citus distributes the PostgreSQL tables on a Citus coordinator.
+	citus     bool
 	retention time.Duration
 	metrics   bool
 	// timeouts cut slow or idle clients: headers, the whole request, the
@@ -94,6 +98,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address")
 	fs.StringVar(&o.sqlitePath, "sqlite", "alertanalytics.db", "SQLite database file")
 	fs.StringVar(&o.postgresURL, "postgres", "", "PostgreSQL URL; used instead of SQLite and migrated on start")
+	fs.BoolVar(&o.citus, "citus", false, "with -postgres naming a Citus coordinator: distribute the tables by tenant on start")
 	fs.StringVar(&o.token, "token", "", "bearer token with service rights on every tenant (default $ALERTANALYTICS_TOKEN)")
 	fs.StringVar(&user, "user", "00000000-0000-4000-8000-0000000000a1", "user id interactions are recorded under for the token")
 	fs.BoolVar(&o.demo, "demo", false, "seed the quickstart's demo bakery and print its tenant id")
@@ -117,6 +122,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	var err error
 	if o.user, err = uuid.Parse(user); err != nil || o.user == uuid.Nil {
 		return o, fmt.Errorf("-user %q is not a UUID", user)
+	}
+	if o.citus && o.postgresURL == "" {
+		return o, errors.New("-citus needs -postgres (a Citus coordinator's URL)")
 	}
 	if tokensFile != "" {
 		if o.tokens, err = readTokens(tokensFile, o.token); err != nil {
@@ -167,7 +175,7 @@ func openStore(ctx context.Context, o options) (database, error) {
 		if err != nil {
 			return database{}, err
 		}
-		pg, err := postgres.New(pool, postgres.Config{})
+		pg, err := postgres.New(pool, postgres.Config{Citus: o.citus})
 		if err == nil {
 			err = pg.Migrate(ctx)
 		}

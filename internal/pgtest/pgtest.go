@@ -19,6 +19,19 @@ import (
 // EnvURL names the environment variable holding the test database URL.
 const EnvURL = "ALERTANALYTICS_TEST_POSTGRES_URL"
 
+// EnvCitus names the environment variable that, set to 1 beside EnvURL
+// (a Citus coordinator's URL), makes the tests distribute every fresh
+// schema they migrate.
+const EnvCitus = "ALERTANALYTICS_TEST_CITUS"
+
+// CitusShards is the shard count a test schema is distributed with: few,
+// so a suite that makes a schema per test stays quick on a cluster.
+const CitusShards = 4
+
+// Citus reports whether the tests run on a Citus cluster and distribute
+// their schemas.
+func Citus() bool { return os.Getenv(EnvCitus) == "1" }
+
 // Pool opens a pool on the test database, closed when the test ends.
 func Pool(t testing.TB) *pgxpool.Pool {
 	t.Helper()
