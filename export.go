@@ -3,11 +3,10 @@ package alertanalytics
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -150,21 +149,28 @@ func (s *Service) Export(ctx context.Context, tenantID uuid.UUID, opts ExportOpt
 	if err := e.header(); err != nil {
 		return err
 	}
+	csv := opts.Format == CSV
 	switch opts.Kind {
 	case ExportAlerts:
 		err = s.store.ExportAlerts(ctx, tenantID, opts.From, opts.To, func(a *store.Alert) error {
-			return e.row(alertOf(*a), func() []string { return alertCells(a) })
+			if csv {
+				return e.row(e.enc.alertCSV(a))
+			}
+			return e.row(e.enc.alertJSON(a))
 		})
 	case ExportInteractions:
 		err = s.store.ExportInteractions(ctx, tenantID, opts.From, opts.To, func(in *store.Interaction) error {
-			return e.row(ExportedInteraction{ID: in.ID, AlertID: in.AlertID, UserID: in.UserID, InteractionType: in.Type,
-				InteractedAt: in.InteractedAt, ResponseTimeSeconds: in.ResponseTimeSeconds, Metadata: in.Metadata,
-				IdempotencyKey: in.IdempotencyKey}, func() []string { return interactionCells(in) })
+			if csv {
+				return e.row(e.enc.interactionCSV(in))
+			}
+			return e.row(e.enc.interactionJSON(in))
 		})
 	case ExportAuditLogs:
 		err = s.store.ExportAuditLogs(ctx, tenantID, opts.From, opts.To, func(l *store.AuditLog) error {
-			return e.row(ExportedAuditLog{ID: l.ID, AlertID: l.AlertID, UserID: l.UserID, InteractionID: l.InteractionID,
-				FromStatus: l.From, ToStatus: l.To, ChangedAt: l.ChangedAt}, func() []string { return auditCells(l) })
+			if csv {
+				return e.row(e.enc.auditCSV(l))
+			}
+			return e.row(e.enc.auditJSON(l))
 		})
 	}
 	if err != nil {
@@ -178,8 +184,7 @@ type exportWriter struct {
 	format ExportFormat
 	kind   ExportKind
 	buf    *bufio.Writer
-	json   *json.Encoder
-	csv    *csv.Writer
+	enc    rowEncoder
 	flush  func() error
 	rows   int
 }
@@ -187,31 +192,21 @@ type exportWriter struct {
 const exportChunk = 500
 
 func newExportWriter(w io.Writer, opts ExportOptions, flush func() error) *exportWriter {
-	buf := bufio.NewWriterSize(w, 64<<10)
-	e := &exportWriter{format: opts.Format, kind: opts.Kind, buf: buf, flush: flush}
-	if opts.Format == CSV {
-		e.csv = csv.NewWriter(buf)
-	} else {
-		e.json = json.NewEncoder(buf)
-	}
-	return e
+	return &exportWriter{format: opts.Format, kind: opts.Kind, buf: bufio.NewWriterSize(w, 64<<10), flush: flush}
 }
 
+// header writes the CSV header row (column names need no quoting).
 func (e *exportWriter) header() error {
-	if e.csv != nil {
-		return e.csv.Write(ExportColumns(e.kind))
+	if e.format != CSV {
+		return nil
 	}
-	return nil
+	_, err := e.buf.WriteString(strings.Join(ExportColumns(e.kind), ",") + "\n")
+	return err
 }
 
-func (e *exportWriter) row(v any, cells func() []string) error {
-	var err error
-	if e.csv != nil {
-		err = e.csv.Write(guardCells(cells()))
-	} else {
-		err = e.json.Encode(v)
-	}
-	if err != nil {
+// row writes one encoded line.
+func (e *exportWriter) row(line []byte) error {
+	if _, err := e.buf.Write(line); err != nil {
 		return err
 	}
 	if e.rows++; e.rows%exportChunk == 0 {
@@ -222,12 +217,6 @@ func (e *exportWriter) row(v any, cells func() []string) error {
 
 // push writes the buffered bytes through and calls flush.
 func (e *exportWriter) push() error {
-	if e.csv != nil {
-		e.csv.Flush()
-		if err := e.csv.Error(); err != nil {
-			return err
-		}
-	}
 	if err := e.buf.Flush(); err != nil {
 		return err
 	}
@@ -238,46 +227,3 @@ func (e *exportWriter) push() error {
 }
 
 func (e *exportWriter) close() error { return e.push() }
-
-// guardCells prefixes with ' every cell a spreadsheet would read as a
-// formula: one starting with =, +, -, @, a tab or a carriage return.
-func guardCells(cells []string) []string {
-	for i, c := range cells {
-		if c != "" {
-			switch c[0] {
-			case '=', '+', '-', '@', '\t', '\r':
-				cells[i] = "'" + c
-			}
-		}
-	}
-	return cells
-}
-
-func cellTime(t *time.Time) string {
-	if t == nil {
-		return ""
-	}
-	return t.UTC().Format("2006-01-02T15:04:05.000Z07:00")
-}
-
-func cellJSON(b json.RawMessage) string { return string(b) }
-
-func alertCells(a *store.Alert) []string {
-	score := ""
-	if a.PriorityScore != nil {
-		score = strconv.Itoa(*a.PriorityScore)
-	}
-	return []string{a.ID.String(), a.AlertType, a.Category, a.Title, a.Message, a.Service, string(a.PriorityLevel), score,
-		string(a.TypeClass), string(a.Status), cellTime(&a.CreatedAt), cellTime(a.AcknowledgedAt), cellTime(a.ResolvedAt),
-		cellJSON(a.BusinessImpact), cellJSON(a.OrchestratorContext)}
-}
-
-func interactionCells(in *store.Interaction) []string {
-	return []string{in.ID.String(), in.AlertID.String(), in.UserID.String(), string(in.Type), cellTime(&in.InteractedAt),
-		strconv.FormatInt(in.ResponseTimeSeconds, 10), cellJSON(in.Metadata), in.IdempotencyKey}
-}
-
-func auditCells(l *store.AuditLog) []string {
-	return []string{l.ID.String(), l.AlertID.String(), l.UserID.String(), l.InteractionID.String(), string(l.From),
-		string(l.To), cellTime(&l.ChangedAt)}
-}

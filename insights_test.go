@@ -32,7 +32,7 @@ type insightAlert struct {
 
 func seedInsight(t *testing.T, svc *alertanalytics.Service, tenant uuid.UUID, alerts []insightAlert) {
 	t.Helper()
-	ctx, user := context.Background(), uuid.New()
+	ctx, user := context.Background(), uuid.MustParse("00000000-0000-4000-8000-00000000beef")
 	for _, a := range alerts {
 		created := ts(t, a.created)
 		in := alertanalytics.AlertInput{AlertType: a.alertType, Service: a.service, PriorityLevel: a.priority, CreatedAt: created}

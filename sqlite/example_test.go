@@ -71,4 +71,5 @@ func ExampleMigrations() {
 	// 003_rollups.sql
 	// 004_export_retention.sql
 	// 005_rollup_days.sql
+	// 006_people.sql
 }
