@@ -50,7 +50,10 @@ type Config struct {
 	// Citus makes Migrate distribute the tables on a Citus cluster after
 	// applying the migrations, as Distribute does: every table by
 	// tenant_id, colocated with alerts, including tables later migrations
-	// add. Defaults to false (a single PostgreSQL server).
+	// add; and makes every write transaction pass its LockTimeout on to
+	// the workers (citus.propagate_set_commands), where its lock waits
+	// happen. Set it for a store on a Citus coordinator. Defaults to false
+	// (a single PostgreSQL server).
 	Citus bool
 	// CitusShardCount is the number of shards a distribution gives alerts
 	// (and so every table colocated with it). Defaults to 0: the
@@ -119,6 +122,11 @@ func newStore(d db, cfg Config) (*Store, error) {
 		fallthrough
 	case cfg.LockTimeout > 0:
 		st.lockTimeout = fmt.Sprintf("SET LOCAL lock_timeout = %d; ", max(cfg.LockTimeout.Milliseconds(), 1))
+		if cfg.Citus {
+			// Citus runs a statement's lock waits on the worker that holds
+			// the shard, and passes a SET LOCAL on only when told to.
+			st.lockTimeout = "SET LOCAL citus.propagate_set_commands = 'local'; " + st.lockTimeout
+		}
 	}
 	return st, nil
 }
