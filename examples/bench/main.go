@@ -6,6 +6,7 @@
 //	go run ./examples/bench -postgres "$URL"    # PostgreSQL, in a fresh schema
 //	go run ./examples/bench -quick              # a 10× smaller set, under a minute
 //	go run ./examples/bench -json               # one JSON object per measure
+//	go run ./examples/bench -postgres "$URL" -citus   # on a Citus coordinator, tables distributed
 //	go run ./examples/bench -cpuprofile cpu.out # a CPU profile of the run
 //
 // The data set: a measured tenant of 10,000 alerts (and 5,000
@@ -36,6 +37,7 @@ import (
 
 type config struct {
 	postgresURL string
+	citus       bool
 	quick, json bool
 	runs        int
 	cpuProfile  string
@@ -44,6 +46,7 @@ type config struct {
 func main() {
 	var c config
 	flag.StringVar(&c.postgresURL, "postgres", "", "measure PostgreSQL at this URL instead of SQLite")
+	flag.BoolVar(&c.citus, "citus", false, "with -postgres naming a Citus coordinator: distribute the bench schema by tenant")
 	flag.BoolVar(&c.quick, "quick", false, "a data set 10× smaller, for a run under a minute")
 	flag.BoolVar(&c.json, "json", false, "print one JSON object per measure instead of a table")
 	flag.IntVar(&c.runs, "runs", 21, "timed runs per read measurement")

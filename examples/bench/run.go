@@ -68,7 +68,7 @@ func openBackend(ctx context.Context, c config) (*backend, error) {
 			return nil, err
 		}
 		schema := "bench_" + time.Now().UTC().Format("20060102_150405")
-		st, err := postgres.New(pool, postgres.Config{Schema: schema})
+		st, err := postgres.New(pool, postgres.Config{Schema: schema, Citus: c.citus})
 		if err == nil {
 			err = st.Migrate(ctx)
 		}
