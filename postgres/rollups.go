@@ -308,17 +308,9 @@ func (s *Store) AcknowledgedAlerts(ctx context.Context, tenantID uuid.UUID, from
 	if err != nil {
 		return wrapErr("acknowledged alerts", err)
 	}
-	defer rows.Close()
 	var id uuid.UUID
-	for rows.Next() {
-		if err := rows.Scan(&id); err != nil {
-			return wrapErr("acknowledged alerts", err)
-		}
-		if err := fn(id); err != nil {
-			return err
-		}
-	}
-	return wrapErr("acknowledged alerts", rows.Err())
+	_, err = pgx.ForEachRow(rows, []any{&id}, func() error { return fn(id) })
+	return wrapErr("acknowledged alerts", err)
 }
 
 // ResolvedWithin implements store.Store.
