@@ -33,12 +33,13 @@ func (s *Store) export(ctx context.Context, table, timeColumn, columns string, t
 
 // ExportAlerts implements store.Store.
 func (s *Store) ExportAlerts(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*store.Alert) error) error {
+	sc := newAlertScanner()
 	err := s.export(ctx, "alerts", "created_at", sqlschema.AlertColumns, tenantID, from, to, func(rows pgx.Rows) (time.Time, uuid.UUID, error) {
-		a, err := scanAlert(rows)
+		a, err := sc.scan(rows)
 		if err != nil {
 			return time.Time{}, uuid.Nil, err
 		}
-		return a.CreatedAt, a.ID, fn(&a)
+		return a.CreatedAt, a.ID, fn(a)
 	})
 	if err != nil {
 		return fmt.Errorf("postgres: export alerts: %w", err)

@@ -4,46 +4,88 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/alertanalytics/alertanalytics/store"
 	"github.com/alertanalytics/alertanalytics/store/sqlschema"
 )
 
-func scanAlert(row pgx.Row) (store.Alert, error) {
-	var (
-		a                           store.Alert
-		priority, typeClass, status string
-		score                       *int32
-		created                     int64
-		acked, resolved             *int64
-		impact, context             *string
-	)
-	err := row.Scan(&a.ID, &a.TenantID, &a.AlertType, &a.Category, &a.Title, &a.Message, &a.Service, &priority,
-		&score, &typeClass, &status, &created, &acked, &resolved, &impact, &context,
-		&a.FinancialImpactCents, &a.EstimatedSavingsCents)
-	if err != nil {
-		return a, err
+// alertScanner scans alert rows into one store.Alert it keeps: its scan
+// destinations are made once, and the nullable columns land in values it
+// reuses, so an export reading a million rows through one scanner makes
+// little garbage beyond pgx's strings.
+type alertScanner struct {
+	a                           store.Alert
+	id, tenant                  pgtype.UUID // uuid.UUID scans through its text form
+	priority, typeClass, status string
+	score                       pgtype.Int4
+	created                     int64
+	acked, resolved             pgtype.Int8
+	impact, context             pgtype.Text
+	scoreValue                  int
+	ackedAt, resolvedAt         time.Time
+	impactBuf, contextBuf       []byte
+	dest                        []any
+}
+
+func newAlertScanner() *alertScanner {
+	s := &alertScanner{}
+	s.dest = []any{&s.id, &s.tenant, &s.a.AlertType, &s.a.Category, &s.a.Title, &s.a.Message, &s.a.Service, &s.priority,
+		&s.score, &s.typeClass, &s.status, &s.created, &s.acked, &s.resolved, &s.impact, &s.context,
+		&s.a.FinancialImpactCents, &s.a.EstimatedSavingsCents}
+	return s
+}
+
+// scan reads one row of sqlschema.AlertColumns. The alert, and what its
+// pointers and byte slices refer to, is the scanner's: valid until its
+// next scan.
+func (s *alertScanner) scan(row pgx.Row) (*store.Alert, error) {
+	if err := row.Scan(s.dest...); err != nil {
+		return nil, err
 	}
-	a.PriorityLevel = store.Priority(priority)
-	a.TypeClass = store.TypeClass(typeClass)
-	a.Status = store.Status(status)
-	if score != nil {
-		v := int(*score)
-		a.PriorityScore = &v
+	a := &s.a
+	a.ID, a.TenantID = s.id.Bytes, s.tenant.Bytes
+	a.PriorityLevel = store.Priority(s.priority)
+	a.TypeClass = store.TypeClass(s.typeClass)
+	a.Status = store.Status(s.status)
+	a.PriorityScore = nil
+	if s.score.Valid {
+		s.scoreValue = int(s.score.Int32)
+		a.PriorityScore = &s.scoreValue
 	}
-	a.CreatedAt = fromMS(created)
-	a.AcknowledgedAt = fromNullMS(acked)
-	a.ResolvedAt = fromNullMS(resolved)
-	if impact != nil {
-		a.BusinessImpact = []byte(*impact)
+	a.CreatedAt = fromMS(s.created)
+	a.AcknowledgedAt, a.ResolvedAt = nil, nil
+	if s.acked.Valid {
+		s.ackedAt = fromMS(s.acked.Int64)
+		a.AcknowledgedAt = &s.ackedAt
 	}
-	if context != nil {
-		a.OrchestratorContext = []byte(*context)
+	if s.resolved.Valid {
+		s.resolvedAt = fromMS(s.resolved.Int64)
+		a.ResolvedAt = &s.resolvedAt
+	}
+	a.BusinessImpact, a.OrchestratorContext = nil, nil
+	if s.impact.Valid {
+		s.impactBuf = append(s.impactBuf[:0], s.impact.String...)
+		a.BusinessImpact = s.impactBuf
+	}
+	if s.context.Valid {
+		s.contextBuf = append(s.contextBuf[:0], s.context.String...)
+		a.OrchestratorContext = s.contextBuf
 	}
 	return a, nil
+}
+
+// scanAlert reads one alert row into an alert of its own.
+func scanAlert(row pgx.Row) (store.Alert, error) {
+	a, err := newAlertScanner().scan(row)
+	if err != nil {
+		return store.Alert{}, err
+	}
+	return *a, nil
 }
 
 // Alert implements store.Store.

@@ -36,13 +36,14 @@ func (s *Store) export(ctx context.Context, table, timeColumn, columns string, t
 
 // ExportAlerts implements store.Store.
 func (s *Store) ExportAlerts(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*store.Alert) error) error {
+	sc := newAlertScanner()
 	err := s.export(ctx, "alertanalytics_alerts", "created_at", sqlschema.AlertColumns, tenantID, from, to,
 		func(rows *sql.Rows) (time.Time, []byte, error) {
-			a, err := scanAlert(rows)
+			a, err := sc.scan(rows)
 			if err != nil {
 				return time.Time{}, nil, err
 			}
-			return a.CreatedAt, append([]byte{}, a.ID[:]...), fn(&a)
+			return a.CreatedAt, append([]byte{}, a.ID[:]...), fn(a)
 		})
 	if err != nil {
 		return fmt.Errorf("sqlite: export alerts: %w", err)
