@@ -136,6 +136,25 @@ func pgMajor(t *testing.T) string {
 	return versions[len(versions)-1]
 }
 
+// workerOf returns the name of the PostgreSQL cluster (pg_lsclusters) of a
+// worker holding shards of the store's schema.
+func workerOf(t *testing.T, ctx context.Context, st *postgres.Store) string {
+	t.Helper()
+	var port int
+	require.NoError(t, pgtest.Pool(t).QueryRow(ctx, `SELECT s.nodeport FROM citus_shards s
+		JOIN pg_class c ON c.oid = s.table_name JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = $1 ORDER BY s.shardid LIMIT 1`, st.Schema()).Scan(&port))
+	out, err := exec.Command("pg_lsclusters", "--no-header").CombinedOutput()
+	require.NoError(t, err, string(out))
+	for _, line := range strings.Split(string(out), "\n") {
+		if f := strings.Fields(line); len(f) > 2 && f[2] == fmt.Sprint(port) {
+			return f[1]
+		}
+	}
+	t.Fatalf("no cluster listens on port %d:\n%s", port, out)
+	return ""
+}
+
 func faultStore(t *testing.T, ctx context.Context, shards int) (*alertanalytics.Service, *postgres.Store) {
 	t.Helper()
 	pool := pgtest.Pool(t)
@@ -152,7 +171,7 @@ func faultStore(t *testing.T, ctx context.Context, shards int) (*alertanalytics.
 func TestCitusWorkerStopped(t *testing.T) {
 	citusFaults(t)
 	ctx := context.Background()
-	svc, _ := faultStore(t, ctx, pgtest.CitusShards)
+	svc, st := faultStore(t, ctx, pgtest.CitusShards)
 	tenants := make([]uuid.UUID, 8)
 	for i := range tenants {
 		tenants[i] = uuid.New()
@@ -161,12 +180,12 @@ func TestCitusWorkerStopped(t *testing.T) {
 	done := make(chan []triedBatch, 1)
 	go func() { done <- faultWriters(ctx, svc, tenants, stop) }()
 
-	major := pgMajor(t)
+	major, worker := pgMajor(t), workerOf(t, ctx, st)
 	time.Sleep(1500 * time.Millisecond)
-	out, err := exec.Command("pg_ctlcluster", major, "citus_w1", "stop", "-m", "immediate").CombinedOutput()
+	out, err := exec.Command("pg_ctlcluster", major, worker, "stop", "-m", "immediate").CombinedOutput()
 	require.NoError(t, err, string(out))
 	time.Sleep(time.Second)
-	out, err = exec.Command("pg_ctlcluster", "--skip-systemctl-redirect", major, "citus_w1", "start").CombinedOutput()
+	out, err = exec.Command("pg_ctlcluster", "--skip-systemctl-redirect", major, worker, "start").CombinedOutput()
 	require.NoError(t, err, string(out))
 	time.Sleep(2 * time.Second)
 	close(stop)
