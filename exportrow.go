@@ -1,8 +1,6 @@
 package alertanalytics
 
 import (
-	"bytes"
-	"encoding/json"
 	"strconv"
 	"time"
 	"unicode"
@@ -19,8 +17,7 @@ import (
 // what encoding/json (HTML-safe, as an Encoder writes) and encoding/csv
 // (comma, LF) write for the same row; exportrow_test.go holds it to that.
 type rowEncoder struct {
-	line    []byte
-	compact bytes.Buffer // a JSON document compacted, as encoding/json does with a RawMessage
+	line []byte
 }
 
 const hexDigits = "0123456789abcdef"
@@ -105,36 +102,49 @@ func appendJSONTimePtr(b []byte, t *time.Time) []byte {
 }
 
 // appendRawJSON appends a stored JSON document as encoding/json writes a
-// RawMessage: compacted, with <, >, &, U+2028 and U+2029 escaped; null
-// when there is none.
-func (e *rowEncoder) appendRawJSON(b []byte, raw []byte) []byte {
+// RawMessage: compacted (whitespace outside strings dropped), with <, >,
+// &, U+2028 and U+2029 escaped; null when there is none. The documents
+// were checked to be JSON objects at ingest, so one pass that tracks
+// strings does what json.Compact and json.HTMLEscape do, without their
+// validation.
+func appendRawJSON(b []byte, raw []byte) []byte {
 	if len(raw) == 0 {
 		return append(b, "null"...)
 	}
-	e.compact.Reset()
-	if err := json.Compact(&e.compact, raw); err != nil {
-		// Stored documents were checked at ingest; one that is not JSON
-		// any more is written as a string rather than breaking the line.
-		return appendJSONString(b, raw)
-	}
-	doc := e.compact.Bytes()
+	inString, escaped := false, false
 	start := 0
-	for i := 0; i < len(doc); i++ {
-		c := doc[i]
-		if c == '<' || c == '>' || c == '&' {
-			b = append(b, doc[start:i]...)
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if !inString {
+			switch c {
+			case ' ', '\t', '\n', '\r':
+				b = append(b, raw[start:i]...)
+				start = i + 1
+			case '"':
+				inString = true
+			}
+			continue
+		}
+		switch {
+		case escaped:
+			escaped = false
+		case c == '\\':
+			escaped = true
+		case c == '"':
+			inString = false
+		case c == '<' || c == '>' || c == '&':
+			b = append(b, raw[start:i]...)
 			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
 			start = i + 1
-		}
-		// U+2028 and U+2029 are E2 80 A8 and E2 80 A9 in UTF-8.
-		if c == 0xE2 && i+2 < len(doc) && doc[i+1] == 0x80 && (doc[i+2] == 0xA8 || doc[i+2] == 0xA9) {
-			b = append(b, doc[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[doc[i+2]&0xF])
+		case c == 0xE2 && i+2 < len(raw) && raw[i+1] == 0x80 && (raw[i+2] == 0xA8 || raw[i+2] == 0xA9):
+			// U+2028 and U+2029 are E2 80 A8 and E2 80 A9 in UTF-8.
+			b = append(b, raw[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[raw[i+2]&0xF])
 			i += 2
 			start = i + 1
 		}
 	}
-	return append(b, doc[start:]...)
+	return append(b, raw[start:]...)
 }
 
 // alertJSON is a line of an alerts export: Alert as encoding/json writes
@@ -160,8 +170,8 @@ func (e *rowEncoder) alertJSON(a *store.Alert) []byte {
 	b = appendJSONTime(append(b, `,"created_at":`...), a.CreatedAt)
 	b = appendJSONTimePtr(append(b, `,"acknowledged_at":`...), a.AcknowledgedAt)
 	b = appendJSONTimePtr(append(b, `,"resolved_at":`...), a.ResolvedAt)
-	b = e.appendRawJSON(append(b, `,"business_impact":`...), a.BusinessImpact)
-	b = e.appendRawJSON(append(b, `,"orchestrator_context":`...), a.OrchestratorContext)
+	b = appendRawJSON(append(b, `,"business_impact":`...), a.BusinessImpact)
+	b = appendRawJSON(append(b, `,"orchestrator_context":`...), a.OrchestratorContext)
 	e.line = append(b, "}\n"...)
 	return e.line
 }
@@ -176,7 +186,7 @@ func (e *rowEncoder) interactionJSON(in *store.Interaction) []byte {
 	b = appendJSONString(append(b, `,"interaction_type":`...), string(in.Type))
 	b = appendJSONTime(append(b, `,"interacted_at":`...), in.InteractedAt)
 	b = strconv.AppendInt(append(b, `,"response_time_seconds":`...), in.ResponseTimeSeconds, 10)
-	b = e.appendRawJSON(append(b, `,"metadata":`...), in.Metadata)
+	b = appendRawJSON(append(b, `,"metadata":`...), in.Metadata)
 	if in.IdempotencyKey != "" {
 		b = appendJSONString(append(b, `,"idempotency_key":`...), in.IdempotencyKey)
 	}

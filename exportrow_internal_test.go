@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -154,4 +155,21 @@ func TestRowEncoderAllocatesNothingPerRow(t *testing.T) {
 	e.alertCSV(&a)
 	require.Zero(t, testing.AllocsPerRun(100, func() { e.alertJSON(&a) }))
 	require.Zero(t, testing.AllocsPerRun(100, func() { e.alertCSV(&a) }))
+}
+
+// TestRawJSONAsEncodingJSON covers what the drawn documents cannot hold:
+// a literal U+2028 and U+2029 inside a string, tabs and newlines between
+// tokens, escaped quotes and backslashes before HTML characters.
+func TestRawJSONAsEncodingJSON(t *testing.T) {
+	t.Parallel()
+	for _, doc := range []string{
+		"{\"a\": \"x\u2028y\u2029z\"}",
+		"{\n\t\"k\" :\r\n [1, 2,\t3] }",
+		`{"q": "a \" <b> \\", "r": "\\<&>"}`,
+		`{"e": "é 日本 ☃", "n": null, "t": true}`,
+	} {
+		var want bytes.Buffer
+		require.NoError(t, json.NewEncoder(&want).Encode(json.RawMessage(doc)))
+		require.Equal(t, strings.TrimSuffix(want.String(), "\n"), string(appendRawJSON(nil, []byte(doc))), doc)
+	}
 }
