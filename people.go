@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/alertanalytics/alertanalytics/internal/rollup"
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
@@ -134,15 +135,14 @@ func (s *Service) people(ctx context.Context, tenantID uuid.UUID, sp span, h hou
 	}
 	var candidates []candidate
 	seen := map[uuid.UUID]int{} // alert → its candidate
-	// Every instant of a UTC quarter hour falls in one local quarter hour
-	// (zone offsets are whole quarter hours), so the class and night of
-	// the previous row's quarter hour serve the next rows of it.
+	// Every instant of a kept 15-minute bucket falls in one local quarter
+	// hour (zone offsets are whole quarter hours), so the class and night
+	// of the previous row's bucket serve the next rows of it.
 	var (
-		last        *person
-		bucket      int64 = -1
-		class       int
-		night       time.Time
-		quarterHour = (15 * time.Minute).Milliseconds()
+		last   *person
+		bucket int64 = -1
+		class  int
+		night  time.Time
 	)
 	err := s.store.Interactions(ctx, tenantID, sp.start(), sp.end(), func(in *store.Interaction) error {
 		p := last
@@ -169,7 +169,7 @@ func (s *Service) people(ctx context.Context, tenantID uuid.UUID, sp span, h hou
 		case store.InteractionDismissed:
 			r.ByType.Dismissed++
 		}
-		if b := floorDiv(in.InteractedAt.UnixMilli(), quarterHour); b != bucket {
+		if b := rollup.BucketOf(in.InteractedAt); b != bucket {
 			local := in.InteractedAt.In(sp.loc)
 			bucket, class, night = b, h.of(local), h.night(local)
 		}
@@ -226,16 +226,6 @@ func (s *Service) people(ctx context.Context, tenantID uuid.UUID, sp span, h hou
 		out.OtherInteractions += r.Interactions
 	}
 	return out, nil
-}
-
-// floorDiv divides rounding toward minus infinity, so instants before 1970
-// fall in their own quarter hours too.
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && (a < 0) != (b < 0) {
-		q--
-	}
-	return q
 }
 
 // night names the night a sleep-class local time belongs to: the local
