@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -15,69 +14,29 @@ import (
 
 type rowScanner interface{ Scan(dest ...any) error }
 
-// alertScanner scans alert rows into one store.Alert it keeps: its scan
-// destinations are made once, so an export reading a million rows through
-// one scanner makes no garbage of its own beyond the ids' bytes.
+// alertScanner scans alert rows through sqlschema.AlertScan, the ids as
+// bytes.
 type alertScanner struct {
-	a                           store.Alert
-	id, tenant                  []byte
-	priority, typeClass, status string
-	score                       sql.NullInt64
-	created                     int64
-	acked, resolved             sql.NullInt64
-	impact, context             sql.NullString
-	scoreValue                  int
-	ackedAt, resolvedAt         time.Time
-	impactBuf, contextBuf       []byte
-	dest                        []any
+	sqlschema.AlertScan
+	id, tenant []byte
+	dest       []any
 }
 
 func newAlertScanner() *alertScanner {
 	s := &alertScanner{}
-	s.dest = []any{&s.id, &s.tenant, &s.a.AlertType, &s.a.Category, &s.a.Title, &s.a.Message, &s.a.Service, &s.priority,
-		&s.score, &s.typeClass, &s.status, &s.created, &s.acked, &s.resolved, &s.impact, &s.context,
-		&s.a.FinancialImpactCents, &s.a.EstimatedSavingsCents}
+	s.dest = s.Dest(&s.id, &s.tenant)
 	return s
 }
 
-// scan reads one row of sqlschema.AlertColumns. The alert, and what its
-// pointers and byte slices refer to, is the scanner's: valid until its
-// next scan.
+// scan reads one row; the alert is the scanner's, valid until its next
+// scan.
 func (s *alertScanner) scan(row rowScanner) (*store.Alert, error) {
 	if err := row.Scan(s.dest...); err != nil {
 		return nil, err
 	}
-	a := &s.a
-	copy(a.ID[:], s.id)
-	copy(a.TenantID[:], s.tenant)
-	a.PriorityLevel = store.Priority(s.priority)
-	a.TypeClass = store.TypeClass(s.typeClass)
-	a.Status = store.Status(s.status)
-	a.PriorityScore = nil
-	if s.score.Valid {
-		s.scoreValue = int(s.score.Int64)
-		a.PriorityScore = &s.scoreValue
-	}
-	a.CreatedAt = fromMS(s.created)
-	a.AcknowledgedAt, a.ResolvedAt = nil, nil
-	if s.acked.Valid {
-		s.ackedAt = fromMS(s.acked.Int64)
-		a.AcknowledgedAt = &s.ackedAt
-	}
-	if s.resolved.Valid {
-		s.resolvedAt = fromMS(s.resolved.Int64)
-		a.ResolvedAt = &s.resolvedAt
-	}
-	a.BusinessImpact, a.OrchestratorContext = nil, nil
-	if s.impact.Valid {
-		s.impactBuf = append(s.impactBuf[:0], s.impact.String...)
-		a.BusinessImpact = s.impactBuf
-	}
-	if s.context.Valid {
-		s.contextBuf = append(s.contextBuf[:0], s.context.String...)
-		a.OrchestratorContext = s.contextBuf
-	}
-	return a, nil
+	copy(s.Alert.ID[:], s.id)
+	copy(s.Alert.TenantID[:], s.tenant)
+	return s.Finish(), nil
 }
 
 // scanAlert reads one alert row into an alert of its own.
