@@ -8,6 +8,7 @@
 //	go run ./examples/bench -json               # one JSON object per measure
 //	go run ./examples/bench -postgres "$URL" -citus   # on a Citus coordinator, tables distributed
 //	go run ./examples/bench -cpuprofile cpu.out # a CPU profile of the run
+//	go run ./examples/bench -postgres "$URL" -rtt 1ms  # also across a 1 ms network
 //
 // The data set: a measured tenant of 10,000 alerts (and 5,000
 // interactions), 99 more of that size, one tenant of 1,000,000 alerts and
@@ -33,6 +34,7 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"syscall"
+	"time"
 )
 
 type config struct {
@@ -41,6 +43,7 @@ type config struct {
 	quick, json bool
 	runs        int
 	cpuProfile  string
+	rtt         time.Duration
 }
 
 func main() {
@@ -51,7 +54,13 @@ func main() {
 	flag.BoolVar(&c.json, "json", false, "print one JSON object per measure instead of a table")
 	flag.IntVar(&c.runs, "runs", 21, "timed runs per read measurement")
 	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
+	flag.DurationVar(&c.rtt, "rtt", 0, "with -postgres: also measure every call through connections that add this round-trip time "+
+		"(half each way) and count their round trips, printed beside the loopback figures")
 	flag.Parse()
+	if c.rtt > 0 && c.postgresURL == "" {
+		fmt.Fprintln(os.Stderr, "bench: -rtt needs -postgres")
+		os.Exit(2)
+	}
 	if c.cpuProfile != "" {
 		f, err := os.Create(c.cpuProfile)
 		if err != nil {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/alertanalytics/alertanalytics"
 	"github.com/alertanalytics/alertanalytics/demo"
+	"github.com/alertanalytics/alertanalytics/internal/netdelay"
 	"github.com/alertanalytics/alertanalytics/postgres"
 	"github.com/alertanalytics/alertanalytics/sqlite"
 	"github.com/alertanalytics/alertanalytics/store"
@@ -59,6 +60,10 @@ type backend struct {
 	// owed.
 	settle func(ctx context.Context) error
 	close  func()
+	// far is the store again through connections that add the -rtt
+	// round-trip time, counted by counter; nil without -rtt.
+	far     store.Store
+	counter *netdelay.Counter
 }
 
 func openBackend(ctx context.Context, c config) (*backend, error) {
@@ -84,8 +89,15 @@ func openBackend(ctx context.Context, c config) (*backend, error) {
 			_, err := pool.Exec(ctx, `VACUUM (ANALYZE)`)
 			return err
 		}
-		return &backend{name: "PostgreSQL schema " + schema, short: "postgres", store: st, count: pgCount(pool, schema),
-			settle: settle, close: drop}, nil
+		be := &backend{name: "PostgreSQL schema " + schema, short: "postgres", store: st, count: pgCount(pool, schema),
+			settle: settle, close: drop}
+		if c.rtt > 0 {
+			if err := be.openFar(ctx, c, schema); err != nil {
+				drop()
+				return nil, err
+			}
+		}
+		return be, nil
 	}
 	dir, err := os.MkdirTemp("", "alertanalytics-bench-")
 	if err != nil {
@@ -365,6 +377,14 @@ func run(ctx context.Context, c config, out, progress io.Writer) error {
 	}
 	if err := measureExport(ctx, svc, large, ds.large, p); err != nil {
 		return err
+	}
+	if be.far != nil {
+		farSvc := alertanalytics.New(be.far, alertanalytics.Config{Clock: func() time.Time { return now }})
+		n := &network{near: svc, far: farSvc, counter: be.counter, rtt: c.rtt, runs: c.runs, out: out, json: c.json, l: l}
+		if err := n.measure(ctx, measured, large, ds); err != nil {
+			return err
+		}
+		p.missed += n.missed
 	}
 	if err := measureDeletion(ctx, svc, measured, large, ds, p); err != nil {
 		return err

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/alertanalytics/alertanalytics/internal/netdelay"
 )
 
 // EnvURL names the environment variable holding the test database URL.
@@ -74,4 +76,36 @@ func Schema(t testing.TB, pool *pgxpool.Pool) string {
 		}
 	})
 	return schema
+}
+
+// CountedPool opens a pool on the test database whose connections count
+// their round trips (and add c.RTT to each) in c, closed when the test
+// ends. Its connections are opened before it returns, so a test counts
+// the calls it makes and not the connecting.
+func CountedPool(t testing.TB, c *netdelay.Counter, conns int32) *pgxpool.Pool {
+	t.Helper()
+	url := os.Getenv(EnvURL)
+	if url == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is not set and CI is: the PostgreSQL suite must run in CI", EnvURL)
+		}
+		t.Skipf("PostgreSQL tests skipped: set %s to run them", EnvURL)
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ConnConfig.DialFunc = c.DialFunc()
+	cfg.MaxConns, cfg.MinConns = conns, conns
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err == nil {
+		err = pool.Ping(ctx)
+	}
+	if err != nil {
+		t.Fatalf("PostgreSQL at %s is unreachable: %v", EnvURL, err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
 }
