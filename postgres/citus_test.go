@@ -130,9 +130,9 @@ func TestTenantLockNeedsTheCoordinator(t *testing.T) {
 	<-held
 	insert := func(st *postgres.Store) error {
 		return st.Write(ctx, tenant, store.WriteOptions{}, func(tx store.Tx) error {
-			_, err := tx.InsertAlerts(ctx, tenant, []store.Alert{{ID: uuid.New(), TenantID: tenant, AlertType: "t", Category: "t",
+			_, _, err := tx.InsertAlerts(ctx, tenant, []store.Alert{{ID: uuid.New(), TenantID: tenant, AlertType: "t", Category: "t",
 				PriorityLevel: store.PriorityInfo, TypeClass: store.TypeClassInformation, Status: store.StatusActive,
-				CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}})
+				CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}}, nil)
 			return err
 		})
 	}

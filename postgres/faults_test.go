@@ -9,14 +9,16 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/alertanalytics/alertanalytics/internal/pgtest"
 	"github.com/alertanalytics/alertanalytics/store"
 	"github.com/alertanalytics/alertanalytics/store/storetest"
 )
 
-// TestFaults runs the fault suite on a real server: the store's pool is
-// wrapped so that the k-th statement of its transactions fails.
+// TestFaults runs the fault suite on a real server: the connections of
+// the store's write transactions are wrapped so that the k-th statement
+// fails.
 func TestFaults(t *testing.T) {
 	t.Parallel()
 	runFaults(t, false)
@@ -68,11 +70,11 @@ func (f *faultyDB) fault() (fails, first bool) {
 	return armed > 0 && n >= armed, armed > 0 && n == armed
 }
 
-// kill terminates the backend of tx from another connection and waits up
+// kill terminates the backend pid from another connection and waits up
 // to five seconds for it to go.
-func (f *faultyDB) kill(ctx context.Context, tx pgx.Tx) error {
+func (f *faultyDB) kill(ctx context.Context, pid uint32) error {
 	var done bool
-	err := f.db.QueryRow(ctx, "SELECT pg_terminate_backend($1::int, 5000::bigint)", tx.Conn().PgConn().PID()).Scan(&done)
+	err := f.db.QueryRow(ctx, "SELECT pg_terminate_backend($1::int, 5000::bigint)", pid).Scan(&done)
 	if err == nil && !done {
 		err = errors.New("backend still alive")
 	}
@@ -88,58 +90,61 @@ func injected(err error) error {
 	return fmt.Errorf("%w: %w", storetest.ErrInjected, err)
 }
 
-// killFirst reports whether the statement is to be sent on a killed
+// killFirst reports whether the request is to be sent on a killed
 // connection (terminate mode, the armed statement), and kills it; and
 // whether it fails outright with ErrInjected.
-func (t *faultyTx) killFirst(ctx context.Context) (killed bool, err error) {
-	fails, first := t.f.fault()
+func (c *faultyConn) killFirst(ctx context.Context) (killed bool, err error) {
+	fails, first := c.f.fault()
 	if !fails {
 		return false, nil
 	}
-	if !t.f.terminate || !first {
+	if !c.f.terminate || !first {
 		return false, storetest.ErrInjected
 	}
-	if err := t.f.kill(ctx, t.Tx); err != nil {
+	if err := c.f.kill(ctx, c.Conn().PgConn().PID()); err != nil {
 		return false, fmt.Errorf("kill backend: %w", err)
 	}
 	return true, nil
 }
 
-func (f *faultyDB) Begin(ctx context.Context) (pgx.Tx, error) {
-	return f.BeginTx(ctx, pgx.TxOptions{})
-}
-
-func (f *faultyDB) BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error) {
-	if fails, _ := f.fault(); fails {
-		return nil, storetest.ErrInjected
-	}
-	tx, err := f.db.BeginTx(ctx, opts)
+// acquireTx hands the store's write transactions a connection whose
+// statements fail when armed.
+func (f *faultyDB) acquireTx(ctx context.Context) (txConn, error) {
+	c, err := f.db.Acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &faultyTx{Tx: tx, f: f}, nil
+	return &faultyConn{pc: c, f: f}, nil
 }
 
-type faultyTx struct {
-	pgx.Tx
-	f *faultyDB
+type faultyConn struct {
+	pc *pgxpool.Conn
+	f  *faultyDB
 }
 
-func (t *faultyTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	if killed, err := t.killFirst(ctx); err != nil {
+func (c *faultyConn) Conn() *pgx.Conn { return c.pc.Conn() }
+func (c *faultyConn) Release()        { c.pc.Release() }
+
+// Exec fails when armed, but for the ROLLBACK that ends a failed write,
+// which always goes through.
+func (c *faultyConn) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if sql == "ROLLBACK" {
+		return c.pc.Exec(ctx, sql, args...)
+	}
+	if killed, err := c.killFirst(ctx); err != nil {
 		return pgconn.CommandTag{}, err
 	} else if killed {
-		tag, err := t.Tx.Exec(ctx, sql, args...)
+		tag, err := c.pc.Exec(ctx, sql, args...)
 		return tag, injected(err)
 	}
-	return t.Tx.Exec(ctx, sql, args...)
+	return c.pc.Exec(ctx, sql, args...)
 }
 
-func (t *faultyTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	if killed, err := t.killFirst(ctx); err != nil {
+func (c *faultyConn) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if killed, err := c.killFirst(ctx); err != nil {
 		return nil, err
 	} else if killed {
-		rows, err := t.Tx.Query(ctx, sql, args...)
+		rows, err := c.pc.Query(ctx, sql, args...)
 		if err == nil {
 			// The error arrives with the first read.
 			rows.Close()
@@ -147,38 +152,29 @@ func (t *faultyTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows
 		}
 		return nil, injected(err)
 	}
-	return t.Tx.Query(ctx, sql, args...)
+	return c.pc.Query(ctx, sql, args...)
 }
 
-func (t *faultyTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	if killed, err := t.killFirst(ctx); err != nil {
+func (c *faultyConn) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if killed, err := c.killFirst(ctx); err != nil {
 		return errRow{err}
 	} else if killed {
 		var v any
-		return errRow{injected(t.Tx.QueryRow(ctx, sql, args...).Scan(&v))}
+		return errRow{injected(c.pc.QueryRow(ctx, sql, args...).Scan(&v))}
 	}
-	return t.Tx.QueryRow(ctx, sql, args...)
+	return c.pc.QueryRow(ctx, sql, args...)
 }
 
-func (t *faultyTx) Commit(ctx context.Context) error {
-	if killed, err := t.killFirst(ctx); err != nil {
-		_ = t.Tx.Rollback(ctx)
-		return err
-	} else if killed {
-		return injected(t.Tx.Commit(ctx))
-	}
-	return t.Tx.Commit(ctx)
-}
-
-// SendBatch fails the whole batch when any statement of it is the armed
-// one: the batch runs inside the transaction, which the failure aborts.
-func (t *faultyTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+// SendBatch counts every statement of the batch and fails the whole batch
+// when any of them is the armed one: the batch runs inside the
+// transaction, which the failure aborts.
+func (c *faultyConn) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 	var err error
 	for range b.Len() {
-		if killed, ferr := t.killFirst(ctx); ferr != nil && err == nil {
+		if killed, ferr := c.killFirst(ctx); ferr != nil && err == nil {
 			err = ferr
 		} else if killed {
-			br := t.Tx.SendBatch(ctx, b)
+			br := c.pc.SendBatch(ctx, b)
 			err = injected(br.Close())
 			return errBatch{err: err}
 		}
@@ -186,5 +182,5 @@ func (t *faultyTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 	if err != nil {
 		return errBatch{err: err}
 	}
-	return t.Tx.SendBatch(ctx, b)
+	return c.pc.SendBatch(ctx, b)
 }

@@ -73,6 +73,7 @@ const DefaultMaxConns = 24
 // db is what the Store needs of a pool; *pgxpool.Pool has it, and so do the
 // mocks of the failure-path tests.
 type db interface {
+	Acquire(ctx context.Context) (*pgxpool.Conn, error)
 	Begin(ctx context.Context) (pgx.Tx, error)
 	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
@@ -84,8 +85,9 @@ type db interface {
 type Store struct {
 	db     db
 	schema string // validated, so safe to splice into SQL
-	// lockTimeout is the SET LOCAL of the write transactions, or "".
-	lockTimeout string
+	// settings are the SET LOCAL statements a write transaction begins
+	// with (its lock timeout), none when waits are unbounded.
+	settings []string
 	// citus and shardCount are Config.Citus and Config.CitusShardCount.
 	citus      bool
 	shardCount int
@@ -121,12 +123,12 @@ func newStore(d db, cfg Config) (*Store, error) {
 		cfg.LockTimeout = DefaultLockTimeout
 		fallthrough
 	case cfg.LockTimeout > 0:
-		st.lockTimeout = fmt.Sprintf("SET LOCAL lock_timeout = %d; ", max(cfg.LockTimeout.Milliseconds(), 1))
 		if cfg.Citus {
 			// Citus runs a statement's lock waits on the worker that holds
 			// the shard, and passes a SET LOCAL on only when told to.
-			st.lockTimeout = "SET LOCAL citus.propagate_set_commands = 'local'; " + st.lockTimeout
+			st.settings = append(st.settings, "SET LOCAL citus.propagate_set_commands = 'local'")
 		}
+		st.settings = append(st.settings, fmt.Sprintf("SET LOCAL lock_timeout = %d", max(cfg.LockTimeout.Milliseconds(), 1)))
 	}
 	return st, nil
 }

@@ -102,15 +102,6 @@ type statement struct {
 	args []any
 }
 
-func (w writeTx) exec(ctx context.Context, stmts []statement) error {
-	for _, st := range stmts {
-		if _, err := w.tx.Exec(ctx, st.sql, st.args...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // openTotalsStatements applies the changes in the order given (type-class
 // order). Each adds to one row of its type class that no other transaction
 // holds (SKIP LOCKED), or inserts a new stripe when every row is held, so
@@ -133,8 +124,12 @@ func (w writeTx) openTotalsStatements(tenantID uuid.UUID, changes []store.OpenTo
 	return out
 }
 
+// AddOpenTotals queues the changes: they travel with the next statement.
+// None waits for a lock, so their place among the transaction's locks
+// does not matter.
 func (w writeTx) AddOpenTotals(ctx context.Context, tenantID uuid.UUID, changes []store.OpenTotal) error {
-	return w.exec(ctx, w.openTotalsStatements(tenantID, changes))
+	w.tx.pending = append(w.tx.pending, w.openTotalsStatements(tenantID, changes)...)
+	return nil
 }
 
 // lockDaysSQL locks the committed rows of the days, in day and stripe
@@ -171,46 +166,18 @@ func lockedDays(rows pgx.Rows) ([]store.DayRow, error) {
 	return out, rows.Err()
 }
 
+// LockDays locks the rows of the days. One that waits first gives back
+// the rows LockAlert read ahead without waiting (rolling back to the
+// savepoint before them), so it never waits while holding a day's row.
 func (w writeTx) LockDays(ctx context.Context, tenantID uuid.UUID, days []int64, wait bool) ([]store.DayRow, error) {
+	if wait && w.tx.savepoint {
+		w.tx.pending = append([]statement{{sql: `ROLLBACK TO SAVEPOINT read_ahead`}}, w.tx.pending...)
+	}
 	rows, err := w.tx.Query(ctx, w.s.lockDaysQuery(wait), tenantID, days)
 	if err != nil {
 		return nil, err
 	}
 	return lockedDays(rows)
-}
-
-// AddOpenTotalsLockDays sends the statements queued, the changes of the
-// open totals and the lock of the days in one batch: one round trip where
-// a write would otherwise take one per statement.
-func (w writeTx) AddOpenTotalsLockDays(ctx context.Context, tenantID uuid.UUID, open []store.OpenTotal, days []int64, wait bool) ([]store.DayRow, error) {
-	stmts := append(w.tx.take(), w.openTotalsStatements(tenantID, open)...)
-	b := batchOf(stmts)
-	if len(days) > 0 {
-		b.Queue(w.s.lockDaysQuery(wait), [16]byte(tenantID), days)
-	}
-	if b.Len() == 0 {
-		return nil, nil
-	}
-	res := w.tx.Tx.SendBatch(ctx, b)
-	for range stmts {
-		if _, err := res.Exec(); err != nil {
-			res.Close()
-			return nil, err
-		}
-	}
-	var locked []store.DayRow
-	if len(days) > 0 {
-		rows, err := res.Query()
-		if err != nil {
-			res.Close()
-			return nil, err
-		}
-		if locked, err = lockedDays(rows); err != nil {
-			res.Close()
-			return nil, err
-		}
-	}
-	return locked, res.Close()
 }
 
 // WriteDays updates the rows the transaction locked and inserts the new

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -24,6 +25,12 @@ import (
 // they add is either deleted by it or written after it. A write committing
 // in between would leave rows whose kept totals the deletion had already
 // removed.
+//
+// A write costs as few round trips to the server as its statements allow:
+// BEGIN, the lock timeout and the tenant's lock travel with the first
+// statement that returns something, and the statements that return
+// nothing travel with the next one, or with COMMIT (see pipeTx). An
+// interaction on one alert, or a batch of alerts, takes two.
 func (s *Store) Write(ctx context.Context, tenantID uuid.UUID, opts store.WriteOptions, fn func(store.Tx) error) error {
 	return wrapErr("write", s.inTenantTx(ctx, tenantID, opts.Exclusive, fn))
 }
@@ -31,26 +38,60 @@ func (s *Store) Write(ctx context.Context, tenantID uuid.UUID, opts store.WriteO
 // inTenantTx runs fn in a transaction holding the tenant's transaction-
 // scoped advisory lock: shared for writes, which run side by side,
 // exclusive for a deletion, which waits for the writes under way and holds
-// off new ones until it commits. The lock is taken in the round trip that
-// begins the transaction.
+// off new ones until it commits.
 func (s *Store) inTenantTx(ctx context.Context, tenantID uuid.UUID, exclusive bool, fn func(store.Tx) error) error {
-	return s.inTxWith(ctx, s.tenantBegin(tenantID, exclusive), func(tx pgx.Tx) error {
-		w := writeTx{s, &pipeTx{Tx: tx}}
-		if err := fn(w); err != nil {
-			return err
-		}
-		return w.tx.flush(ctx)
-	})
+	conn, err := s.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	p := &pipeTx{conn: conn, begin: s.beginStatements(tenantID, exclusive)}
+	if err := fn(writeTx{s, p}); err != nil {
+		return p.rollback(ctx, err)
+	}
+	if err := p.commit(ctx); err != nil {
+		return p.rollback(ctx, err)
+	}
+	return nil
 }
 
-// tenantBegin returns the options of a transaction that begins by taking
+// txConn is the connection a write transaction runs on: a
+// *pgxpool.Conn, or what the fault tests wrap around one.
+type txConn interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+	Conn() *pgx.Conn
+	Release()
+}
+
+// acquire takes a connection from the pool for one write transaction.
+func (s *Store) acquire(ctx context.Context) (txConn, error) {
+	if a, ok := s.db.(interface {
+		acquireTx(context.Context) (txConn, error)
+	}); ok {
+		return a.acquireTx(ctx)
+	}
+	c, err := s.db.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// beginStatements begins a write transaction: BEGIN, its settings, and
 // the tenant's lock.
-func (s *Store) tenantBegin(tenantID uuid.UUID, exclusive bool) pgx.TxOptions {
+func (s *Store) beginStatements(tenantID uuid.UUID, exclusive bool) []statement {
 	lock := "pg_advisory_xact_lock_shared"
 	if exclusive {
 		lock = "pg_advisory_xact_lock"
 	}
-	return pgx.TxOptions{BeginQuery: fmt.Sprintf("BEGIN; %sSELECT %s(%d)", s.lockTimeout, lock, s.tenantLockKey(tenantID))}
+	out := []statement{{sql: "BEGIN"}}
+	for _, set := range s.settings {
+		out = append(out, statement{sql: set})
+	}
+	return append(out, statement{sql: "SELECT " + lock + "($1)", args: []any{s.tenantLockKey(tenantID)}})
 }
 
 // wrapErr names the backend and the operation in err; nil stays nil. A
@@ -73,9 +114,20 @@ func wrapErr(op string, err error) error {
 
 // tenantLockKey is the key of the tenant's advisory lock in this schema.
 func (s *Store) tenantLockKey(tenantID uuid.UUID) int64 {
+	return s.advisoryKey("alertanalytics tenant ", tenantID, "")
+}
+
+// keyLockKey is the key of the advisory lock that holds one idempotency
+// key of the tenant while a transaction looks it up and stores it.
+func (s *Store) keyLockKey(tenantID uuid.UUID, key string) int64 {
+	return s.advisoryKey("alertanalytics key ", tenantID, key)
+}
+
+func (s *Store) advisoryKey(kind string, tenantID uuid.UUID, key string) int64 {
 	h := fnv.New64a()
-	h.Write([]byte("alertanalytics tenant " + s.schema + " "))
+	h.Write([]byte(kind + s.schema + " "))
 	h.Write(tenantID[:])
+	h.Write([]byte(key))
 	return int64(binary.BigEndian.Uint64(h.Sum(nil)))
 }
 
@@ -96,15 +148,23 @@ type writeTx struct {
 	tx *pipeTx
 }
 
-// pipeTx is a transaction in which statements whose results the flow does
-// not read (an alert's new state, an audit row) wait to travel with the
-// next statement sent, saving a round trip each: the batch that locks the
-// days carries them, and any other statement sends them first. They run
-// in the order queued, before anything sent after them, in the same
-// transaction, so an error in one still rolls back everything.
+// pipeTx is a write transaction on one connection that sends as few
+// requests as the flow allows. BEGIN and the tenant's lock wait to travel
+// with the first statement sent; statements whose results the flow does
+// not read (an alert's new state, an audit row, the day rows written) wait
+// to travel with the next statement sent, or with COMMIT. They run in the
+// order queued, before anything sent after them, in the same transaction,
+// so an error in one still rolls back everything.
 type pipeTx struct {
-	pgx.Tx
+	conn txConn
+	// begin is what begins the transaction, until it is sent.
+	begin   []statement
 	pending []statement
+	// savepoint says a savepoint stands right before rows read ahead
+	// without waiting, with nothing sent since but what is pending: rolled
+	// back to, first of the pending statements, it lets the rows go before
+	// a wait for every row of their days.
+	savepoint bool
 }
 
 // queue holds a statement back until the next one is sent.
@@ -112,11 +172,39 @@ func (p *pipeTx) queue(sql string, args ...any) {
 	p.pending = append(p.pending, statement{sql, pgArgs(args)})
 }
 
-// take returns the pending statements, leaving none.
+// take returns the statements not sent yet, the transaction's begin
+// first, leaving none.
 func (p *pipeTx) take() []statement {
-	out := p.pending
-	p.pending = nil
+	out := append(p.begin, p.pending...)
+	p.begin, p.pending, p.savepoint = nil, nil, false
 	return out
+}
+
+// commit sends what is pending and COMMIT in one request. A transaction
+// that never sent a statement has nothing to commit.
+func (p *pipeTx) commit(ctx context.Context) error {
+	if p.begin != nil && len(p.pending) == 0 {
+		p.begin = nil
+		return nil
+	}
+	p.queue("COMMIT")
+	return p.flush(ctx)
+}
+
+// rollback ends a failed transaction, on a fresh context (the caller's
+// may be why it failed), and returns err with any failure to roll back.
+// A connection left inside a transaction is closed by the pool when
+// released.
+func (p *pipeTx) rollback(ctx context.Context, err error) error {
+	if p.conn.Conn().PgConn().TxStatus() == 'I' || p.conn.Conn().IsClosed() {
+		return err
+	}
+	rbCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if _, rbErr := p.conn.Exec(rbCtx, "ROLLBACK"); rbErr != nil {
+		return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
+	}
+	return err
 }
 
 // pgArgs passes uuid.UUID arguments as [16]byte, which pgx sends as
@@ -145,40 +233,106 @@ func (p *pipeTx) flush(ctx context.Context) error {
 	if len(stmts) == 0 {
 		return nil
 	}
-	return p.Tx.SendBatch(ctx, batchOf(stmts)).Close()
+	return p.conn.SendBatch(ctx, batchOf(stmts)).Close()
 }
 
-// Exec sends the pending statements, then sql.
+// Exec sends the pending statements and sql in one request.
 func (p *pipeTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	if err := p.flush(ctx); err != nil {
-		return pgconn.CommandTag{}, err
-	}
-	return p.Tx.Exec(ctx, sql, pgArgs(args)...)
-}
-
-// Query sends the pending statements, then sql.
-func (p *pipeTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	if err := p.flush(ctx); err != nil {
-		return nil, err
-	}
-	return p.Tx.Query(ctx, sql, pgArgs(args)...)
-}
-
-// QueryRow sends the pending statements and sql in one batch: one round
-// trip.
-func (p *pipeTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 	stmts := p.take()
 	if len(stmts) == 0 {
-		return p.Tx.QueryRow(ctx, sql, pgArgs(args)...)
+		return p.conn.Exec(ctx, sql, pgArgs(args)...)
 	}
 	b := batchOf(stmts)
 	b.Queue(sql, pgArgs(args)...)
-	res := p.Tx.SendBatch(ctx, b)
-	for range stmts {
+	res := p.conn.SendBatch(ctx, b)
+	defer res.Close()
+	if err := execAll(res, len(stmts)); err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	tag, err := res.Exec()
+	if err != nil {
+		return tag, err
+	}
+	return tag, res.Close()
+}
+
+// execAll reads the results of the first n statements of a batch.
+func execAll(res pgx.BatchResults, n int) error {
+	for range n {
 		if _, err := res.Exec(); err != nil {
-			res.Close()
-			return errRow{err}
+			return err
 		}
+	}
+	return nil
+}
+
+// Query sends the pending statements and sql in one request; closing the
+// rows closes the request.
+func (p *pipeTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	stmts := p.take()
+	if len(stmts) == 0 {
+		return p.conn.Query(ctx, sql, pgArgs(args)...)
+	}
+	b := batchOf(stmts)
+	b.Queue(sql, pgArgs(args)...)
+	res := p.conn.SendBatch(ctx, b)
+	if err := execAll(res, len(stmts)); err != nil {
+		res.Close()
+		return nil, err
+	}
+	rows, err := res.Query()
+	if err != nil {
+		res.Close()
+		return nil, err
+	}
+	return &batchRows{Rows: rows, res: res}, nil
+}
+
+// batchRows are the rows of a batch's last statement: closing them closes
+// the batch, whose error Err then reports.
+type batchRows struct {
+	pgx.Rows
+	res    pgx.BatchResults
+	closed bool
+	err    error
+}
+
+func (r *batchRows) Close() {
+	if r.closed {
+		return
+	}
+	r.closed = true
+	r.Rows.Close()
+	r.err = r.res.Close()
+}
+
+func (r *batchRows) Next() bool {
+	if r.Rows.Next() {
+		return true
+	}
+	r.Close()
+	return false
+}
+
+func (r *batchRows) Err() error {
+	if err := r.Rows.Err(); err != nil {
+		return err
+	}
+	return r.err
+}
+
+// QueryRow sends the pending statements and sql in one request.
+func (p *pipeTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	stmts := p.take()
+	if len(stmts) == 0 {
+		return p.conn.QueryRow(ctx, sql, pgArgs(args)...)
+	}
+	b := batchOf(stmts)
+	b.Queue(sql, pgArgs(args)...)
+	res := p.conn.SendBatch(ctx, b)
+	if err := execAll(res, len(stmts)); err != nil {
+		res.Close()
+		return errRow{err}
 	}
 	return batchRow{row: res.QueryRow(), res: res}
 }
@@ -197,12 +351,23 @@ func (r batchRow) Scan(dest ...any) error {
 	return err
 }
 
-// SendBatch sends the pending statements, then b.
+// SendBatch sends the pending statements and b's in one request; the
+// results of the pending ones are read before they are returned.
 func (p *pipeTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
-	if err := p.flush(ctx); err != nil {
+	stmts := p.take()
+	if len(stmts) == 0 {
+		return p.conn.SendBatch(ctx, b)
+	}
+	all := batchOf(stmts)
+	for _, q := range b.QueuedQueries {
+		all.Queue(q.SQL, q.Arguments...)
+	}
+	res := p.conn.SendBatch(ctx, all)
+	if err := execAll(res, len(stmts)); err != nil {
+		res.Close()
 		return errBatch{err: err}
 	}
-	return p.Tx.SendBatch(ctx, b)
+	return res
 }
 
 // errRow is a row that failed before it was asked for.
@@ -288,25 +453,39 @@ func newAlertArrays(alerts []store.Alert) *alertArrays {
 	return c
 }
 
-func (w writeTx) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []store.Alert) ([]bool, error) {
+// InsertAlerts sends the insert and the lock of the days in one request.
+func (w writeTx) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []store.Alert, days []int64) ([]bool, []store.DayRow, error) {
 	c := newAlertArrays(alerts)
-	rows, err := w.tx.Query(ctx, w.s.sql(insertAlertsQuery), [16]byte(tenantID), c.ids, c.types, c.categories, c.titles,
+	b := &pgx.Batch{}
+	b.Queue(w.s.sql(insertAlertsQuery), [16]byte(tenantID), c.ids, c.types, c.categories, c.titles,
 		c.messages, c.services, c.priorities, c.scores, c.classes, c.statuses, c.created, c.acked, c.resolved,
 		c.impacts, c.contexts, c.impactCents, c.savingsCents)
+	if len(days) > 0 {
+		b.Queue(w.s.lockDaysQuery(false), [16]byte(tenantID), days)
+	}
+	res := w.tx.SendBatch(ctx, b)
+	defer res.Close()
+	rows, err := res.Query()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	inserted := make(map[uuid.UUID]bool, len(alerts))
-	for rows.Next() {
-		var id [16]byte
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		inserted[id] = true
+	var id [16]byte
+	if _, err := pgx.ForEachRow(rows, []any{&id}, func() error { inserted[id] = true; return nil }); err != nil {
+		return nil, nil, err
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+	var locked []store.DayRow
+	if len(days) > 0 {
+		rows, err := res.Query()
+		if err != nil {
+			return nil, nil, err
+		}
+		if locked, err = lockedDays(rows); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := res.Close(); err != nil {
+		return nil, nil, err
 	}
 	// The first occurrence of a new id is the one inserted.
 	created := make([]bool, len(alerts))
@@ -316,48 +495,88 @@ func (w writeTx) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []
 			delete(inserted, id)
 		}
 	}
-	return created, nil
+	return created, locked, nil
 }
 
-func (w writeTx) InteractionByKey(ctx context.Context, tenantID uuid.UUID, key string) (store.Interaction, error) {
-	in, err := scanInteraction(w.tx.QueryRow(ctx, w.s.sql(`SELECT `+sqlschema.InteractionColumns+`
-		FROM {schema}.alert_interactions WHERE tenant_id = $1 AND idempotency_key = $2`), tenantID, key))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return in, store.ErrNotFound
+// lockAlertDaysSQL locks, without waiting, the first free row of the day
+// of the alert's created_at (see lockFreeDaysSQL).
+const lockAlertDaysSQL = `SELECT r.* FROM {schema}.alerts AS a CROSS JOIN LATERAL (
+		SELECT ` + dayColumns + ` FROM {schema}.rollup_days
+		WHERE tenant_id = $1 AND day = floor(a.created_at / 86400000.0)::bigint ORDER BY stripe LIMIT 1 FOR UPDATE SKIP LOCKED) AS r
+	WHERE a.tenant_id = $1 AND a.id = $2`
+
+// LockAlert sends, in one request: the alert's row lock and read (first,
+// so concurrent interactions on one alert queue there, in the order they
+// get it); the key's advisory lock and its lookup; and a savepoint and the
+// lock of the alert's day rows. The savepoint lets LockDays give those
+// rows back before it waits for every row of their day.
+func (w writeTx) LockAlert(ctx context.Context, tenantID uuid.UUID, req store.AlertLockRequest) (store.AlertLock, error) {
+	b := &pgx.Batch{}
+	b.Queue(w.s.sql(`SELECT `+sqlschema.AlertColumns+` FROM {schema}.alerts WHERE tenant_id = $1 AND id = $2 FOR UPDATE`),
+		[16]byte(tenantID), [16]byte(req.AlertID))
+	if req.Key != "" {
+		b.Queue(`SELECT pg_advisory_xact_lock($1)`, w.s.keyLockKey(tenantID, req.Key))
+		b.Queue(w.s.sql(`SELECT `+sqlschema.InteractionColumns+` FROM {schema}.alert_interactions
+			WHERE tenant_id = $1 AND idempotency_key = $2`), [16]byte(tenantID), req.Key)
 	}
-	return in, err
+	if req.Days {
+		b.Queue(`SAVEPOINT read_ahead`)
+		b.Queue(w.s.sql(lockAlertDaysSQL), [16]byte(tenantID), [16]byte(req.AlertID))
+	}
+	res := w.tx.SendBatch(ctx, b)
+	defer res.Close()
+	var out store.AlertLock
+	a, err := scanAlert(res.QueryRow())
+	missing := errors.Is(err, pgx.ErrNoRows)
+	if err != nil && !missing {
+		return out, err
+	}
+	out.Alert = a
+	if req.Key != "" {
+		if _, err := res.Exec(); err != nil {
+			return out, err
+		}
+		in, err := scanInteraction(res.QueryRow())
+		switch {
+		case err == nil:
+			out.Duplicate = &in
+		case !errors.Is(err, pgx.ErrNoRows):
+			return out, err
+		}
+	}
+	if req.Days {
+		if _, err := res.Exec(); err != nil {
+			return out, err
+		}
+		w.tx.savepoint = true
+		rows, err := res.Query()
+		if err != nil {
+			return out, err
+		}
+		if out.Days, err = lockedDays(rows); err != nil {
+			return out, err
+		}
+	}
+	if err := res.Close(); err != nil {
+		return out, err
+	}
+	if missing {
+		out.Alert = store.Alert{}
+		if out.Duplicate == nil {
+			return out, store.ErrNotFound
+		}
+	}
+	return out, nil
 }
 
-// AlertForUpdate locks the row: concurrent interactions on one alert move
-// its status one after the other, in the order they get the row.
-func (w writeTx) AlertForUpdate(ctx context.Context, tenantID, alertID uuid.UUID) (store.Alert, error) {
-	a, err := scanAlert(w.tx.QueryRow(ctx, w.s.sql(`SELECT `+sqlschema.AlertColumns+` FROM {schema}.alerts
-		WHERE tenant_id = $1 AND id = $2 FOR UPDATE`), tenantID, alertID))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return a, store.ErrNotFound
-	}
-	return a, err
-}
-
-// InsertInteraction queues an interaction without an idempotency key, which
-// no other transaction can have stored: it travels with the next
-// statement. One with a key is sent at once, since whether it was stored
-// decides what the flow does next.
-func (w writeTx) InsertInteraction(ctx context.Context, in store.Interaction) (bool, error) {
-	sql := w.s.sql(`INSERT INTO {schema}.alert_interactions (` + sqlschema.InteractionColumns + `)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-		ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`)
-	args := []any{in.ID, in.TenantID, in.AlertID, in.UserID, string(in.Type), ms(in.InteractedAt), in.ResponseTimeSeconds,
-		nullText(in.Metadata), nullKey(in.IdempotencyKey), ms(in.RecordedAt)}
-	if in.IdempotencyKey == "" {
-		w.tx.queue(sql, args...)
-		return true, nil
-	}
-	tag, err := w.tx.Exec(ctx, sql, args...)
-	if err != nil {
-		return false, err
-	}
-	return tag.RowsAffected() == 1, nil
+// InsertInteraction queues the insert: it travels with the next statement.
+// LockAlert held its key, so no other transaction stored it meanwhile.
+func (w writeTx) InsertInteraction(ctx context.Context, in store.Interaction) error {
+	w.tx.queue(w.s.sql(`INSERT INTO {schema}.alert_interactions (`+sqlschema.InteractionColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`),
+		in.ID, in.TenantID, in.AlertID, in.UserID, string(in.Type), ms(in.InteractedAt), in.ResponseTimeSeconds,
+		nullText(in.Metadata), nullKey(in.IdempotencyKey), ms(in.RecordedAt))
+	return nil
 }
 
 // UpdateAlertState queues the update: it travels with the next statement.

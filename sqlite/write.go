@@ -30,8 +30,7 @@ const (
 		FROM alertanalytics_alert_interactions WHERE tenant_id = ? AND idempotency_key = ?`
 	qAlertForUpdate    = `SELECT ` + sqlschema.AlertColumns + ` FROM alertanalytics_alerts WHERE tenant_id = ? AND id = ?`
 	qInsertInteraction = `INSERT INTO alertanalytics_alert_interactions (` + sqlschema.InteractionColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qUpdateAlertState = `UPDATE alertanalytics_alerts SET status = ?, acknowledged_at = ?, resolved_at = ?
 		WHERE tenant_id = ? AND created_at = ? AND id = ?`
 	qInsertAuditLog = `INSERT INTO alertanalytics_audit_logs
@@ -92,7 +91,21 @@ var _ store.Tx = writeTx{}
 // LockAlerts does nothing: the single writer keeps every other write out.
 func (w writeTx) LockAlerts(context.Context, uuid.UUID, []uuid.UUID) error { return nil }
 
-func (w writeTx) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []store.Alert) ([]bool, error) {
+// InsertAlerts inserts the alerts, then reads the days: the single writer
+// keeps every other writer out, so the order does not matter.
+func (w writeTx) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []store.Alert, days []int64) ([]bool, []store.DayRow, error) {
+	created, err := w.insertAlerts(ctx, tenantID, alerts)
+	if err != nil || len(days) == 0 {
+		return created, nil, err
+	}
+	locked, err := w.LockDays(ctx, tenantID, days, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	return created, locked, nil
+}
+
+func (w writeTx) insertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []store.Alert) ([]bool, error) {
 	stmt, err := w.stmt(ctx, qInsertAlert)
 	if err != nil {
 		return nil, err
@@ -116,34 +129,50 @@ func (w writeTx) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []
 	return created, nil
 }
 
-func (w writeTx) InteractionByKey(ctx context.Context, tenantID uuid.UUID, key string) (store.Interaction, error) {
-	in, err := scanInteraction(w.queryRow(ctx, qInteractionByKey, tenantID[:], key))
-	if errors.Is(err, sql.ErrNoRows) {
-		return in, store.ErrNotFound
+// LockAlert reads the alert, the interaction with the key and the alert's
+// day: the single writer keeps every other writer out, so nothing needs a
+// lock.
+func (w writeTx) LockAlert(ctx context.Context, tenantID uuid.UUID, req store.AlertLockRequest) (store.AlertLock, error) {
+	var out store.AlertLock
+	a, err := scanAlert(w.queryRow(ctx, qAlertForUpdate, tenantID[:], req.AlertID[:]))
+	missing := errors.Is(err, sql.ErrNoRows)
+	if err != nil && !missing {
+		return out, err
 	}
-	return in, err
+	if req.Key != "" {
+		in, err := scanInteraction(w.queryRow(ctx, qInteractionByKey, tenantID[:], req.Key))
+		switch {
+		case err == nil:
+			out.Duplicate = &in
+		case !errors.Is(err, sql.ErrNoRows):
+			return out, err
+		}
+	}
+	if missing {
+		if out.Duplicate == nil {
+			return out, store.ErrNotFound
+		}
+		return out, nil
+	}
+	out.Alert = a
+	if req.Days {
+		day := a.CreatedAt.UnixMilli()
+		day = (day - ((day%86400000)+86400000)%86400000) / 86400000
+		if out.Days, err = w.LockDays(ctx, tenantID, []int64{day}, false); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
 }
 
-func (w writeTx) AlertForUpdate(ctx context.Context, tenantID, alertID uuid.UUID) (store.Alert, error) {
-	a, err := scanAlert(w.queryRow(ctx, qAlertForUpdate, tenantID[:], alertID[:]))
-	if errors.Is(err, sql.ErrNoRows) {
-		return a, store.ErrNotFound
-	}
-	return a, err
-}
-
-func (w writeTx) InsertInteraction(ctx context.Context, in store.Interaction) (bool, error) {
+func (w writeTx) InsertInteraction(ctx context.Context, in store.Interaction) error {
 	var key any
 	if in.IdempotencyKey != "" {
 		key = in.IdempotencyKey
 	}
-	res, err := w.exec(ctx, qInsertInteraction, in.ID[:], in.TenantID[:], in.AlertID[:], in.UserID[:], string(in.Type),
+	_, err := w.exec(ctx, qInsertInteraction, in.ID[:], in.TenantID[:], in.AlertID[:], in.UserID[:], string(in.Type),
 		ms(in.InteractedAt), in.ResponseTimeSeconds, nullText(in.Metadata), key, ms(in.RecordedAt))
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	return err
 }
 
 func (w writeTx) UpdateAlertState(ctx context.Context, a *store.Alert) error {

@@ -139,16 +139,28 @@ type WriteOptions struct {
 // trusts them. Each method follows Store's error contract; a failed
 // statement leaves the transaction to be rolled back by Write. A Tx is
 // used by one goroutine and never after fn returns.
+//
+// Round trips. A database across a network makes each request wait for
+// its answer, so a Tx may hold back a statement whose method returns only
+// an error (UpdateAlertState, InsertInteraction, InsertAuditLog,
+// AddOpenTotals, WriteDays, InsertDeletionReceipt, SaveRetentionReceipt,
+// AddRetentionCounts) and send it, in the order called, with the next
+// request that returns something, or with the commit. Its failure then
+// surfaces from that later call, or from Write, and the transaction is
+// rolled back all the same. The methods that return rows do what a write
+// needs to read in one request each: InsertAlerts locks the day rows of
+// the days it is told, and LockAlert reads an alert, an interaction by
+// key and the alert's day rows together. Beginning the transaction may
+// travel with its first request too.
 type Tx interface {
 	// InsertAlerts inserts the alerts the tenant does not have yet and
 	// reports, per alert, whether it was inserted. An existing id is left
 	// unchanged and reported false; of ids repeated within the slice the
-	// first is inserted.
-	InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []Alert) (created []bool, err error)
-
-	// InteractionByKey returns the tenant's interaction with the
-	// idempotency key, or an error wrapping ErrNotFound.
-	InteractionByKey(ctx context.Context, tenantID uuid.UUID, key string) (Interaction, error)
+	// first is inserted. In the same request it locks and returns the
+	// tenant's day rows of days (ascending; nil for none) as LockDays
+	// with wait false does: the days whose kept totals the ingest will
+	// change.
+	InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []Alert, days []int64) (created []bool, locked []DayRow, err error)
 
 	// LockAlerts locks the tenant's alerts with the ids given (ascending,
 	// distinct), in that order, until the transaction ends, where the
@@ -158,18 +170,24 @@ type Tx interface {
 	// a cycle. A backend that serialises its writes does nothing.
 	LockAlerts(ctx context.Context, tenantID uuid.UUID, ids []uuid.UUID) error
 
-	// AlertForUpdate returns the alert, locked until the transaction ends
-	// where the backend locks rows, or an error wrapping ErrNotFound.
-	AlertForUpdate(ctx context.Context, tenantID, alertID uuid.UUID) (Alert, error)
+	// LockAlert reads what recording an interaction on one alert needs,
+	// in one request: the alert, locked until the transaction ends where
+	// the backend locks rows; with a Key, the tenant's interaction stored
+	// with that key, if any, and the key held until the transaction ends,
+	// so that no other transaction stores an interaction with it
+	// meanwhile; and with Days, the tenant's day rows of the UTC day of the
+	// alert's created_at (its Unix milliseconds divided by 86,400,000,
+	// rounded down), as LockDays with wait false returns them. A missing
+	// alert is an error wrapping ErrNotFound unless an interaction with
+	// the key was found.
+	LockAlert(ctx context.Context, tenantID uuid.UUID, req AlertLockRequest) (AlertLock, error)
 
-	// InsertInteraction stores the interaction. It reports false, storing
-	// nothing and without error, when the tenant already has an
-	// interaction with the same idempotency key (another transaction
-	// stored it since InteractionByKey looked).
-	InsertInteraction(ctx context.Context, in Interaction) (bool, error)
+	// InsertInteraction stores the interaction. Its idempotency key, if
+	// any, was held by LockAlert in this transaction and found unused.
+	InsertInteraction(ctx context.Context, in Interaction) error
 
 	// UpdateAlertState writes the alert's Status, AcknowledgedAt and
-	// ResolvedAt; the alert exists (AlertForUpdate returned it).
+	// ResolvedAt; the alert exists (LockAlert returned it).
 	UpdateAlertState(ctx context.Context, a *Alert) error
 
 	// InsertAuditLog writes one audit-log row.
@@ -228,12 +246,26 @@ type Tx interface {
 	AddRetentionCounts(ctx context.Context, r RetentionReceipt, c TenantCounts) error
 }
 
-// OpenTotalsDayLocker is implemented by a Tx that can add to the open
-// totals and lock day rows in one round trip to its database. The root
-// package's write flows use it, where present, in place of AddOpenTotals
-// followed by LockDays; it does what those two calls do, in that order.
-type OpenTotalsDayLocker interface {
-	AddOpenTotalsLockDays(ctx context.Context, tenantID uuid.UUID, open []OpenTotal, days []int64, wait bool) ([]DayRow, error)
+// AlertLockRequest says what Tx.LockAlert reads.
+type AlertLockRequest struct {
+	// AlertID is the alert to lock and return.
+	AlertID uuid.UUID
+	// Key is the idempotency key to look up and hold; "" for none.
+	Key string
+	// Days asks for the day rows of the alert's created_at day.
+	Days bool
+}
+
+// AlertLock is what Tx.LockAlert read.
+type AlertLock struct {
+	// Alert is the locked alert; the zero Alert when it is missing and
+	// Duplicate is set.
+	Alert Alert
+	// Duplicate is the interaction stored with the request's key, nil when
+	// there is none (or no key was given).
+	Duplicate *Interaction
+	// Days holds the day rows asked for with Days, the caller's to keep.
+	Days []DayRow
 }
 
 // Table names one of the tables that hold a tenant's rows.

@@ -44,7 +44,7 @@ func PurgeBatch(ctx context.Context, begin Begin, r store.RetentionReceipt, limi
 		if counts, err = tx.DeleteAlertRows(ctx, r.TenantID, ids); err != nil {
 			return fmt.Errorf("delete rows: %w", err)
 		}
-		if err := applyTotals(ctx, tx, r.TenantID, d); err != nil {
+		if err := applyTotals(ctx, tx, r.TenantID, d, nil, nil); err != nil {
 			return err
 		}
 		return tx.AddRetentionCounts(ctx, r, counts)
@@ -111,7 +111,15 @@ func InsertAlerts(ctx context.Context, begin Begin, tenantID uuid.UUID, alerts [
 }
 
 func insertAlerts(ctx context.Context, tx Tx, tenantID uuid.UUID, alerts []store.Alert) ([]bool, error) {
-	created, err := tx.InsertAlerts(ctx, tenantID, alerts)
+	// The days the new alerts fall on are locked with the insert, in its
+	// request: the ingest's delta changes no other day.
+	days := make([]int64, len(alerts))
+	for i := range alerts {
+		days[i] = rollup.DayOf(rollup.BucketOf(alerts[i].CreatedAt))
+	}
+	slices.Sort(days)
+	days = slices.Compact(days)
+	created, locked, err := tx.InsertAlerts(ctx, tenantID, alerts, days)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +132,7 @@ func insertAlerts(ctx context.Context, tx Tx, tenantID uuid.UUID, alerts []store
 			d.Move(nil, &alerts[i])
 		}
 	}
-	if err := applyTotals(ctx, tx, tenantID, d); err != nil {
+	if err := applyTotals(ctx, tx, tenantID, d, locked, days); err != nil {
 		return nil, fmt.Errorf("kept totals: %w", err)
 	}
 	return created, nil
@@ -145,6 +153,7 @@ func RecordInteractions(ctx context.Context, begin Begin, tenantID uuid.UUID, in
 }
 
 func recordInteractions(ctx context.Context, tx Tx, tenantID uuid.UUID, ins []store.Interaction) ([]store.InteractionResult, error) {
+	one := len(ins) == 1
 	if ids := alertIDs(ins); len(ids) > 1 {
 		if err := tx.LockAlerts(ctx, tenantID, ids); err != nil {
 			return nil, fmt.Errorf("lock alerts: %w", err)
@@ -152,14 +161,27 @@ func recordInteractions(ctx context.Context, tx Tx, tenantID uuid.UUID, ins []st
 	}
 	results := make([]store.InteractionResult, len(ins))
 	d := NewDelta()
+	var (
+		locked     []rollup.Day
+		lockedDays []int64
+	)
 	for i, in := range ins {
-		r, err := recordInteraction(ctx, tx, tenantID, in, d)
+		// A single interaction reads its alert's day rows with the alert:
+		// its move changes that day only. A batch locks the days of all
+		// its moves at the end, in day order.
+		lock, err := tx.LockAlert(ctx, tenantID, store.AlertLockRequest{AlertID: in.AlertID, Key: in.IdempotencyKey, Days: one})
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("item %d: %w", i, err)
+		}
+		results[i], err = recordInteraction(ctx, tx, tenantID, in, lock, err, d)
 		if err != nil {
 			return nil, fmt.Errorf("item %d: %w", i, err)
 		}
-		results[i] = r
+		if one && lock.Duplicate == nil && results[i].Err == nil {
+			locked, lockedDays = lock.Days, []int64{rollup.DayOf(rollup.BucketOf(lock.Alert.CreatedAt))}
+		}
 	}
-	if err := applyTotals(ctx, tx, tenantID, d); err != nil {
+	if err := applyTotals(ctx, tx, tenantID, d, locked, lockedDays); err != nil {
 		return nil, fmt.Errorf("kept totals: %w", err)
 	}
 	return results, nil
@@ -176,44 +198,23 @@ func alertIDs(ins []store.Interaction) []uuid.UUID {
 	return slices.Compact(ids)
 }
 
-// duplicateOf looks up the first interaction with in's idempotency key.
-func duplicateOf(ctx context.Context, tx Tx, tenantID uuid.UUID, key string) (store.InteractionResult, bool, error) {
-	if key == "" {
-		return store.InteractionResult{}, false, nil
+// recordInteraction stores one interaction on the alert LockAlert locked
+// (lockErr its ErrNotFound, when missing), moves the alert as
+// store.AlertState.Apply says, audits a status change and adds the
+// alert's move to d. An interaction whose key was used before comes back
+// as the first one, a missing alert as the result's Err: neither writes.
+func recordInteraction(ctx context.Context, tx Tx, tenantID uuid.UUID, in store.Interaction, lock store.AlertLock, lockErr error, d *Delta) (store.InteractionResult, error) {
+	if lock.Duplicate != nil {
+		return store.InteractionResult{Interaction: *lock.Duplicate, Duplicate: true}, nil
 	}
-	first, err := tx.InteractionByKey(ctx, tenantID, key)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.InteractionResult{}, false, nil
-	}
-	if err != nil {
-		return store.InteractionResult{}, false, err
-	}
-	return store.InteractionResult{Interaction: first, Duplicate: true}, true, nil
-}
-
-// recordInteraction stores one interaction, moves its alert as
-// store.AlertState.Apply says, audits a status change and adds the alert's
-// move to d.
-func recordInteraction(ctx context.Context, tx Tx, tenantID uuid.UUID, in store.Interaction, d *Delta) (store.InteractionResult, error) {
-	if dup, ok, err := duplicateOf(ctx, tx, tenantID, in.IdempotencyKey); err != nil || ok {
-		return dup, err
-	}
-	before, err := tx.AlertForUpdate(ctx, tenantID, in.AlertID)
-	if errors.Is(err, store.ErrNotFound) {
+	if lockErr != nil {
 		return store.InteractionResult{Interaction: in, Err: fmt.Errorf("alert %s: %w", in.AlertID, store.ErrNotFound)}, nil
 	}
-	if err != nil {
-		return store.InteractionResult{}, err
-	}
+	before := lock.Alert
 	in.TenantID = tenantID
 	in.ResponseTimeSeconds = store.ResponseTimeSeconds(before.CreatedAt, in.InteractedAt)
-	inserted, err := tx.InsertInteraction(ctx, in)
-	if err != nil {
+	if err := tx.InsertInteraction(ctx, in); err != nil {
 		return store.InteractionResult{}, err
-	}
-	if !inserted { // another transaction stored the same key meanwhile
-		dup, _, err := duplicateOf(ctx, tx, tenantID, in.IdempotencyKey)
-		return dup, err
 	}
 	from := store.AlertState{Status: before.Status, AcknowledgedAt: before.AcknowledgedAt, ResolvedAt: before.ResolvedAt}
 	to := from.Apply(in.Type, in.InteractedAt)
@@ -237,7 +238,7 @@ func recordInteraction(ctx context.Context, tx Tx, tenantID uuid.UUID, in store.
 }
 
 // applyTotals adds a transaction's delta to the kept totals: the open
-// totals first, in type-class order, then the days in day order.
+// totals, in type-class order, and the days in day order.
 //
 // A tenant's writers do not queue behind one another for its kept totals,
 // which would give one tenant one commit at a time: the backend adds to
@@ -249,31 +250,41 @@ func recordInteraction(ctx context.Context, tx Tx, tenantID uuid.UUID, in store.
 // stripes come and go with contention and a quiet tenant keeps a row a
 // day. Rows are locked in day and stripe order, and a writer that does
 // not wait never waits while holding a day's row, so writers never wait
-// on one another in a cycle.
-func applyTotals(ctx context.Context, tx Tx, tenantID uuid.UUID, d *Delta) error {
-	open, days := d.OpenTotals(), d.Rollups.Days()
-	wait := d.Rollups.Removes()
-	var (
-		locked []rollup.Day
-		err    error
-	)
-	if b, ok := tx.(store.OpenTotalsDayLocker); ok {
-		if locked, err = b.AddOpenTotalsLockDays(ctx, tenantID, open, days, wait); err != nil {
-			return fmt.Errorf("kept totals: %w", err)
+// on one another in a cycle (a backend that reads a waiting writer's rows
+// ahead, with its insert or its alert, lets them go before it waits).
+//
+// locked holds the rows of the days in lockedDays (ascending) that the
+// flow locked already, without waiting, in the request of its insert or
+// its alert: the delta's days among them need no request of their own,
+// unless the delta removes times.
+func applyTotals(ctx context.Context, tx Tx, tenantID uuid.UUID, d *Delta, locked []rollup.Day, lockedDays []int64) error {
+	if open := d.OpenTotals(); len(open) > 0 {
+		if err := tx.AddOpenTotals(ctx, tenantID, open); err != nil {
+			return fmt.Errorf("open totals: %w", err)
 		}
-	} else {
-		if len(open) > 0 {
-			if err := tx.AddOpenTotals(ctx, tenantID, open); err != nil {
-				return fmt.Errorf("open totals: %w", err)
-			}
-		}
-		if len(days) > 0 {
-			if locked, err = tx.LockDays(ctx, tenantID, days, wait); err != nil {
-				return fmt.Errorf("lock days: %w", err)
-			}
+	}
+	days := d.Rollups.Days()
+	if len(days) == 0 {
+		return nil
+	}
+	if removes := d.Rollups.Removes(); removes || !subset(days, lockedDays) {
+		var err error
+		if locked, err = tx.LockDays(ctx, tenantID, days, removes); err != nil {
+			return fmt.Errorf("lock days: %w", err)
 		}
 	}
 	return writeDays(ctx, tx, tenantID, &d.Rollups, days, locked)
+}
+
+// subset reports whether every element of a (ascending) is in b
+// (ascending).
+func subset(a, b []int64) bool {
+	for _, v := range a {
+		if _, ok := slices.BinarySearch(b, v); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // writeDays applies the changes of a delta to the locked rows of its days

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -14,8 +15,7 @@ import (
 
 // testContractErrors calls the contract's methods directly, as the root
 // package's flows would, and checks each documented error case: a missing
-// row wraps store.ErrNotFound, a repeated idempotency key is reported, not
-// failed, fn's error comes back through Write and rolls back, and a
+// row wraps store.ErrNotFound, a used idempotency key is found, fn's error comes back through Write and rolls back, and a
 // cancelled context writes nothing.
 func testContractErrors(t *testing.T, st flows) {
 	ctx := context.Background()
@@ -43,25 +43,34 @@ func testContractErrors(t *testing.T, st flows) {
 	}))
 	require.Equal(t, 1, calls)
 
-	// Inside a write: missing rows wrap ErrNotFound; a repeated key reports
-	// false; fn's error is what Write returns, and what fn wrote is gone.
+	// Inside a write: a missing alert wraps ErrNotFound; LockAlert returns
+	// the alert with its day's row and, once an interaction with the key
+	// is stored, that interaction, even for a missing alert; fn's error is
+	// what Write returns, and what fn wrote is gone.
 	boom := errors.New("boom")
 	in := interaction(tenantA(), id(1), store.InteractionAcknowledged, base.Add(60e9))
 	in.IdempotencyKey = "k1"
 	err = st.Write(ctx, tenantA(), store.WriteOptions{}, func(tx store.Tx) error {
-		if _, err := tx.AlertForUpdate(ctx, tenantA(), id(2)); !errors.Is(err, store.ErrNotFound) {
-			return errors.Join(errors.New("AlertForUpdate of a missing alert"), err)
+		if _, err := tx.LockAlert(ctx, tenantA(), store.AlertLockRequest{AlertID: id(2)}); !errors.Is(err, store.ErrNotFound) {
+			return errors.Join(errors.New("LockAlert of a missing alert"), err)
 		}
-		if _, err := tx.InteractionByKey(ctx, tenantA(), "k1"); !errors.Is(err, store.ErrNotFound) {
-			return errors.Join(errors.New("InteractionByKey of an unused key"), err)
+		if _, err := tx.LockAlert(ctx, tenantA(), store.AlertLockRequest{AlertID: id(2), Key: "k1"}); !errors.Is(err, store.ErrNotFound) {
+			return errors.Join(errors.New("LockAlert of a missing alert with an unused key"), err)
 		}
-		if ok, err := tx.InsertInteraction(ctx, in); !ok || err != nil {
-			return errors.Join(errors.New("first InsertInteraction"), err)
+		lock, err := tx.LockAlert(ctx, tenantA(), store.AlertLockRequest{AlertID: id(1), Key: "k1", Days: true})
+		if err != nil {
+			return errors.Join(errors.New("LockAlert"), err)
 		}
-		again := in
-		again.ID = id(50)
-		if ok, err := tx.InsertInteraction(ctx, again); ok || err != nil {
-			return errors.Join(errors.New("InsertInteraction of a used key must report false without error"), err)
+		if lock.Alert.ID != id(1) || lock.Duplicate != nil || len(lock.Days) != 1 || lock.Days[0].Day != 20759 || len(lock.Days[0].Counts) == 0 {
+			return fmt.Errorf("LockAlert of alert 1 with an unused key and its day: alert %s, duplicate %v, %d day rows, want alert %s, no duplicate, one row of day 20759",
+				lock.Alert.ID, lock.Duplicate, len(lock.Days), id(1))
+		}
+		if err := tx.InsertInteraction(ctx, in); err != nil {
+			return errors.Join(errors.New("InsertInteraction"), err)
+		}
+		lock, err = tx.LockAlert(ctx, tenantA(), store.AlertLockRequest{AlertID: id(2), Key: "k1"})
+		if err != nil || lock.Duplicate == nil || lock.Duplicate.ID != in.ID {
+			return errors.Join(fmt.Errorf("LockAlert of a missing alert with a used key: want the interaction %s, got %+v", in.ID, lock.Duplicate), err)
 		}
 		return boom
 	})
@@ -73,7 +82,7 @@ func testContractErrors(t *testing.T, st flows) {
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
 	err = st.Write(cctx, tenantA(), store.WriteOptions{Exclusive: true}, func(tx store.Tx) error {
-		_, err := tx.InsertAlerts(cctx, tenantA(), []store.Alert{alert(tenantA(), 3, base)})
+		_, _, err := tx.InsertAlerts(cctx, tenantA(), []store.Alert{alert(tenantA(), 3, base)}, nil)
 		return err
 	})
 	require.ErrorIs(t, err, context.Canceled)
