@@ -19,19 +19,49 @@ type querier interface {
 }
 
 // DayRows implements store.Store: one range scan, with each day's number
-// of stripes counted by a window over the day. The bytes handed to fn
-// point into pgx's read buffer.
-func (s *Store) DayRows(ctx context.Context, tenantID uuid.UUID, from, to int64, cols store.DayColumns, fn func(*store.DayRow) error) error {
-	list := cols.Columns()
-	if len(list) == 0 {
+// of stripes counted by a window over the day, and a scan of each facts
+// range, sent together in one request. The bytes handed to days point into
+// pgx's read buffer.
+func (s *Store) DayRows(ctx context.Context, tenantID uuid.UUID, q store.DayQuery, days func(*store.DayRow) error, facts func(int, *store.Alert) error) error {
+	list := q.Columns.Columns()
+	b := &pgx.Batch{}
+	readDays := q.FromDay < q.ToDay && len(list) > 0
+	if readDays {
+		names, nonEmpty := sqlschema.DayColumnList(q.Columns)
+		b.Queue(s.sql(`SELECT day, stripe, count(*) OVER (PARTITION BY day), `+names+` FROM {schema}.rollup_days
+			WHERE tenant_id = $1 AND day >= $2 AND day < $3 AND (`+nonEmpty+`) ORDER BY day, stripe`), [16]byte(tenantID), q.FromDay, q.ToDay)
+	}
+	for _, r := range q.Facts {
+		b.Queue(s.sql(alertFactsSQL), [16]byte(tenantID), ms(r.From), ms(r.To))
+	}
+	if b.Len() == 0 {
 		return nil
 	}
-	names, nonEmpty := sqlschema.DayColumnList(cols)
-	rows, err := s.db.Query(ctx, s.sql(`SELECT day, stripe, count(*) OVER (PARTITION BY day), `+names+` FROM {schema}.rollup_days
-		WHERE tenant_id = $1 AND day >= $2 AND day < $3 AND (`+nonEmpty+`) ORDER BY day, stripe`), tenantID, from, to)
-	if err != nil {
-		return wrapErr("day rows", err)
+	res := s.db.SendBatch(ctx, b)
+	defer res.Close()
+	if readDays {
+		rows, err := res.Query()
+		if err != nil {
+			return wrapErr("day rows", err)
+		}
+		if err := scanDayRows(rows, list, days); err != nil {
+			return err
+		}
 	}
+	for i := range q.Facts {
+		rows, err := res.Query()
+		if err != nil {
+			return wrapErr("day rows: facts", err)
+		}
+		if err := scanFacts(rows, tenantID, func(a *store.Alert) error { return facts(i, a) }); err != nil {
+			return wrapErr("day rows: facts", err)
+		}
+	}
+	return wrapErr("day rows", res.Close())
+}
+
+// scanDayRows hands the rows of DayRows' day query to fn.
+func scanDayRows(rows pgx.Rows, list []store.DayColumns, fn func(*store.DayRow) error) error {
 	defer rows.Close()
 	var (
 		row  store.DayRow
@@ -64,13 +94,16 @@ func (s *Store) AlertFacts(ctx context.Context, tenantID uuid.UUID, from, to tim
 }
 
 func (s *Store) alertFacts(ctx context.Context, q querier, tenantID uuid.UUID, from, to int64, fn func(*store.Alert) error) error {
-	rows, err := q.Query(ctx, s.sql(`SELECT `+sqlschema.FactColumns+` FROM {schema}.alerts
-		WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3 ORDER BY created_at, id`), tenantID, from, to)
+	rows, err := q.Query(ctx, s.sql(alertFactsSQL), tenantID, from, to)
 	if err != nil {
 		return err
 	}
 	return scanFacts(rows, tenantID, fn)
 }
+
+// alertFactsSQL reads the facts of a tenant's alerts created in [$2, $3).
+const alertFactsSQL = `SELECT ` + sqlschema.FactColumns + ` FROM {schema}.alerts
+	WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3 ORDER BY created_at, id`
 
 // scanFacts scans rows of sqlschema.FactColumns.
 func scanFacts(rows pgx.Rows, tenantID uuid.UUID, fn func(*store.Alert) error) error {

@@ -21,7 +21,21 @@ type querier interface {
 // DayRows implements store.Store. The single writer keeps one row a day,
 // so every row passes with Stripes 1, its bytes pointing into the
 // driver's buffers.
-func (s *Store) DayRows(ctx context.Context, tenantID uuid.UUID, from, to int64, cols store.DayColumns, fn func(*store.DayRow) error) error {
+func (s *Store) DayRows(ctx context.Context, tenantID uuid.UUID, q store.DayQuery, days func(*store.DayRow) error, facts func(int, *store.Alert) error) error {
+	if q.FromDay < q.ToDay {
+		if err := s.dayRows(ctx, tenantID, q.FromDay, q.ToDay, q.Columns, days); err != nil {
+			return err
+		}
+	}
+	for i, r := range q.Facts {
+		if err := alertFacts(ctx, s.reader, tenantID, ms(r.From), ms(r.To), func(a *store.Alert) error { return facts(i, a) }); err != nil {
+			return fmt.Errorf("sqlite: day rows: facts: %w", err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) dayRows(ctx context.Context, tenantID uuid.UUID, from, to int64, cols store.DayColumns, fn func(*store.DayRow) error) error {
 	list := cols.Columns()
 	if len(list) == 0 {
 		return nil

@@ -47,14 +47,18 @@ type Store interface {
 	// Alert returns one alert, or an error wrapping ErrNotFound.
 	Alert(ctx context.Context, tenantID, alertID uuid.UUID) (Alert, error)
 
-	// DayRows calls fn with the tenant's day rows of the UTC days in
-	// [fromDay, toDay), in day then stripe order, all from one snapshot,
-	// carrying the columns asked for in cols (the others nil). Rows whose
+	// DayRows reads the parts of one window in one request: it calls days
+	// with the tenant's day rows of the UTC days in [q.FromDay, q.ToDay),
+	// in day then stripe order, all from one snapshot, carrying the
+	// columns asked for in q.Columns (the others nil), and facts with the
+	// alerts of each of q.Facts as AlertFacts reads them, with the index of
+	// their range (each range from one snapshot of its own). Rows whose
 	// asked columns are all empty may be left out. Each row's Stripes is
-	// the number of rows of its day this call passes to fn, so a reader
-	// knows when a day is complete. The row and its bytes are valid during
-	// the call only. No rows is not an error.
-	DayRows(ctx context.Context, tenantID uuid.UUID, fromDay, toDay int64, cols DayColumns, fn func(*DayRow) error) error
+	// the number of rows of its day this call passes to days, so a reader
+	// knows when a day is complete. The two callbacks may come in any
+	// order; rows, alerts and bytes are valid during the call only. No
+	// rows is not an error; an empty day range reads only the facts.
+	DayRows(ctx context.Context, tenantID uuid.UUID, q DayQuery, days func(*DayRow) error, facts func(i int, a *Alert) error) error
 
 	// AlertFacts calls fn for each of the tenant's alerts created in
 	// [from, to), in created_at order, with the fields kept totals and
@@ -123,6 +127,21 @@ type Store interface {
 	// first.
 	RetentionReceipts(ctx context.Context, tenantID uuid.UUID) ([]RetentionReceipt, error)
 }
+
+// DayQuery says what Store.DayRows reads: the kept day rows of a range of
+// days, and the alerts of the time ranges where a window cuts a day's
+// buckets, which the day rows cannot answer.
+type DayQuery struct {
+	// FromDay and ToDay bound the UTC days [FromDay, ToDay) read.
+	FromDay, ToDay int64
+	// Columns are the day-row columns read.
+	Columns DayColumns
+	// Facts are the time ranges whose alerts are read too.
+	Facts []TimeRange
+}
+
+// TimeRange is the half-open range of times [From, To).
+type TimeRange struct{ From, To time.Time }
 
 // WriteOptions says how Store.Write isolates one write from the tenant's
 // others.

@@ -231,9 +231,10 @@ func Groups(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to ti
 		}
 		return g
 	}
+	w := newWindowRead(ctx, st, tenantID, seg)
 	if lo, hi := seg.buckets.From, seg.buckets.To; lo < hi {
 		var keys []uint64
-		err := eachDayGroups(ctx, st, tenantID, DayOf(lo), DayAfter(hi), func(day int64, b []byte) error {
+		err := eachDayGroups(w, DayOf(lo), DayAfter(hi), func(day int64, b []byte) error {
 			whole := DayStart(day) >= lo && DayStart(day+1) <= hi
 			return DecodeGroups(b, func(kept *Group) error {
 				if kept.Field != field {
@@ -267,7 +268,7 @@ func Groups(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to ti
 		}
 	}
 	minus := map[string]*GroupTotals{}
-	err := eachRow(ctx, st, tenantID, seg, func(a *store.Alert, sign int64) error {
+	err := w.eachRow(func(a *store.Alert, sign int64) error {
 		c := Of(a)
 		key := field.value(&c)
 		g := get([]byte(key))

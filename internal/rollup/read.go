@@ -67,22 +67,6 @@ func splitEnd(from, to time.Time, past bool) segment {
 	return seg
 }
 
-// eachRow calls fn for the alerts of the segments' row parts, with sign 1,
-// and of their minus parts, with sign −1.
-func eachRow(ctx context.Context, st store.Store, tenantID uuid.UUID, seg segment, fn func(a *store.Alert, sign int64) error) error {
-	for _, part := range []struct {
-		spans [][2]time.Time
-		sign  int64
-	}{{seg.rows, 1}, {seg.minus, -1}} {
-		for _, r := range part.spans {
-			if err := st.AlertFacts(ctx, tenantID, r[0], r[1], func(a *store.Alert) error { return fn(a, part.sign) }); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
 // Period sums the alerts created in the days bounds delimits (day i holds
 // created_at in [bounds[i], bounds[i+1])): per day the counters in
 // perDay (none: days is nil), and over the whole period the counters in
@@ -118,8 +102,9 @@ func period(ctx context.Context, st store.Store, tenantID uuid.UUID, bounds []ti
 		merged = merge(ranges)
 		asked = append(slices.Clip(asked), merged...)
 	}
+	w := newWindowRead(ctx, st, tenantID, segs...)
 	if len(asked) > 0 {
-		sums, err := sumCounts(ctx, st, tenantID, asked, union(perDay, total))
+		sums, err := sumCounts(w, asked, union(perDay, total))
 		if err != nil {
 			return nil, sum, err
 		}
@@ -137,8 +122,8 @@ func period(ctx context.Context, st store.Store, tenantID uuid.UUID, bounds []ti
 			}
 		}
 	}
-	for day, seg := range segs {
-		err = eachRow(ctx, st, tenantID, seg, func(a *store.Alert, sign int64) error {
+	{
+		err = w.rows(func(day int, a *store.Alert, sign int64) error {
 			c := Of(a)
 			if days != nil {
 				for _, k := range perDay {
@@ -230,9 +215,10 @@ func dayTotals(c *store.Counts) store.DayTotals {
 // [from, to), by count descending then category ascending in byte order.
 func TopCategories(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to time.Time, limit int) ([]store.CategoryCount, error) {
 	seg := split(from, to)
+	w := newWindowRead(ctx, st, tenantID, seg)
 	counts := map[string]int64{}
 	if seg.buckets.From < seg.buckets.To {
-		kept, err := sumCategories(ctx, st, tenantID, seg.buckets.From, seg.buckets.To)
+		kept, err := sumCategories(w, seg.buckets.From, seg.buckets.To)
 		if err != nil {
 			return nil, err
 		}
@@ -240,7 +226,7 @@ func TopCategories(ctx context.Context, st store.Store, tenantID uuid.UUID, from
 			counts[c.Category] += c.Count
 		}
 	}
-	if err := eachRow(ctx, st, tenantID, seg, func(a *store.Alert, sign int64) error { counts[a.Category] += sign; return nil }); err != nil {
+	if err := w.eachRow(func(a *store.Alert, sign int64) error { counts[a.Category] += sign; return nil }); err != nil {
 		return nil, err
 	}
 	out := make([]store.CategoryCount, 0, len(counts))
@@ -260,10 +246,11 @@ func TopCategories(ctx context.Context, st store.Store, tenantID uuid.UUID, from
 // left out.
 func Kinds(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to time.Time) ([]store.KindCount, error) {
 	seg := split(from, to)
+	w := newWindowRead(ctx, st, tenantID, seg)
 	type name struct{ alertType, service string }
 	sums := map[name]KindCounts{}
 	if seg.buckets.From < seg.buckets.To {
-		kept, err := sumKinds(ctx, st, tenantID, seg.buckets.From, seg.buckets.To)
+		kept, err := sumKinds(w, seg.buckets.From, seg.buckets.To)
 		if err != nil {
 			return nil, err
 		}
@@ -272,7 +259,7 @@ func Kinds(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to tim
 			sums[n] = sums[n].add(KindCounts{k.Alerts, k.Acted, k.Dismissed}, 1)
 		}
 	}
-	err := eachRow(ctx, st, tenantID, seg, func(a *store.Alert, sign int64) error {
+	err := w.eachRow(func(a *store.Alert, sign int64) error {
 		c := Of(a)
 		n := name{a.AlertType, a.Service}
 		sums[n] = sums[n].add(c.kindCounts(), sign)
@@ -310,10 +297,11 @@ const (
 // one to take away again (see segment).
 func EachTime(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to time.Time, fn func(kind Kind, key uint64, bucket, sign int64)) error {
 	seg := split(from, to)
+	w := newWindowRead(ctx, st, tenantID, seg)
 	if seg.buckets.From < seg.buckets.To {
 		lo, hi := seg.buckets.From, seg.buckets.To
 		var keys []uint64
-		err := eachDayTimes(ctx, st, tenantID, DayOf(lo), DayOf(hi-1)+1, func(dt *store.DayTimes) error {
+		err := w.times(DayOf(lo), DayOf(hi-1)+1, func(dt *store.DayTimes) error {
 			for kind, enc := range [][]byte{dt.AcknowledgeTimes, dt.ResolveTimes} {
 				var err error
 				if keys, err = DecodeKeys(keys[:0], enc); err != nil {
@@ -331,7 +319,7 @@ func EachTime(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to 
 			return err
 		}
 	}
-	return eachRow(ctx, st, tenantID, seg, func(a *store.Alert, sign int64) error {
+	return w.eachRow(func(a *store.Alert, sign int64) error {
 		c := Of(a)
 		if c.Counts[store.CountAcknowledged] == 1 {
 			fn(Acknowledge, c.AcknowledgeKey, c.Bucket, sign)
@@ -349,8 +337,9 @@ func EachTime(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to 
 func EachBucket(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to time.Time,
 	onBucket func(bucket int64, c *store.Counts), onAlert func(a *store.Alert, sign int64)) error {
 	seg := split(from, to)
+	w := newWindowRead(ctx, st, tenantID, seg)
 	if seg.buckets.From < seg.buckets.To {
-		err := eachCounts(ctx, st, tenantID, seg.buckets.From, seg.buckets.To, func(b int64, c *store.Counts) error {
+		err := eachCounts(w, seg.buckets.From, seg.buckets.To, func(b int64, c *store.Counts) error {
 			onBucket(b, c)
 			return nil
 		})
@@ -358,7 +347,7 @@ func EachBucket(ctx context.Context, st store.Store, tenantID uuid.UUID, from, t
 			return err
 		}
 	}
-	return eachRow(ctx, st, tenantID, seg, func(a *store.Alert, sign int64) error { onAlert(a, sign); return nil })
+	return w.eachRow(func(a *store.Alert, sign int64) error { onAlert(a, sign); return nil })
 }
 
 // TimeKeys collects the packed times to acknowledge and to resolve of the
@@ -366,9 +355,10 @@ func EachBucket(ctx context.Context, st store.Store, tenantID uuid.UUID, from, t
 func TimeKeys(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to time.Time, bufs *Buffers) (ack, res []uint64, err error) {
 	bufs.ack, bufs.res, bufs.minus = bufs.ack[:0], bufs.res[:0], bufs.minus[:0]
 	seg := split(from, to)
+	w := newWindowRead(ctx, st, tenantID, seg)
 	if seg.buckets.From < seg.buckets.To {
 		lo, hi := seg.buckets.From, seg.buckets.To
-		err = eachDayTimes(ctx, st, tenantID, DayOf(lo), DayOf(hi-1)+1, func(dt *store.DayTimes) error {
+		err = w.times(DayOf(lo), DayOf(hi-1)+1, func(dt *store.DayTimes) error {
 			whole := DayOf(lo) < dt.Day && dt.Day < DayOf(hi-1)
 			var err error
 			if bufs.ack, err = appendKeys(bufs.ack, dt.AcknowledgeTimes, dt.Day, lo, hi, whole); err != nil {
@@ -382,7 +372,7 @@ func TimeKeys(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to 
 		}
 	}
 	var minusAck, minusRes []uint64
-	err = eachRow(ctx, st, tenantID, seg, func(a *store.Alert, sign int64) error {
+	err = w.eachRow(func(a *store.Alert, sign int64) error {
 		c := Of(a)
 		for _, t := range []struct {
 			on       bool

@@ -63,7 +63,7 @@ func Verify(ctx context.Context, st store.Store, tenantID uuid.UUID) error {
 
 func verifyCounts(ctx context.Context, st store.Store, tenantID uuid.UUID, want []store.BucketCounts) error {
 	var got []store.BucketCounts
-	err := eachCounts(ctx, st, tenantID, math.MinInt64/2, math.MaxInt64/2, func(bucket int64, c *store.Counts) error {
+	err := eachCounts(newWindowRead(ctx, st, tenantID), math.MinInt64/2, math.MaxInt64/2, func(bucket int64, c *store.Counts) error {
 		got = append(got, store.BucketCounts{Bucket: bucket, Counts: *c})
 		return nil
 	})
@@ -90,7 +90,7 @@ func verifyCategories(ctx context.Context, st store.Store, tenantID uuid.UUID, w
 	return verifySums(want,
 		func(c store.BucketCategory) (int64, string, int64) { return c.Bucket, c.Category, c.Count },
 		func(from, to int64) (map[string]int64, error) {
-			got, err := sumCategories(ctx, st, tenantID, from, to)
+			got, err := sumCategories(newWindowRead(ctx, st, tenantID), from, to)
 			out := map[string]int64{}
 			for _, c := range got {
 				out[c.Category] += c.Count
@@ -107,7 +107,7 @@ func verifyKinds(ctx context.Context, st store.Store, tenantID uuid.UUID, want [
 	return verifySums(want,
 		func(k BucketKind) (int64, name, KindCounts) { return k.Bucket, name{k.AlertType, k.Service}, k.Counts },
 		func(from, to int64) (map[name]KindCounts, error) {
-			got, err := sumKinds(ctx, st, tenantID, from, to)
+			got, err := sumKinds(newWindowRead(ctx, st, tenantID), from, to)
 			out := map[name]KindCounts{}
 			for _, k := range got {
 				n := name{k.AlertType, k.Service}
@@ -172,7 +172,7 @@ func verifyGroups(ctx context.Context, st store.Store, tenantID uuid.UUID, b *Bu
 		}
 	}
 	got := map[int64][]byte{}
-	err = eachDayGroups(ctx, st, tenantID, math.MinInt64/2, math.MaxInt64/2, func(day int64, g []byte) error {
+	err = eachDayGroups(newWindowRead(ctx, st, tenantID), math.MinInt64/2, math.MaxInt64/2, func(day int64, g []byte) error {
 		if len(g) > 0 {
 			got[day] = bytes.Clone(g)
 		}
@@ -196,7 +196,7 @@ func verifyGroups(ctx context.Context, st store.Store, tenantID uuid.UUID, b *Bu
 
 func verifyTimes(ctx context.Context, st store.Store, tenantID uuid.UUID, want []store.DayTimes) error {
 	var got []store.DayTimes
-	err := eachDayTimes(ctx, st, tenantID, math.MinInt64/2, math.MaxInt64/2, func(dt *store.DayTimes) error {
+	err := newWindowRead(ctx, st, tenantID).times( math.MinInt64/2, math.MaxInt64/2, func(dt *store.DayTimes) error {
 		got = append(got, store.DayTimes{Day: dt.Day, AcknowledgeTimes: bytes.Clone(dt.AcknowledgeTimes), ResolveTimes: bytes.Clone(dt.ResolveTimes)})
 		return nil
 	})

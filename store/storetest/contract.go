@@ -29,19 +29,38 @@ func testContractErrors(t *testing.T, st flows) {
 	require.ErrorIs(t, err, store.ErrNotFound)
 	// No day rows in a range is not an error, and fn is never called.
 	calls := 0
-	require.NoError(t, st.DayRows(ctx, tenantB(), 0, 1<<40, store.AllDayColumns, func(*store.DayRow) error { calls++; return nil }))
+	noFacts := func(i int, a *store.Alert) error { return fmt.Errorf("facts called with range %d, alert %s: none asked", i, a.ID) }
+	require.NoError(t, st.DayRows(ctx, tenantB(), store.DayQuery{FromDay: 0, ToDay: 1 << 40, Columns: store.AllDayColumns},
+		func(*store.DayRow) error { calls++; return nil }, noFacts))
 	require.Zero(t, calls)
 	// The one alert's day (2026-11-02 is day 20,759 since 1970-01-01) has one row
-	// through DayRows, carrying the columns asked for only.
-	require.NoError(t, st.DayRows(ctx, tenantA(), 20759, 20760, store.DayCounts, func(r *store.DayRow) error {
-		calls++
-		require.Equal(t, int64(20759), r.Day)
-		require.Equal(t, 1, r.Stripes)
-		require.NotEmpty(t, r.Counts)
-		require.Nil(t, r.Groups)
-		return nil
-	}))
+	// through DayRows, carrying the columns asked for only; of the two
+	// ranges of facts asked with it, the first holds the alert (created at
+	// its start) and the second, from a millisecond after, nothing.
+	var facts []int
+	require.NoError(t, st.DayRows(ctx, tenantA(), store.DayQuery{FromDay: 20759, ToDay: 20760, Columns: store.DayCounts,
+		Facts: []store.TimeRange{{From: base, To: base.Add(time.Millisecond)}, {From: base.Add(time.Millisecond), To: base.Add(time.Hour)}}},
+		func(r *store.DayRow) error {
+			calls++
+			require.Equal(t, int64(20759), r.Day)
+			require.Equal(t, 1, r.Stripes)
+			require.NotEmpty(t, r.Counts)
+			require.Nil(t, r.Groups)
+			return nil
+		}, func(i int, a *store.Alert) error {
+			require.Equal(t, id(1), a.ID)
+			require.Equal(t, base, a.CreatedAt)
+			facts = append(facts, i)
+			return nil
+		}))
 	require.Equal(t, 1, calls)
+	require.Equal(t, []int{0}, facts)
+	// An empty day range reads the facts alone.
+	facts = nil
+	require.NoError(t, st.DayRows(ctx, tenantA(), store.DayQuery{Facts: []store.TimeRange{{From: base, To: base.Add(time.Hour)}}},
+		func(*store.DayRow) error { calls++; return nil }, func(i int, a *store.Alert) error { facts = append(facts, i); return nil }))
+	require.Equal(t, 1, calls)
+	require.Equal(t, []int{0}, facts)
 
 	// Inside a write: a missing alert wraps ErrNotFound; LockAlert returns
 	// the alert with its day's row and, once an interaction with the key
