@@ -3,6 +3,7 @@ package alertanalytics
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -157,7 +158,7 @@ func (s *Service) Compliance(ctx context.Context, tenantID uuid.UUID, w Window, 
 	return c, nil
 }
 
-// alertsAndTimes counts the alerts per priority created in [from, to) and,
+// alertsAndTimes counts the alerts per priority created in a range and,
 // per kind of response time and priority, how many have one, and how many
 // of those are at most a limit.
 type alertsAndTimes struct {
@@ -166,24 +167,52 @@ type alertsAndTimes struct {
 	within   [2][4]int64
 }
 
-func (s *Service) countAlertsAndTimes(ctx context.Context, tenantID uuid.UUID, from, to time.Time, limits [2][4]int64) (alertsAndTimes, error) {
-	var out alertsAndTimes
-	_, sum, err := rollup.Period(ctx, s.store, tenantID, []time.Time{from, to}, nil,
-		[]int{store.CountCritical, store.CountImportant, store.CountStandard, store.CountInfo})
-	if err != nil {
-		return out, err
-	}
-	for p := range out.alerts {
-		out.alerts[p] = sum[store.CountCritical+p]
-	}
-	err = rollup.EachTime(ctx, s.store, tenantID, from, to, func(kind rollup.Kind, k uint64, _, sign int64) {
-		p := rollup.KeyPriority(k)
-		out.withTime[kind][p] += sign
-		if rollup.KeySeconds(k) <= limits[kind][p] {
-			out.within[kind][p] += sign
+func (a *alertsAndTimes) add(o *alertsAndTimes) {
+	for p := range a.alerts {
+		a.alerts[p] += o.alerts[p]
+		for kind := range a.withTime {
+			a.withTime[kind][p] += o.withTime[kind][p]
+			a.within[kind][p] += o.within[kind][p]
 		}
-	})
-	return out, err
+	}
+}
+
+// countAlertsAndTimes counts, for each start, the alerts and times of the
+// alerts created from it to end (starts ascending, before end): the ranges
+// between consecutive starts are counted in one read of the counters and
+// one of the times, side by side, and summed from each start on.
+func (s *Service) countAlertsAndTimes(ctx context.Context, tenantID uuid.UUID, starts []time.Time, end time.Time, limits [2][4]int64) ([]alertsAndTimes, error) {
+	bounds := append(slices.Clone(starts), end)
+	segs := make([]alertsAndTimes, len(starts))
+	var days []store.Counts
+	err := concurrently(
+		func() (err error) {
+			days, _, err = rollup.Period(ctx, s.store, tenantID, bounds,
+				[]int{store.CountCritical, store.CountImportant, store.CountStandard, store.CountInfo}, nil)
+			return err
+		},
+		func() error {
+			return rollup.SegmentTimes(ctx, s.store, tenantID, bounds, func(seg int, kind rollup.Kind, k uint64, _, sign int64) {
+				p := rollup.KeyPriority(k)
+				segs[seg].withTime[kind][p] += sign
+				if rollup.KeySeconds(k) <= limits[kind][p] {
+					segs[seg].within[kind][p] += sign
+				}
+			})
+		},
+	)
+	if err != nil {
+		return nil, err
+	}
+	for i := range segs {
+		for p := range segs[i].alerts {
+			segs[i].alerts[p] = days[i][store.CountCritical+p]
+		}
+	}
+	for i := len(segs) - 2; i >= 0; i-- {
+		segs[i].add(&segs[i+1])
+	}
+	return segs, nil
 }
 
 func (s *Service) compliance(ctx context.Context, tenantID uuid.UUID, sp span, targets Targets) (Compliance, error) {
@@ -193,26 +222,42 @@ func (s *Service) compliance(ctx context.Context, tenantID uuid.UUID, sp span, t
 		limits[rollup.Acknowledge][i] = int64(targets.Acknowledge[p] / time.Second)
 		limits[rollup.Resolve][i] = int64(targets.Resolve[p] / time.Second)
 	}
-	all, err := s.countAlertsAndTimes(ctx, tenantID, sp.start(), sp.end(), limits)
+	// An alert without a time is pending while its target has not passed:
+	// created after now − target. Each target's tail is counted with the
+	// whole window, in the same reads.
+	now := sp.last()
+	tailStart := func(limit int64) time.Time {
+		from := now.Add(-time.Duration(limit)*time.Second + time.Millisecond)
+		if from.Before(sp.start()) {
+			from = sp.start()
+		}
+		return from
+	}
+	starts := []time.Time{sp.start()}
+	for kind := range limits {
+		for _, limit := range limits[kind] {
+			if from := tailStart(limit); from.Before(sp.end()) {
+				starts = append(starts, from)
+			}
+		}
+	}
+	slices.SortFunc(starts, func(a, b time.Time) int { return a.Compare(b) })
+	starts = slices.CompactFunc(starts, time.Time.Equal)
+	counted, err := s.countAlertsAndTimes(ctx, tenantID, starts, sp.end(), limits)
 	if err != nil {
 		return c, err
 	}
-	// An alert without a time is pending while its target has not passed:
-	// created after now − target. Those tails are counted once per target.
-	now := sp.last()
+	from := func(t time.Time) alertsAndTimes {
+		if i, ok := slices.BinarySearchFunc(starts, t, func(a, b time.Time) int { return a.Compare(b) }); ok {
+			return counted[i]
+		}
+		return alertsAndTimes{} // a tail that starts at the window's end holds nothing
+	}
+	all := counted[0]
 	tails := map[int64]alertsAndTimes{}
 	for kind := range limits {
 		for _, limit := range limits[kind] {
-			if _, ok := tails[limit]; ok {
-				continue
-			}
-			from := now.Add(-time.Duration(limit)*time.Second + time.Millisecond)
-			if from.Before(sp.start()) {
-				from = sp.start()
-			}
-			if tails[limit], err = s.countAlertsAndTimes(ctx, tenantID, from, sp.end(), limits); err != nil {
-				return c, err
-			}
+			tails[limit] = from(tailStart(limit))
 		}
 	}
 	for i, p := range store.Priorities() {

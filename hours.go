@@ -210,43 +210,49 @@ func (o HoursOptions) classes() (hourClasses, error) {
 func (s *Service) hours(ctx context.Context, tenantID uuid.UUID, sp span, h hourClasses) (Hours, error) {
 	out := Hours{PeriodDays: sp.days}
 	classes := [3]*HourClass{&out.Business, &out.OffHours, &out.Sleep}
-	// The class of each bucket, looked up once.
-	bucketClass := map[int64]int{}
-	classOf := func(b int64) int {
-		c, ok := bucketClass[b]
-		if !ok {
-			c = h.of(rollup.BucketStart(b).In(sp.loc))
-			bucketClass[b] = c
+	// The class of each bucket, looked up once by each of the two reads
+	// below, which run side by side.
+	newClassOf := func() func(b int64) int {
+		bucketClass := map[int64]int{}
+		return func(b int64) int {
+			c, ok := bucketClass[b]
+			if !ok {
+				c = h.of(rollup.BucketStart(b).In(sp.loc))
+				bucketClass[b] = c
+			}
+			return c
 		}
-		return c
 	}
 	count := func(local time.Time, class int, n int64) {
 		out.Heatmap[(int(local.Weekday())+6)%7][local.Hour()] += n
 		classes[class].Alerts += n
 	}
-	err := rollup.EachBucket(ctx, s.store, tenantID, sp.start(), sp.end(),
-		func(b int64, c *store.Counts) {
-			count(rollup.BucketStart(b).In(sp.loc), classOf(b), c[store.CountAlerts])
-		},
-		func(a *store.Alert, sign int64) {
-			count(a.CreatedAt.In(sp.loc), classOf(rollup.BucketOf(a.CreatedAt)), sign)
-		})
-	if err != nil {
-		return out, err
-	}
-	// Times of alerts after the end that share its bucket arrive with a
-	// negative sign and are taken out again.
+	// The counters and the times are read side by side, each in one
+	// request, sharing nothing. Times of alerts after the end that share
+	// its bucket arrive with a negative sign and are taken out again.
 	var times, minus [3][]int64
-	err = rollup.EachTime(ctx, s.store, tenantID, sp.start(), sp.end(), func(kind rollup.Kind, k uint64, b, sign int64) {
-		if kind != rollup.Acknowledge {
-			return
-		}
-		c := classOf(b)
-		if sign < 0 {
-			minus[c] = append(minus[c], rollup.KeySeconds(k))
-		} else {
-			times[c] = append(times[c], rollup.KeySeconds(k))
-		}
+	err := concurrently(func() error {
+		classOf := newClassOf()
+		return rollup.EachBucket(ctx, s.store, tenantID, sp.start(), sp.end(),
+			func(b int64, c *store.Counts) {
+				count(rollup.BucketStart(b).In(sp.loc), classOf(b), c[store.CountAlerts])
+			},
+			func(a *store.Alert, sign int64) {
+				count(a.CreatedAt.In(sp.loc), classOf(rollup.BucketOf(a.CreatedAt)), sign)
+			})
+	}, func() error {
+		classOf := newClassOf()
+		return rollup.EachTime(ctx, s.store, tenantID, sp.start(), sp.end(), func(kind rollup.Kind, k uint64, b, sign int64) {
+			if kind != rollup.Acknowledge {
+				return
+			}
+			c := classOf(b)
+			if sign < 0 {
+				minus[c] = append(minus[c], rollup.KeySeconds(k))
+			} else {
+				times[c] = append(times[c], rollup.KeySeconds(k))
+			}
+		})
 	})
 	if err != nil {
 		return out, err

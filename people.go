@@ -144,58 +144,64 @@ func (s *Service) people(ctx context.Context, tenantID uuid.UUID, sp span, h hou
 		class  int
 		night  time.Time
 	)
-	err := s.store.Interactions(ctx, tenantID, sp.start(), sp.end(), func(in *store.Interaction) error {
-		p := last
-		if p == nil || p.row.UserID != in.UserID {
-			if p = users[in.UserID]; p == nil {
-				p = &person{row: PersonRow{UserID: in.UserID}, nights: map[time.Time]struct{}{}}
-				users[in.UserID] = p
+	// The alerts first acknowledged in the window are read beside the
+	// interactions, in a request of their own sent at the same time.
+	var acked []uuid.UUID
+	err := concurrently(func() error {
+		return s.store.Interactions(ctx, tenantID, sp.start(), sp.end(), func(in *store.Interaction) error {
+			p := last
+			if p == nil || p.row.UserID != in.UserID {
+				if p = users[in.UserID]; p == nil {
+					p = &person{row: PersonRow{UserID: in.UserID}, nights: map[time.Time]struct{}{}}
+					users[in.UserID] = p
+				}
+				last = p
 			}
-			last = p
-		}
-		r := &p.row
-		r.Interactions++
-		switch in.Type {
-		case store.InteractionAcknowledged:
-			r.ByType.Acknowledged++
-			if _, ok := seen[in.AlertID]; !ok {
-				seen[in.AlertID] = len(candidates)
-				candidates = append(candidates, candidate{p: p, seconds: in.ResponseTimeSeconds})
+			r := &p.row
+			r.Interactions++
+			switch in.Type {
+			case store.InteractionAcknowledged:
+				r.ByType.Acknowledged++
+				if _, ok := seen[in.AlertID]; !ok {
+					seen[in.AlertID] = len(candidates)
+					candidates = append(candidates, candidate{p: p, seconds: in.ResponseTimeSeconds})
+				}
+			case store.InteractionResolved:
+				r.ByType.Resolved++
+			case store.InteractionSnoozed:
+				r.ByType.Snoozed++
+			case store.InteractionDismissed:
+				r.ByType.Dismissed++
 			}
-		case store.InteractionResolved:
-			r.ByType.Resolved++
-		case store.InteractionSnoozed:
-			r.ByType.Snoozed++
-		case store.InteractionDismissed:
-			r.ByType.Dismissed++
-		}
-		if b := rollup.BucketOf(in.InteractedAt); b != bucket {
-			local := in.InteractedAt.In(sp.loc)
-			bucket, class, night = b, h.of(local), h.night(local)
-		}
-		switch class {
-		case classBusiness:
-			r.Business++
-		case classOffHours:
-			r.OffHours++
-		case classSleep:
-			r.Sleep++
-			p.nights[night] = struct{}{}
-		}
-		return nil
+			if b := rollup.BucketOf(in.InteractedAt); b != bucket {
+				local := in.InteractedAt.In(sp.loc)
+				bucket, class, night = b, h.of(local), h.night(local)
+			}
+			switch class {
+			case classBusiness:
+				r.Business++
+			case classOffHours:
+				r.OffHours++
+			case classSleep:
+				r.Sleep++
+				p.nights[night] = struct{}{}
+			}
+			return nil
+		})
+	}, func() error {
+		return s.store.AcknowledgedAlerts(ctx, tenantID, sp.start(), sp.end(), func(id uuid.UUID) error {
+			acked = append(acked, id)
+			return nil
+		})
 	})
 	if err != nil {
 		return People{}, err
 	}
 	if len(candidates) > 0 {
-		err = s.store.AcknowledgedAlerts(ctx, tenantID, sp.start(), sp.end(), func(id uuid.UUID) error {
+		for _, id := range acked {
 			if i, ok := seen[id]; ok {
 				candidates[i].first = true
 			}
-			return nil
-		})
-		if err != nil {
-			return People{}, err
 		}
 		for _, c := range candidates {
 			if c.first {

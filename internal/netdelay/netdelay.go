@@ -9,9 +9,11 @@
 // large query) cost none beyond the first, as on a real network where the
 // transfer, not the distance, bounds them.
 //
-// The delay model is a link of RTT/2 each way: an answer is not readable
-// before RTT after the first write it answers. Everything is per Counter,
-// so the conns of one pool add up in one place.
+// The delay model is a link of RTT/2 each way on top of loopback: the
+// first bytes of an answer become readable RTT after they arrived here,
+// as the request would have reached the server RTT/2 later and the
+// answer come back RTT/2 after it was sent. Everything is per Counter, so
+// the conns of one pool add up in one place.
 package netdelay
 
 import (
@@ -59,28 +61,25 @@ func (c *Counter) Wrap(conn net.Conn) net.Conn { return &Conn{Conn: conn, c: c} 
 type Conn struct {
 	net.Conn
 	c *Counter
-	// sent is when the first write since the last read went out; zero
-	// when the last operation was a read.
-	sent atomic.Int64
+	// sent says a write went out since the last read.
+	sent atomic.Bool
 }
 
-// Write sends b, noting when the first write of a round trip went out.
+// Write sends b, noting that a round trip has begun.
 func (w *Conn) Write(b []byte) (int, error) {
-	w.sent.CompareAndSwap(0, time.Now().UnixNano())
+	w.sent.Store(true)
 	return w.Conn.Write(b)
 }
 
 // Read reads the answer; the first read after a write counts a round trip
-// and returns no sooner than RTT after that write.
+// and returns RTT after its bytes arrived.
 func (w *Conn) Read(b []byte) (int, error) {
-	sent := w.sent.Swap(0)
-	if sent != 0 {
+	n, err := w.Conn.Read(b)
+	if w.sent.Swap(false) {
 		w.c.trips.Add(1)
 		if w.c.RTT > 0 {
-			if wait := time.Until(time.Unix(0, sent).Add(w.c.RTT)); wait > 0 {
-				time.Sleep(wait)
-			}
+			time.Sleep(w.c.RTT)
 		}
 	}
-	return w.Conn.Read(b)
+	return n, err
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -296,10 +297,25 @@ const (
 // from or to cuts a bucket — with sign 1 for a time in the range and −1 for
 // one to take away again (see segment).
 func EachTime(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to time.Time, fn func(kind Kind, key uint64, bucket, sign int64)) error {
-	seg := split(from, to)
-	w := newWindowRead(ctx, st, tenantID, seg)
-	if seg.buckets.From < seg.buckets.To {
-		lo, hi := seg.buckets.From, seg.buckets.To
+	return SegmentTimes(ctx, st, tenantID, []time.Time{from, to}, func(_ int, kind Kind, key uint64, bucket, sign int64) {
+		fn(kind, key, bucket, sign)
+	})
+}
+
+// SegmentTimes is EachTime over each of the ranges bounds delimits (range
+// i from bounds[i] to bounds[i+1]), read in one request: fn gets the index
+// of the range each time counts in.
+func SegmentTimes(ctx context.Context, st store.Store, tenantID uuid.UUID, bounds []time.Time, fn func(seg int, kind Kind, key uint64, bucket, sign int64)) error {
+	segs := make([]segment, len(bounds)-1)
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	for i := range segs {
+		segs[i] = split(bounds[i], bounds[i+1])
+		if b := segs[i].buckets; b.From < b.To {
+			lo, hi = min(lo, b.From), max(hi, b.To)
+		}
+	}
+	w := newWindowRead(ctx, st, tenantID, segs...)
+	if lo < hi {
 		var keys []uint64
 		err := w.times(DayOf(lo), DayOf(hi-1)+1, func(dt *store.DayTimes) error {
 			for kind, enc := range [][]byte{dt.AcknowledgeTimes, dt.ResolveTimes} {
@@ -308,8 +324,11 @@ func EachTime(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to 
 					return err
 				}
 				for _, k := range keys {
-					if b := keyBucket(k, dt.Day); b >= lo && b < hi {
-						fn(Kind(kind), k, b, 1)
+					b := keyBucket(k, dt.Day)
+					for i := range segs {
+						if b >= segs[i].buckets.From && b < segs[i].buckets.To {
+							fn(i, Kind(kind), k, b, 1)
+						}
 					}
 				}
 			}
@@ -319,13 +338,13 @@ func EachTime(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to 
 			return err
 		}
 	}
-	return w.eachRow(func(a *store.Alert, sign int64) error {
+	return w.rows(func(i int, a *store.Alert, sign int64) error {
 		c := Of(a)
 		if c.Counts[store.CountAcknowledged] == 1 {
-			fn(Acknowledge, c.AcknowledgeKey, c.Bucket, sign)
+			fn(i, Acknowledge, c.AcknowledgeKey, c.Bucket, sign)
 		}
 		if c.Counts[store.CountResolvedAt] == 1 {
-			fn(Resolve, c.ResolveKey, c.Bucket, sign)
+			fn(i, Resolve, c.ResolveKey, c.Bucket, sign)
 		}
 		return nil
 	})

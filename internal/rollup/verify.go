@@ -196,7 +196,7 @@ func verifyGroups(ctx context.Context, st store.Store, tenantID uuid.UUID, b *Bu
 
 func verifyTimes(ctx context.Context, st store.Store, tenantID uuid.UUID, want []store.DayTimes) error {
 	var got []store.DayTimes
-	err := newWindowRead(ctx, st, tenantID).times( math.MinInt64/2, math.MaxInt64/2, func(dt *store.DayTimes) error {
+	err := newWindowRead(ctx, st, tenantID).times(math.MinInt64/2, math.MaxInt64/2, func(dt *store.DayTimes) error {
 		got = append(got, store.DayTimes{Day: dt.Day, AcknowledgeTimes: bytes.Clone(dt.AcknowledgeTimes), ResolveTimes: bytes.Clone(dt.ResolveTimes)})
 		return nil
 	})

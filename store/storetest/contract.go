@@ -29,7 +29,9 @@ func testContractErrors(t *testing.T, st flows) {
 	require.ErrorIs(t, err, store.ErrNotFound)
 	// No day rows in a range is not an error, and fn is never called.
 	calls := 0
-	noFacts := func(i int, a *store.Alert) error { return fmt.Errorf("facts called with range %d, alert %s: none asked", i, a.ID) }
+	noFacts := func(i int, a *store.Alert) error {
+		return fmt.Errorf("facts called with range %d, alert %s: none asked", i, a.ID)
+	}
 	require.NoError(t, st.DayRows(ctx, tenantB(), store.DayQuery{FromDay: 0, ToDay: 1 << 40, Columns: store.AllDayColumns},
 		func(*store.DayRow) error { calls++; return nil }, noFacts))
 	require.Zero(t, calls)
