@@ -12,23 +12,26 @@ import (
 	"github.com/alertanalytics/alertanalytics/store/sqlschema"
 )
 
-// export reads a table in (time, id) order in pages, all in one
-// REPEATABLE READ, read-only transaction: one snapshot, however long the
-// export takes.
+// export reads a table's rows in [from, to) in (time, id) order as one
+// statement, whose snapshot is the export's: one round trip, the rows
+// streaming in as the caller takes them (pgx reads them off the
+// connection one by one, so memory stays flat). The rows are not read in
+// keyset pages, each a round trip to a server across a network.
 func (s *Store) export(ctx context.Context, table, timeColumn, columns string, tenantID uuid.UUID, from, to time.Time,
 	scan func(pgx.Rows) (time.Time, uuid.UUID, error)) error {
-	return s.inTxWith(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		// (from, the nil id) precedes every row at from.
-		return sqlschema.Pages(ms(from), uuid.Nil, func(lastTime int64, lastID uuid.UUID) (pgx.Rows, func() error, error) {
-			rows, err := tx.Query(ctx, s.sql(`SELECT `+columns+` FROM {schema}.`+table+`
-				WHERE tenant_id = $1 AND (`+timeColumn+`, id) > ($2, $3) AND `+timeColumn+` < $4
-				ORDER BY `+timeColumn+`, id LIMIT $5`), tenantID, lastTime, lastID, ms(to), sqlschema.ExportPage)
-			if err != nil {
-				return nil, nil, err
-			}
-			return rows, func() error { rows.Close(); return nil }, nil
-		}, scan)
-	})
+	rows, err := s.db.Query(ctx, s.sql(`SELECT `+columns+` FROM {schema}.`+table+`
+		WHERE tenant_id = $1 AND `+timeColumn+` >= $2 AND `+timeColumn+` < $3
+		ORDER BY `+timeColumn+`, id`), [16]byte(tenantID), ms(from), ms(to))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if _, _, err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // ExportAlerts implements store.Store.

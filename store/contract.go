@@ -112,8 +112,8 @@ type Store interface {
 	// ExportAlerts, ExportInteractions and ExportAuditLogs call fn for each
 	// of the tenant's rows whose time (created_at, interacted_at,
 	// changed_at) falls in [from, to), ordered by (time, id), all from one
-	// read transaction — one snapshot — read in pages so memory stays
-	// flat. The row is valid during the call only.
+	// read transaction or statement — one snapshot — read in pages or as
+	// one stream, so memory stays flat. The row is valid during the call only.
 	ExportAlerts(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*Alert) error) error
 	ExportInteractions(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*Interaction) error) error
 	ExportAuditLogs(ctx context.Context, tenantID uuid.UUID, from, to time.Time, fn func(*AuditLog) error) error
