@@ -112,15 +112,23 @@ func checkShort(short time.Duration) (time.Duration, error) {
 type kindKey struct{ alertType, service string }
 
 func (s *Service) flapping(ctx context.Context, tenantID uuid.UUID, sp span, short time.Duration, limit int) (Flapping, error) {
+	// The short episodes and the kinds' alert counts are read side by
+	// side, each in one request.
 	episodes := map[kindKey][]int64{}
-	// resolved_at − created_at ≤ short, to the millisecond.
-	err := s.store.ResolvedWithin(ctx, tenantID, sp.start(), sp.end(), short+time.Millisecond, func(a *store.Alert) error {
-		if a.ResolvedAt == nil || (a.AcknowledgedAt != nil && a.AcknowledgedAt.Before(*a.ResolvedAt)) {
+	var kinds []store.KindCount
+	err := concurrently(func() error {
+		// resolved_at − created_at ≤ short, to the millisecond.
+		return s.store.ResolvedWithin(ctx, tenantID, sp.start(), sp.end(), short+time.Millisecond, func(a *store.Alert) error {
+			if a.ResolvedAt == nil || (a.AcknowledgedAt != nil && a.AcknowledgedAt.Before(*a.ResolvedAt)) {
+				return nil
+			}
+			k := kindKey{a.AlertType, a.Service}
+			episodes[k] = append(episodes[k], store.ResponseTimeSeconds(a.CreatedAt, *a.ResolvedAt))
 			return nil
-		}
-		k := kindKey{a.AlertType, a.Service}
-		episodes[k] = append(episodes[k], store.ResponseTimeSeconds(a.CreatedAt, *a.ResolvedAt))
-		return nil
+		})
+	}, func() (err error) {
+		kinds, err = rollup.Kinds(ctx, s.store, tenantID, sp.start(), sp.end())
+		return err
 	})
 	if err != nil {
 		return Flapping{}, err
@@ -128,10 +136,6 @@ func (s *Service) flapping(ctx context.Context, tenantID uuid.UUID, sp span, sho
 	out := Flapping{PeriodDays: sp.days, ShortSeconds: int64(short / time.Second), Rows: []FlappingRow{}}
 	if len(episodes) == 0 {
 		return out, nil
-	}
-	kinds, err := rollup.Kinds(ctx, s.store, tenantID, sp.start(), sp.end())
-	if err != nil {
-		return Flapping{}, err
 	}
 	alerts := make(map[kindKey]int64, len(kinds))
 	for _, k := range kinds {

@@ -135,16 +135,12 @@ func newStore(d db, cfg Config) (*Store, error) {
 }
 
 // Connect opens a pool from a DSN (a postgres:// URL or key=value string)
-// and checks that the server answers. The pool has DefaultMaxConns
-// connections unless the DSN sets pool_max_conns. The caller closes the
-// pool.
+// with PoolConfig's settings and checks that the server answers. The
+// caller closes the pool.
 func Connect(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
-	cfg, err := pgxpool.ParseConfig(dsn)
+	cfg, err := PoolConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: connect: %w", err)
-	}
-	if !strings.Contains(dsn, "pool_max_conns") {
-		cfg.MaxConns = DefaultMaxConns
+		return nil, err
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -156,6 +152,31 @@ func Connect(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
 	}
 	return pool, nil
 }
+
+// PoolConfig parses a DSN into the pool configuration Connect uses, for a
+// caller that adds settings of its own (TLS, a dialer) before
+// pgxpool.NewWithConfig. The pool has DefaultMaxConns connections unless
+// the DSN sets pool_max_conns, and pings a connection before handing it
+// out only when it sat idle longer than IdlePing: pgx's default pings
+// after one idle second, which across a network adds a round trip to
+// nearly every call of a lightly loaded server.
+func PoolConfig(dsn string) (*pgxpool.Config, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	if !strings.Contains(dsn, "pool_max_conns") {
+		cfg.MaxConns = DefaultMaxConns
+	}
+	cfg.ShouldPing = func(_ context.Context, p pgxpool.ShouldPingParams) bool { return p.IdleDuration > IdlePing }
+	return cfg, nil
+}
+
+// IdlePing is how long a connection of a PoolConfig pool may sit idle
+// before it is pinged on its way out of the pool. A connection that broke
+// while idle for less fails the call that uses it, as any broken
+// connection does, and the pool drops it.
+const IdlePing = time.Minute
 
 // Schema returns the schema the Store's tables live in.
 func (s *Store) Schema() string { return s.schema }

@@ -22,12 +22,9 @@ import (
 // add c.rtt to every round trip and count them, and a store on it over the
 // same schema.
 func (be *backend) openFar(ctx context.Context, c config, schema string) error {
-	cfg, err := pgxpool.ParseConfig(c.postgresURL)
+	cfg, err := postgres.PoolConfig(c.postgresURL)
 	if err != nil {
 		return err
-	}
-	if !strings.Contains(c.postgresURL, "pool_max_conns") {
-		cfg.MaxConns = postgres.DefaultMaxConns
 	}
 	be.counter = &netdelay.Counter{RTT: c.rtt}
 	cfg.ConnConfig.DialFunc = be.counter.DialFunc()

@@ -5,6 +5,7 @@
 //
 //	go run ./examples/load                       # SQLite file in a temp folder, 200 req/s for 20 s
 //	go run ./examples/load -rate 400 -duration 1m -postgres "$URL"
+//	go run ./examples/load -sweep -tenants 50 -postgres "$URL" -rtt 1ms   # PostgreSQL 1 ms away
 //
 // The mix: 50 % single alerts, 10 % alert batches of 20, 25 % interactions
 // on alerts already stored, 15 % reads (dashboard, analytics, compliance).
@@ -29,10 +30,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/alertanalytics/alertanalytics"
 	"github.com/alertanalytics/alertanalytics/httpapi"
+	"github.com/alertanalytics/alertanalytics/internal/netdelay"
 	"github.com/alertanalytics/alertanalytics/postgres"
 	"github.com/alertanalytics/alertanalytics/sqlite"
 	"github.com/alertanalytics/alertanalytics/store"
@@ -47,6 +50,7 @@ func main() {
 	flag.BoolVar(&o.sweep, "sweep", false, "step the rate up by -step until -max or two rates past the knee, and print the knee")
 	flag.IntVar(&o.step, "step", 200, "with -sweep, how much each rate adds")
 	flag.IntVar(&o.max, "max", 3000, "with -sweep, the last rate tried")
+	flag.DurationVar(&o.rtt, "rtt", 0, "with -postgres: connections that add this round-trip time (half each way), and round trips counted")
 	flag.IntVar(&o.pool, "pool", 0, "PostgreSQL pool size (pool_max_conns); 0 keeps the URL's or pgx's default")
 	flag.IntVar(&o.maxWrites, "max-writes", 0, "alertanalytics.Config.MaxWrites (0: the default)")
 	flag.IntVar(&o.maxReads, "max-reads", 0, "alertanalytics.Config.MaxReads (0: the default)")
@@ -75,7 +79,7 @@ func main() {
 type options struct {
 	rate, tenants, step, max, pool int
 	maxWrites, maxReads            int
-	duration, queueTimeout         time.Duration
+	duration, queueTimeout, rtt    time.Duration
 	pgURL                          string
 	sweep                          bool
 }
@@ -86,16 +90,21 @@ const kneeP99 = 50 * time.Millisecond
 
 const token = "load-token"
 
-func openStore(ctx context.Context, pgURL string, poolSize int) (store.Store, func(), error) {
+// openStore opens the store the server runs on; with -rtt its
+// connections to PostgreSQL go through counter.
+func openStore(ctx context.Context, pgURL string, poolSize int, counter *netdelay.Counter) (store.Store, func(), error) {
 	if pgURL != "" {
-		if poolSize > 0 {
-			sep := "?"
-			if strings.Contains(pgURL, "?") {
-				sep = "&"
-			}
-			pgURL += sep + "pool_max_conns=" + fmt.Sprint(poolSize)
+		cfg, err := postgres.PoolConfig(pgURL)
+		if err != nil {
+			return nil, nil, err
 		}
-		pool, err := postgres.Connect(ctx, pgURL)
+		if poolSize > 0 {
+			cfg.MaxConns = int32(poolSize)
+		}
+		if counter != nil {
+			cfg.ConnConfig.DialFunc = counter.DialFunc()
+		}
+		pool, err := pgxpool.NewWithConfig(ctx, cfg)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -137,7 +146,15 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	if o.tenants < 1 {
 		return errors.New("-tenants must be at least 1")
 	}
-	st, closeStore, err := openStore(ctx, o.pgURL, o.pool)
+	if o.rtt > 0 && o.pgURL == "" {
+		return errors.New("-rtt needs -postgres")
+	}
+	var counter *netdelay.Counter
+	if o.rtt > 0 {
+		counter = &netdelay.Counter{RTT: o.rtt}
+		fmt.Fprintf(out, "PostgreSQL %s away: every round trip to it delayed by the connections\n", o.rtt)
+	}
+	st, closeStore, err := openStore(ctx, o.pgURL, o.pool, counter)
 	if err != nil {
 		return err
 	}
@@ -168,8 +185,12 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	m := newMix("http://"+ln.Addr().String(), o.tenants)
 	t := tally{wrote: map[string]int{}}
 	if !o.sweep {
+		before := counter.Trips()
 		r := m.attack(o.rate, o.duration, &t, out)
 		r.print(out)
+		if counter != nil {
+			fmt.Fprintf(out, "round trips to PostgreSQL: %.2f per request\n", float64(counter.Trips()-before)/float64(r.all.Requests))
+		}
 		if err := m.check(ctx, svc, &t, out); err != nil {
 			return err
 		}

@@ -32,8 +32,13 @@ type Counter struct {
 	trips atomic.Int64
 }
 
-// Trips returns the round trips counted so far.
-func (c *Counter) Trips() int64 { return c.trips.Load() }
+// Trips returns the round trips counted so far; a nil Counter counts none.
+func (c *Counter) Trips() int64 {
+	if c == nil {
+		return 0
+	}
+	return c.trips.Load()
+}
 
 // DialFunc returns a dial function of the shape pgconn.Config.DialFunc
 // takes, dialling with a net.Dialer and wrapping each conn.
