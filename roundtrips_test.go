@@ -73,8 +73,8 @@ func TestRoundTrips(t *testing.T) {
 			_, err := svc.People(ctx, tenant, w, alertanalytics.PeopleOptions{})
 			return err
 		}},
-		{"Flapping", 1, func() error { _, err := svc.Flapping(ctx, tenant, w, alertanalytics.FlappingOptions{}); return err }},
-		{"Digest (the parts of seven insights)", 13, func() error { _, err := svc.Digest(ctx, tenant, alertanalytics.Window{Days: 7}); return err }},
+		{"Flapping (short episodes, kinds)", 2, func() error { _, err := svc.Flapping(ctx, tenant, w, alertanalytics.FlappingOptions{}); return err }},
+		{"Digest (the parts of seven insights)", 14, func() error { _, err := svc.Digest(ctx, tenant, alertanalytics.Window{Days: 7}); return err }},
 		{"Alert", 1, func() error { _, err := svc.Alert(ctx, tenant, fixtureID(1)); return err }},
 		{"PreviewTenantDeletion", 1, func() error { _, err := svc.PreviewTenantDeletion(ctx, tenant); return err }},
 		{"Export", 1, func() error {
