@@ -66,9 +66,13 @@ const DefaultLockTimeout = time.Second
 
 // DefaultMaxConns is the pool size Connect gives a DSN that names none
 // (pool_max_conns): enough for alertanalytics.Config's default admission
-// (4 writes and 8 reads, a dashboard's reads side by side), where pgx's
-// own default is the number of CPUs, at least 4.
-const DefaultMaxConns = 24
+// at its peak, 4 writes and 8 dashboards each sending its four reads side
+// by side (36 connections), where pgx's own default is the number of CPUs,
+// at least 4. With the database across a network a call holds its
+// connections longer, and a pool smaller than the peak makes calls queue
+// for connections while they hold admission places. Plan the server's
+// max_connections for it: replicas × 40.
+const DefaultMaxConns = 40
 
 // db is what the Store needs of a pool; *pgxpool.Pool has it, and so do the
 // mocks of the failure-path tests.
