@@ -2,7 +2,9 @@ package alertanalytics
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -12,9 +14,11 @@ import (
 
 // ErrOverloaded is returned, wrapped, when a call could not start within
 // Config.QueueTimeout because as many calls of its kind as Config allows
-// were already running, or when the store gave up waiting for a lock or a
-// connection within its own bound. Nothing was written: retry later. The
-// httpapi adapter answers it with 503 and Retry-After.
+// were already running, when its tenant already had as many calls of its
+// kind waiting as Config.TenantQueue allows, or when the store gave up
+// waiting for a lock or a connection within its own bound. Nothing was
+// written: retry later. The httpapi adapter answers it with 503 and
+// Retry-After.
 var ErrOverloaded = store.ErrOverloaded
 
 // Default bounds of admission (see Config).
@@ -22,21 +26,55 @@ const (
 	DefaultMaxWrites    = 4
 	DefaultMaxReads     = 8
 	DefaultQueueTimeout = 500 * time.Millisecond
+	DefaultTenantQueue  = 8
 )
 
+// Why a call was refused, as the refusals metric names it (see Config).
+const (
+	// RefusedTenantQueue: the tenant already had Config.TenantQueue calls
+	// of the kind waiting; refused at once.
+	RefusedTenantQueue = "tenant_queue"
+	// RefusedQueueTimeout: no place freed for the call within
+	// Config.QueueTimeout.
+	RefusedQueueTimeout = "queue_timeout"
+	// RefusedLockWait: admitted, the call's store gave up waiting for a
+	// lock or a connection within its own bound.
+	RefusedLockWait = "lock_wait"
+)
+
+// refusal is an admission's ErrOverloaded with its reason.
+type refusal struct {
+	reason string
+	msg    string
+}
+
+func (r *refusal) Error() string { return r.msg + ": " + ErrOverloaded.Error() }
+func (r *refusal) Unwrap() error { return ErrOverloaded }
+
+// refusalReason names why err refused a call, "" when it did not.
+func refusalReason(err error) string {
+	var r *refusal
+	switch {
+	case errors.As(err, &r):
+		return r.reason
+	case errors.Is(err, ErrOverloaded):
+		return RefusedLockWait
+	}
+	return ""
+}
+
 // gate admits calls: at most a fixed number of writes and, apart from
-// them, of reads run at once; a call that finds its kind full waits a
-// bounded time for a place, then fails with ErrOverloaded. Writes and
-// reads have places of their own, so a surge of writes never takes the
-// places the dashboard's reads need, and past capacity work is refused
-// quickly instead of queuing until clients time out.
+// them, of reads run at once, each kind dispatched fairly among tenants
+// (see fairQueue). Writes and reads have places of their own, so a surge
+// of writes never takes the places the dashboard's reads need, and past
+// capacity work is refused quickly instead of queuing until clients time
+// out.
 type gate struct {
-	writes, reads chan struct{}
-	wait          time.Duration
+	writes, reads *fairQueue
 }
 
 func newGate(cfg Config) gate {
-	maxWrites, maxReads, wait := cfg.MaxWrites, cfg.MaxReads, cfg.QueueTimeout
+	maxWrites, maxReads, wait, queue := cfg.MaxWrites, cfg.MaxReads, cfg.QueueTimeout, cfg.TenantQueue
 	if maxWrites <= 0 {
 		maxWrites = DefaultMaxWrites
 	}
@@ -46,7 +84,133 @@ func newGate(cfg Config) gate {
 	if wait <= 0 {
 		wait = DefaultQueueTimeout
 	}
-	return gate{writes: make(chan struct{}, maxWrites), reads: make(chan struct{}, maxReads), wait: wait}
+	if queue <= 0 {
+		queue = DefaultTenantQueue
+	}
+	return gate{writes: newFairQueue("writes", maxWrites, queue, wait), reads: newFairQueue("reads", maxReads, queue, wait)}
+}
+
+// fairQueue admits the calls of one kind: at most places of them run at
+// once. A call that finds every place taken, or other calls waiting, waits
+// in its tenant's queue; a place that frees goes straight to the first
+// call of the next tenant with one waiting, tenant after tenant in turn
+// (round robin over the tenants, as Kubernetes API Priority and Fairness
+// dispatches its flows). So a tenant that floods the service waits behind
+// every other tenant's next call, not the other way round, while a tenant
+// alone may use every place. A tenant's queue holds at most perTenant
+// calls: its excess is refused at once, and a call that waits longer than
+// wait is refused. Only tenants with calls waiting have state here.
+type fairQueue struct {
+	what      string
+	places    int
+	perTenant int
+	wait      time.Duration
+
+	mu      sync.Mutex
+	running int
+	waiting map[uuid.UUID][]*waiter
+	turn    []uuid.UUID // the tenants with calls waiting, in the order they get places
+}
+
+// waiter is a call waiting for a place; ready is closed when one is handed
+// to it.
+type waiter struct{ ready chan struct{} }
+
+func newFairQueue(what string, places, perTenant int, wait time.Duration) *fairQueue {
+	return &fairQueue{what: what, places: places, perTenant: perTenant, wait: wait, waiting: map[uuid.UUID][]*waiter{}}
+}
+
+// enter takes a place for a call of the tenant, waiting in its queue when
+// none is free, and returns the function that gives it back.
+func (q *fairQueue) enter(ctx context.Context, tenantID uuid.UUID) (func(), error) {
+	q.mu.Lock()
+	if q.running < q.places && len(q.turn) == 0 {
+		q.running++
+		q.mu.Unlock()
+		return q.leave, nil
+	}
+	queued := q.waiting[tenantID]
+	if len(queued) >= q.perTenant {
+		q.mu.Unlock()
+		return nil, &refusal{RefusedTenantQueue, fmt.Sprintf("the tenant already has %d %s waiting", len(queued), q.what)}
+	}
+	w := &waiter{ready: make(chan struct{})}
+	if len(queued) == 0 {
+		q.turn = append(q.turn, tenantID)
+	}
+	q.waiting[tenantID] = append(queued, w)
+	q.mu.Unlock()
+
+	t := time.NewTimer(q.wait)
+	defer t.Stop()
+	var err error
+	select {
+	case <-w.ready:
+		return q.leave, nil
+	case <-t.C:
+		err = &refusal{RefusedQueueTimeout, fmt.Sprintf("%d %s already running for %s", q.places, q.what, q.wait)}
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	select {
+	case <-w.ready: // handed a place as it gave up: give it on
+		q.handOn()
+	default:
+		q.remove(tenantID, w)
+	}
+	return nil, err
+}
+
+// leave gives a place back: to the next tenant's first waiting call, or
+// to the free places.
+func (q *fairQueue) leave() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.handOn()
+}
+
+// handOn passes a place that frees on; q.mu is held.
+func (q *fairQueue) handOn() {
+	if len(q.turn) == 0 {
+		q.running--
+		return
+	}
+	tenantID := q.turn[0]
+	q.turn = q.turn[1:]
+	queued := q.waiting[tenantID]
+	w := queued[0]
+	if len(queued) == 1 {
+		delete(q.waiting, tenantID)
+	} else {
+		q.waiting[tenantID] = queued[1:]
+		q.turn = append(q.turn, tenantID)
+	}
+	close(w.ready)
+}
+
+// remove takes a waiter that gave up out of its tenant's queue; q.mu is
+// held.
+func (q *fairQueue) remove(tenantID uuid.UUID, w *waiter) {
+	queued := q.waiting[tenantID]
+	for i, x := range queued {
+		if x == w {
+			queued = append(queued[:i:i], queued[i+1:]...)
+			break
+		}
+	}
+	if len(queued) > 0 {
+		q.waiting[tenantID] = queued
+		return
+	}
+	delete(q.waiting, tenantID)
+	for i, id := range q.turn {
+		if id == tenantID {
+			q.turn = append(q.turn[:i:i], q.turn[i+1:]...)
+			break
+		}
+	}
 }
 
 // admittedKey marks a context whose call was admitted, so the calls it
@@ -62,45 +226,36 @@ const (
 	write callKind = true
 )
 
-// enter waits for a place of the kind and returns the context to run the
-// call with and the function that frees the place.
-func (g gate) enter(ctx context.Context, kind callKind) (context.Context, func(), error) {
+func (k callKind) String() string {
+	if k == write {
+		return "write"
+	}
+	return "read"
+}
+
+// enter waits for a place of the kind for a call of the tenant and returns
+// the context to run the call with and the function that frees the place.
+func (g gate) enter(ctx context.Context, kind callKind, tenantID uuid.UUID) (context.Context, func(), error) {
 	if ctx.Value(admittedKey{}) != nil {
 		return ctx, func() {}, nil
 	}
-	places := g.reads
+	q := g.reads
 	if kind == write {
-		places = g.writes
+		q = g.writes
 	}
-	admitted := context.WithValue(ctx, admittedKey{}, true)
-	free := func() { <-places }
-	select {
-	case places <- struct{}{}:
-		return admitted, free, nil
-	default:
+	leave, err := q.enter(ctx, tenantID)
+	if err != nil {
+		return ctx, nil, err
 	}
-	t := time.NewTimer(g.wait)
-	defer t.Stop()
-	select {
-	case places <- struct{}{}:
-		return admitted, free, nil
-	case <-t.C:
-		what := "reads"
-		if kind == write {
-			what = "writes"
-		}
-		return ctx, nil, fmt.Errorf("%d %s already running for %s: %w", cap(places), what, g.wait, ErrOverloaded)
-	case <-ctx.Done():
-		return ctx, nil, ctx.Err()
-	}
+	return context.WithValue(ctx, admittedKey{}, true), leave, nil
 }
 
 // call starts a Service call of the kind: its span (see span), then a
 // place (see gate). The returned end frees the place and ends the span,
 // recording *errp; defer it at once, so that a refusal is recorded too.
 func (s *Service) call(ctx context.Context, op string, tenantID uuid.UUID, kind callKind) (context.Context, func(*error), error) {
-	ctx, end := s.span(ctx, op, tenantID)
-	ctx, leave, err := s.gate.enter(ctx, kind)
+	ctx, end := s.span(ctx, op, tenantID, kind)
+	ctx, leave, err := s.gate.enter(ctx, kind, tenantID)
 	if err != nil {
 		return ctx, end, err
 	}

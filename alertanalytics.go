@@ -117,16 +117,27 @@ type Config struct {
 	// MaxWrites is how many calls that write (alerts, interactions, an
 	// Alertmanager notification, a deletion, a retention purge) run at
 	// once; MaxReads, apart from them, how many calls that read. A call
-	// that finds its kind full waits up to QueueTimeout for a place, then
+	// that finds its kind full waits in its tenant's queue, and a place
+	// that frees goes to the next tenant with a call waiting, in turn: one
+	// tenant's storm does not take the other tenants' places, and a tenant
+	// alone may use them all. A call that waits QueueTimeout for a place,
+	// or whose tenant already has TenantQueue calls of its kind waiting,
 	// fails with ErrOverloaded having written nothing. Defaults:
-	// DefaultMaxWrites, DefaultMaxReads, DefaultQueueTimeout. On
-	// PostgreSQL, give the pool at least MaxWrites + 2 × MaxReads
-	// connections (a dashboard runs a few reads side by side), so that
-	// calls admitted never queue for a connection. Exports and CheckTotals
-	// are not counted: they are long scans a host limits as it sees fit.
+	// DefaultMaxWrites, DefaultMaxReads. On PostgreSQL, give the pool at
+	// least MaxWrites + 4 × MaxReads connections (a dashboard runs four
+	// reads side by side; postgres.DefaultMaxConns is sized so), so that
+	// calls admitted never queue for a connection. Exports and
+	// CheckTotals are not counted: they are long scans a host limits as it
+	// sees fit.
 	MaxWrites, MaxReads int
 	// QueueTimeout is how long a call waits for a place; see MaxWrites.
+	// Defaults to DefaultQueueTimeout.
 	QueueTimeout time.Duration
+	// TenantQueue is how many calls of one kind one tenant may have
+	// waiting for a place; its next call is refused at once, so a storming
+	// tenant's excess is shed first and fast. Defaults to
+	// DefaultTenantQueue.
+	TenantQueue int
 }
 
 // Service records alerts and interactions and computes analytics over one
@@ -157,7 +168,7 @@ func New(st store.Store, cfg Config) *Service {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	tel := newTelemetry(cfg.TracerProvider, cfg.MeterProvider)
-	return &Service{store: writeflow.Store{Store: tracedStore{Store: st, tracer: tel.tracer}}, clock: cfg.Clock, logger: cfg.Logger, tel: tel,
+	return &Service{store: writeflow.Store{Store: retryingStore{tracedStore{Store: st, tracer: tel.tracer}}}, clock: cfg.Clock, logger: cfg.Logger, tel: tel,
 		gate:    newGate(cfg),
 		buffers: &sync.Pool{New: func() any { return new(rollup.Buffers) }}}
 }
@@ -189,7 +200,7 @@ func concurrently(fns ...func() error) error {
 // difference, or nil when they agree to the unit. It reads every alert of
 // the tenant: run it to verify data after an incident, not on every request.
 func (s *Service) CheckTotals(ctx context.Context, tenantID uuid.UUID) (err error) {
-	ctx, end := s.span(ctx, "CheckTotals", tenantID)
+	ctx, end := s.span(ctx, "CheckTotals", tenantID, read)
 	defer end(&err)
 	if err := checkTenant(tenantID); err != nil {
 		return err
@@ -208,7 +219,7 @@ func (s *Service) CheckTotals(ctx context.Context, tenantID uuid.UUID) (err erro
 // database from before migration 005 (which leaves the day rows of the
 // alerts already stored empty), or when CheckTotals reports a difference.
 func (s *Service) RebuildTotals(ctx context.Context, tenantID uuid.UUID) (err error) {
-	ctx, end := s.span(ctx, "RebuildTotals", tenantID)
+	ctx, end := s.span(ctx, "RebuildTotals", tenantID, write)
 	defer end(&err)
 	if err := checkTenant(tenantID); err != nil {
 		return err

@@ -132,7 +132,7 @@ func (s *Service) checkExport(opts ExportOptions) (ExportOptions, error) {
 // the read. A failure after bytes were written leaves w with a partial
 // export: the caller must not present it as complete.
 func (s *Service) Export(ctx context.Context, tenantID uuid.UUID, opts ExportOptions, w io.Writer) (err error) {
-	ctx, end := s.span(ctx, "Export", tenantID)
+	ctx, end := s.span(ctx, "Export", tenantID, read)
 	defer end(&err)
 	if err := checkTenant(tenantID); err != nil {
 		return err

@@ -104,9 +104,10 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		h.problem(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", tooBig.Limit), nil)
 	case errors.Is(err, alertanalytics.ErrNotFound):
 		h.problem(w, r, http.StatusNotFound, personDetail(err), nil)
-	case errors.Is(err, alertanalytics.ErrOverloaded):
+	case errors.Is(err, alertanalytics.ErrOverloaded), errors.Is(err, alertanalytics.ErrConflict):
 		// Nothing was written; Alertmanager and well-behaved clients retry
-		// a 503.
+		// a 503. A conflict reaches here only after the Service's own
+		// retries.
 		w.Header().Set("Retry-After", "1")
 		h.problem(w, r, http.StatusServiceUnavailable, "the service is busy; nothing was written, retry in a second", nil)
 	default:

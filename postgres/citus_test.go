@@ -121,7 +121,12 @@ func TestTenantLockNeedsTheCoordinator(t *testing.T) {
 	held, release := make(chan struct{}), make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		done <- coordinator.Write(ctx, tenant, store.WriteOptions{Exclusive: true}, func(store.Tx) error {
+		done <- coordinator.Write(ctx, tenant, store.WriteOptions{Exclusive: true}, func(tx store.Tx) error {
+			// The tenant's lock travels with the write's first statement.
+			if _, err := tx.DeleteTenantRows(ctx, store.TableAuditLogs, tenant); err != nil {
+				close(held)
+				return err
+			}
 			close(held)
 			<-release
 			return nil

@@ -18,6 +18,7 @@ import (
 	"io/fs"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -139,31 +140,67 @@ func newStore(d db, cfg Config) (*Store, error) {
 }
 
 // Connect opens a pool from a DSN (a postgres:// URL or key=value string)
-// with PoolConfig's settings and checks that the server answers. The
-// caller closes the pool.
+// with PoolConfig's settings, as ConnectConfig does. The caller closes the
+// pool.
 func Connect(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
 	cfg, err := PoolConfig(dsn)
 	if err != nil {
 		return nil, err
 	}
+	return ConnectConfig(ctx, cfg)
+}
+
+// ConnectConfig opens a pool from cfg (PoolConfig's, with settings of the
+// caller's own) and, before it returns, its cfg.MinConns connections, so
+// the first calls of a server started under load find them open instead
+// of each opening one (a TCP and authentication exchange, several round
+// trips across a network). It fails when the server does not answer. The
+// caller closes the pool.
+func ConnectConfig(ctx context.Context, cfg *pgxpool.Config) (*pgxpool.Pool, error) {
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	if err := pool.Ping(ctx); err != nil {
+	if err := warm(ctx, pool, int(max(cfg.MinConns, 1))); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
 	return pool, nil
 }
 
+// warm opens n connections of the pool side by side, each checked with a
+// ping, and puts them back idle.
+func warm(ctx context.Context, pool *pgxpool.Pool, n int) error {
+	conns := make([]*pgxpool.Conn, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			c, err := pool.Acquire(ctx)
+			if err == nil {
+				conns[i] = c
+				err = c.Ping(ctx)
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for _, c := range conns {
+		if c != nil {
+			c.Release()
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // PoolConfig parses a DSN into the pool configuration Connect uses, for a
 // caller that adds settings of its own (TLS, a dialer) before
-// pgxpool.NewWithConfig. The pool has DefaultMaxConns connections unless
-// the DSN sets pool_max_conns, and pings a connection before handing it
-// out only when it sat idle longer than IdlePing: pgx's default pings
-// after one idle second, which across a network adds a round trip to
-// nearly every call of a lightly loaded server.
+// ConnectConfig. The pool has DefaultMaxConns connections unless the DSN
+// sets pool_max_conns, keeps DefaultMinConns open unless it sets
+// pool_min_conns, and pings a connection before handing it out only when
+// it sat idle longer than IdlePing: pgx's default pings after one idle
+// second, which across a network adds a round trip to nearly every call
+// of a lightly loaded server.
 func PoolConfig(dsn string) (*pgxpool.Config, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
@@ -172,9 +209,18 @@ func PoolConfig(dsn string) (*pgxpool.Config, error) {
 	if !strings.Contains(dsn, "pool_max_conns") {
 		cfg.MaxConns = DefaultMaxConns
 	}
+	if !strings.Contains(dsn, "pool_min_conns") {
+		cfg.MinConns = min(DefaultMinConns, cfg.MaxConns)
+	}
 	cfg.ShouldPing = func(_ context.Context, p pgxpool.ShouldPingParams) bool { return p.IdleDuration > IdlePing }
 	return cfg, nil
 }
+
+// DefaultMinConns is how many connections a PoolConfig pool keeps open,
+// and ConnectConfig opens before it returns: one per call the default
+// admission runs at once (alertanalytics.DefaultMaxWrites +
+// DefaultMaxReads).
+const DefaultMinConns = 12
 
 // IdlePing is how long a connection of a PoolConfig pool may sit idle
 // before it is pinged on its way out of the pool. A connection that broke

@@ -36,12 +36,14 @@ type Store interface {
 	// when fn returns nil and rolling back otherwise. It returns fn's
 	// error, wrapped or not (errors.Is finds what it wraps, and a lock
 	// timeout or serialization failure inside fn maps as the error
-	// contract says), or the backend's own. While it runs no other write of
-	// the tenant that opts.Exclusive asks to keep out interleaves with it:
-	// an exclusive write (a tenant deletion) waits for the tenant's other
-	// writes and keeps them out until it ends; the others may run side by
-	// side, and the backend takes the row locks its statements need. fn
-	// may be called once only: a backend never retries it.
+	// contract says), or the backend's own. No other write of the tenant
+	// that opts.Exclusive asks to keep out interleaves with it: an
+	// exclusive write (a tenant deletion) waits for the tenant's other
+	// writes and keeps them out from its first statement until it ends (a
+	// backend may take the lock with that statement, in one request); the
+	// others may run side by side, and the backend takes the row locks
+	// their statements need. fn may be called once only: a backend never
+	// retries it.
 	Write(ctx context.Context, tenantID uuid.UUID, opts WriteOptions, fn func(Tx) error) error
 
 	// Alert returns one alert, or an error wrapping ErrNotFound.

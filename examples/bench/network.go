@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/alertanalytics/alertanalytics"
 	"github.com/alertanalytics/alertanalytics/demo"
@@ -28,7 +27,7 @@ func (be *backend) openFar(ctx context.Context, c config, schema string) error {
 	}
 	be.counter = &netdelay.Counter{RTT: c.rtt}
 	cfg.ConnConfig.DialFunc = be.counter.DialFunc()
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	pool, err := postgres.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return err
 	}

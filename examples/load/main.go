@@ -6,6 +6,7 @@
 //	go run ./examples/load                       # SQLite file in a temp folder, 200 req/s for 20 s
 //	go run ./examples/load -rate 400 -duration 1m -postgres "$URL"
 //	go run ./examples/load -sweep -tenants 50 -postgres "$URL" -rtt 1ms   # PostgreSQL 1 ms away
+//	go run ./examples/load -storm 2000 -duration 15s               # one tenant storming beside 20 quiet ones
 //
 // The mix: 50 % single alerts, 10 % alert batches of 20, 25 % interactions
 // on alerts already stored, 15 % reads (dashboard, analytics, compliance).
@@ -30,7 +31,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/alertanalytics/alertanalytics"
@@ -47,6 +47,8 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "how long to attack (with -sweep, each rate)")
 	flag.StringVar(&o.pgURL, "postgres", "", "PostgreSQL URL; SQLite in a temp folder when empty")
 	flag.IntVar(&o.tenants, "tenants", 1, "spread the mix over this many tenants (1: one hot tenant)")
+	flag.IntVar(&o.storm, "storm", 0, "one tenant storming with writes at this rate beside 20 quiet tenants at 40 req/s: "+
+		"the quiet alone, the storm alone, both, -duration each, printed per class")
 	flag.BoolVar(&o.sweep, "sweep", false, "step the rate up by -step until -max or two rates past the knee, and print the knee")
 	flag.IntVar(&o.step, "step", 200, "with -sweep, how much each rate adds")
 	flag.IntVar(&o.max, "max", 3000, "with -sweep, the last rate tried")
@@ -78,6 +80,7 @@ func main() {
 // options are the command's flags.
 type options struct {
 	rate, tenants, step, max, pool int
+	storm                          int
 	maxWrites, maxReads            int
 	duration, queueTimeout, rtt    time.Duration
 	pgURL                          string
@@ -104,7 +107,7 @@ func openStore(ctx context.Context, pgURL string, poolSize int, counter *netdela
 		if counter != nil {
 			cfg.ConnConfig.DialFunc = counter.DialFunc()
 		}
-		pool, err := pgxpool.NewWithConfig(ctx, cfg)
+		pool, err := postgres.ConnectConfig(ctx, cfg)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -182,6 +185,9 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		_ = srv.Shutdown(shutdownCtx)
 		<-served
 	}()
+	if o.storm > 0 {
+		return runStorm(ctx, svc, "http://"+ln.Addr().String(), o.storm, o.duration, out)
+	}
 	m := newMix("http://"+ln.Addr().String(), o.tenants)
 	t := tally{wrote: map[string]int{}}
 	if !o.sweep {
