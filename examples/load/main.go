@@ -294,6 +294,7 @@ func (m *mix) target(t *vegeta.Target) error {
 type result struct {
 	kinds            map[string]*vegeta.Metrics
 	write, read, all vegeta.Metrics
+	firstSecond      vegeta.Metrics // the requests sent in the attack's first second
 	errors, shed     int
 }
 
@@ -304,7 +305,14 @@ func (m *mix) attack(rate int, duration time.Duration, t *tally, out io.Writer) 
 		r.kinds[k] = &vegeta.Metrics{}
 	}
 	fmt.Fprintf(out, "attacking %s at %d req/s for %s, %d tenant(s)\n", m.base, rate, duration, len(m.tenants))
+	var began time.Time
 	for res := range attacker.Attack(m.target, vegeta.Rate{Freq: rate, Per: time.Second}, duration, "load") {
+		if began.IsZero() || res.Timestamp.Before(began) {
+			began = res.Timestamp
+		}
+		if res.Timestamp.Sub(began) < time.Second {
+			r.firstSecond.Add(res)
+		}
 		kind := kindOf(res)
 		r.kinds[kind].Add(res)
 		r.all.Add(res)
@@ -348,6 +356,7 @@ func (m *mix) attack(rate int, duration time.Duration, t *tally, out io.Writer) 
 	r.write.Close()
 	r.read.Close()
 	r.all.Close()
+	r.firstSecond.Close()
 	return r
 }
 
@@ -362,6 +371,7 @@ func (r *result) print(out io.Writer) {
 		row(k, r.kinds[k])
 	}
 	row("all", &r.all)
+	row("first second", &r.firstSecond)
 }
 
 // check compares what was stored with what was answered 2xx, over every
