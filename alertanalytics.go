@@ -7,9 +7,10 @@
 //
 // A Service sits over a store.Store: the sqlite package (a file, or memory for
 // tests) or the postgres package (a pgx pool). The Service validates input,
-// fills in defaults and does the metric maths; the store persists rows and
-// aggregates inside the database. The httpapi package mounts a Service on a
-// net/http server.
+// fills in defaults, decides what each write does and keeps per-day totals
+// beside the rows in the same transaction, and does the metric maths over
+// them; the store persists rows and those totals' bytes and runs plain
+// reads. The httpapi package mounts a Service on a net/http server.
 //
 // Every call is scoped to one tenant. Times are UTC with millisecond
 // precision; durations are whole seconds.

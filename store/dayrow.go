@@ -1,12 +1,5 @@
 package store
 
-import "errors"
-
-// ErrConflict is returned, wrapped, when the database aborted a write
-// transaction because of a concurrent one (a serialization failure or a
-// deadlock). Nothing was written; the whole write may be retried.
-var ErrConflict = errors.New("conflict with a concurrent write")
-
 // DayRow is one row of a tenant's kept totals for one UTC day (day =
 // created_at in Unix milliseconds ÷ 86,400,000). Its columns are opaque
 // bytes the root package encodes and decodes; a backend stores and returns

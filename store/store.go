@@ -2,9 +2,11 @@
 // types every backend reads and writes, the Store interface, and the sentinel
 // errors backends map their database errors onto.
 //
-// A Store only stores. Validation, defaults and the metric maths live in the
-// root package; a backend trusts its input and answers with aggregates computed
-// inside the database. The conformance suite in store/storetest states the
+// A Store only stores. Validation, defaults, the metric maths, the encoding
+// of the kept day rows and the order of a write's statements live in the
+// root package; a backend trusts its input, runs the statements it is given
+// inside a transaction, and answers plain reads: rows and opaque day-row
+// bytes, no aggregate. The conformance suite in store/storetest checks the
 // contract of every method; each backend runs it unchanged.
 //
 // This package imports nothing else of the module, so backends never depend on
@@ -13,22 +15,11 @@ package store
 
 import (
 	"encoding/json"
-	"errors"
 	"slices"
 	"time"
 
 	"github.com/google/uuid"
 )
-
-// ErrNotFound is returned when the requested row does not exist for the
-// tenant. Rows of other tenants are reported as not found too.
-var ErrNotFound = errors.New("not found")
-
-// ErrOverloaded is returned, wrapped, when a backend gave up waiting for a
-// lock or a connection within the bound it was configured with. The
-// transaction was rolled back: nothing was written. Callers may retry
-// later.
-var ErrOverloaded = errors.New("overloaded")
 
 // Priority is the urgency of an alert.
 type Priority string
@@ -125,8 +116,9 @@ func (t InteractionType) Valid() bool { return slices.Contains(InteractionTypes(
 //   - dismissed: any open status → dismissed.
 //
 // Every other combination leaves the status where it is; in particular a
-// closed alert never moves. Backends call it inside the interaction's
-// transaction so the rule is written once.
+// closed alert never moves. The root package's write flow applies it
+// inside the interaction's transaction (see AlertState.Apply), so the rule
+// is written once.
 func NextStatus(from Status, t InteractionType) Status {
 	switch {
 	case t == InteractionAcknowledged && from == StatusActive:
