@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore NewStore) {
 	}{
 		{"ContractErrors", testContractErrors},
 		{"ContractReads", testContractReads},
+		{"ContractLifecycle", testContractLifecycle},
 		{"InsertAlertsIsIdempotent", testInsertAlertsIsIdempotent},
 		{"AlertRoundTrip", testAlertRoundTrip},
 		{"AlertNotFound", testAlertNotFound},
