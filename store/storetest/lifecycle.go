@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/alertanalytics/alertanalytics/internal/rollup"
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
@@ -119,4 +120,61 @@ func testContractLifecycle(t *testing.T, st flows) {
 	require.Equal(t, []uuid.UUID{id(3), id(4)}, facts[2:])
 	require.Equal(t, map[uuid.UUID]store.Status{id(1): store.StatusResolved, id(2): store.StatusActive, id(3): store.StatusResolved,
 		id(4): store.StatusActive}, status)
+}
+
+// testRetention purges a tenant's old closed alerts in batches of one, as
+// a retention run does, and checks what each batch deleted, the receipt
+// that adds them up, the rows left and their kept totals.
+//
+// Fixture (the same morning as testContractLifecycle): tenant A's alert 1
+// (08:00, acknowledged 08:05, resolved 08:20), 2 (08:00, open), 3 (08:10,
+// resolved 08:15), 4 (09:00, open); tenant B's alert 1 (08:00, resolved).
+// Cutoff 08:30, closed alerts only: alert 1 goes first (oldest), with its
+// two interactions and two audit rows, then alert 3 with one of each;
+// alerts 2 and 4 stay.
+func testRetention(t *testing.T, st flows) {
+	ctx := context.Background()
+	base := at(t, "2026-11-02T08:00:00Z")
+	insert(t, st, tenantA(), alert(tenantA(), 1, base, withImpact(100)), alert(tenantA(), 2, base, withImpact(20)),
+		alert(tenantA(), 3, base.Add(10*time.Minute)), alert(tenantA(), 4, base.Add(time.Hour), withImpact(3)))
+	insert(t, st, tenantB(), alert(tenantB(), 1, base))
+	record(t, st, tenantA(), interaction(tenantA(), id(1), store.InteractionAcknowledged, base.Add(5*time.Minute)),
+		interaction(tenantA(), id(3), store.InteractionResolved, base.Add(15*time.Minute)),
+		interaction(tenantA(), id(1), store.InteractionResolved, base.Add(20*time.Minute)))
+	record(t, st, tenantB(), interaction(tenantB(), id(1), store.InteractionResolved, base.Add(time.Minute)))
+
+	r := store.RetentionReceipt{ID: id(700), TenantID: tenantA(), RequestedBy: "retention suite", Cutoff: base.Add(30 * time.Minute),
+		StartedAt: base.Add(24 * time.Hour)}
+	require.NoError(t, st.SaveRetentionReceipt(ctx, r))
+	for i, want := range []store.TenantCounts{
+		{Alerts: 1, AlertInteractions: 2, AuditLogs: 2}, // alert 1
+		{Alerts: 1, AlertInteractions: 1, AuditLogs: 1}, // alert 3
+		{}, // nothing closed before the cutoff is left
+	} {
+		got, err := st.PurgeBatch(ctx, r, 1)
+		require.NoError(t, err)
+		require.Equal(t, want, got, "batch %d", i+1)
+	}
+	r.FinishedAt = base.Add(25 * time.Hour)
+	require.NoError(t, st.SaveRetentionReceipt(ctx, r))
+
+	receipts, err := st.RetentionReceipts(ctx, tenantA())
+	require.NoError(t, err)
+	want := r
+	want.Deleted = store.TenantCounts{Alerts: 2, AlertInteractions: 3, AuditLogs: 3}
+	require.Equal(t, []store.RetentionReceipt{want}, receipts)
+	none, err := st.RetentionReceipts(ctx, tenantB())
+	require.NoError(t, err)
+	require.Empty(t, none)
+
+	require.Equal(t, store.TenantCounts{Alerts: 2}, counts(t, st, tenantA()))
+	_, err = st.Alert(ctx, tenantA(), id(1))
+	require.ErrorIs(t, err, store.ErrNotFound)
+	require.Equal(t, store.StatusActive, getAlert(t, st, tenantA(), id(2)).Status)
+	require.Equal(t, store.TenantCounts{Alerts: 1, AlertInteractions: 1, AuditLogs: 1}, counts(t, st, tenantB()))
+	// Open totals: alerts 2 and 4 remain open, 20 + 3 cents at risk.
+	open, err := st.OpenTotals(ctx, tenantA())
+	require.NoError(t, err)
+	require.Equal(t, []store.OpenTotal{{TypeClass: store.TypeClassActionNeeded, Alerts: 2, FinancialImpactCents: 23}}, open)
+	require.NoError(t, rollup.Verify(ctx, st, tenantA()))
 }

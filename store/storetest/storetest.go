@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ContractErrors", testContractErrors},
 		{"ContractReads", testContractReads},
 		{"ContractLifecycle", testContractLifecycle},
+		{"Retention", testRetention},
 		{"InsertAlertsIsIdempotent", testInsertAlertsIsIdempotent},
 		{"AlertRoundTrip", testAlertRoundTrip},
 		{"AlertNotFound", testAlertNotFound},
