@@ -74,7 +74,7 @@ func TestTelemetry(t *testing.T) {
 				}
 				if m.Name == "alertanalytics.errors" {
 					v, _ := dp.Attributes.Value("error.type")
-					require.Equal(t, "invalid_argument", v.AsString())
+					require.Equal(t, "invalid", v.AsString())
 				}
 			}
 		}
