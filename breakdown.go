@@ -10,7 +10,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/alertanalytics/alertanalytics/internal/rollup"
-	"github.com/alertanalytics/alertanalytics/store"
 )
 
 // BreakdownField is the alert field a breakdown groups by.
@@ -50,7 +49,7 @@ func groupTimes(v []int64) GroupTimes {
 		sum += x
 	}
 	n := int64(len(v))
-	return GroupTimes{Count: n, MeanSeconds: divRound(sum, n), P50Seconds: v[store.NearestRank(50, n)-1], P90Seconds: v[store.NearestRank(90, n)-1]}
+	return GroupTimes{Count: n, MeanSeconds: divRound(sum, n), P50Seconds: v[rollup.NearestRank(50, n)-1], P90Seconds: v[rollup.NearestRank(90, n)-1]}
 }
 
 // BreakdownRow is one group of a breakdown.

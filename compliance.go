@@ -184,11 +184,11 @@ func (a *alertsAndTimes) add(o *alertsAndTimes) {
 func (s *Service) countAlertsAndTimes(ctx context.Context, tenantID uuid.UUID, starts []time.Time, end time.Time, limits [2][4]int64) ([]alertsAndTimes, error) {
 	bounds := append(slices.Clone(starts), end)
 	segs := make([]alertsAndTimes, len(starts))
-	var days []store.Counts
+	var days []rollup.Counts
 	err := concurrently(
 		func() (err error) {
 			days, _, err = rollup.Period(ctx, s.store, tenantID, bounds,
-				[]int{store.CountCritical, store.CountImportant, store.CountStandard, store.CountInfo}, nil)
+				[]int{rollup.CountCritical, rollup.CountImportant, rollup.CountStandard, rollup.CountInfo}, nil)
 			return err
 		},
 		func() error {
@@ -206,7 +206,7 @@ func (s *Service) countAlertsAndTimes(ctx context.Context, tenantID uuid.UUID, s
 	}
 	for i := range segs {
 		for p := range segs[i].alerts {
-			segs[i].alerts[p] = days[i][store.CountCritical+p]
+			segs[i].alerts[p] = days[i][rollup.CountCritical+p]
 		}
 	}
 	for i := len(segs) - 2; i >= 0; i-- {

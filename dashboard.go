@@ -117,7 +117,7 @@ func (s *Service) Dashboard(ctx context.Context, tenantID uuid.UUID, w Window) (
 	prev := sp.previous()
 	var (
 		cur, before windowTotals
-		rt          store.ResponseTimes
+		rt          rollup.ResponseTimes
 		open        []store.OpenTotal
 	)
 	err = concurrently(
@@ -129,7 +129,7 @@ func (s *Service) Dashboard(ctx context.Context, tenantID uuid.UUID, w Window) (
 		func() (err error) {
 			bufs := s.buffers.Get().(*rollup.Buffers)
 			defer s.buffers.Put(bufs)
-			rt, err = rollup.ResponseTimes(ctx, s.store, tenantID, sp.start(), sp.end(), bufs)
+			rt, err = rollup.ReadResponseTimes(ctx, s.store, tenantID, sp.start(), sp.end(), bufs)
 			return err
 		},
 		func() (err error) { open, err = s.store.OpenTotals(ctx, tenantID); return err },

@@ -115,7 +115,7 @@ func (s *Service) flapping(ctx context.Context, tenantID uuid.UUID, sp span, sho
 	// The short episodes and the kinds' alert counts are read side by
 	// side, each in one request.
 	episodes := map[kindKey][]int64{}
-	var kinds []store.KindCount
+	var kinds []rollup.KindCount
 	err := concurrently(func() error {
 		// resolved_at − created_at ≤ short, to the millisecond.
 		return s.store.ResolvedWithin(ctx, tenantID, sp.start(), sp.end(), short+time.Millisecond, func(a *store.Alert) error {
@@ -149,7 +149,7 @@ func (s *Service) flapping(ctx context.Context, tenantID uuid.UUID, sp span, sho
 		// behind the episodes read; never report fewer alerts than those.
 		total := max(alerts[k], n)
 		rows = append(rows, FlappingRow{AlertType: k.alertType, Service: k.service, Alerts: total, ShortEpisodes: n,
-			FlapRate: *percent1(n, total), P50ShortSeconds: v[store.NearestRank(50, n)-1]})
+			FlapRate: *percent1(n, total), P50ShortSeconds: v[rollup.NearestRank(50, n)-1]})
 	}
 	slices.SortFunc(rows, func(a, b FlappingRow) int {
 		return cmp.Or(cmp.Compare(b.ShortEpisodes, a.ShortEpisodes), cmp.Compare(b.Alerts, a.Alerts),

@@ -234,8 +234,8 @@ func (s *Service) hours(ctx context.Context, tenantID uuid.UUID, sp span, h hour
 	err := concurrently(func() error {
 		classOf := newClassOf()
 		return rollup.EachBucket(ctx, s.store, tenantID, sp.start(), sp.end(),
-			func(b int64, c *store.Counts) {
-				count(rollup.BucketStart(b).In(sp.loc), classOf(b), c[store.CountAlerts])
+			func(b int64, c *rollup.Counts) {
+				count(rollup.BucketStart(b).In(sp.loc), classOf(b), c[rollup.CountAlerts])
 			},
 			func(a *store.Alert, sign int64) {
 				count(a.CreatedAt.In(sp.loc), classOf(rollup.BucketOf(a.CreatedAt)), sign)
@@ -274,7 +274,7 @@ func (s *Service) hours(ctx context.Context, tenantID uuid.UUID, sp span, h hour
 			sum += x
 		}
 		c.MeanTTASeconds = divRound(sum, int64(len(v)))
-		c.P50TTASeconds = v[store.NearestRank(50, int64(len(v)))-1]
+		c.P50TTASeconds = v[rollup.NearestRank(50, int64(len(v)))-1]
 	}
 	return out, nil
 }

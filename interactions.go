@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/alertanalytics/alertanalytics/internal/writeflow"
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
@@ -123,7 +124,7 @@ func (s *Service) RecordInteraction(ctx context.Context, tenantID, alertID, user
 // checkRepeat refuses an idempotency key reused for another alert or another
 // interaction type: that is a client bug, not a retry, and answering it as a
 // duplicate would hide that the second interaction was never recorded.
-func checkRepeat(in store.Interaction, r store.InteractionResult) error {
+func checkRepeat(in store.Interaction, r writeflow.InteractionResult) error {
 	if r.Duplicate && (r.Interaction.AlertID != in.AlertID || r.Interaction.Type != in.Type) {
 		return invalid("idempotency_key", "was already used for another alert or interaction type")
 	}

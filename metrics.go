@@ -3,7 +3,7 @@ package alertanalytics
 import (
 	"time"
 
-	"github.com/alertanalytics/alertanalytics/store"
+	"github.com/alertanalytics/alertanalytics/internal/rollup"
 )
 
 // The metric maths of section 4 of the specification, in exact integer
@@ -90,7 +90,7 @@ func change(cur, prev int64) *float64 {
 func euros(cents int64) float64 { return float64(cents) / 100 }
 
 // responseTimeStats turns a distribution into its wire figures.
-func responseTimeStats(d store.Distribution) ResponseTimeStats {
+func responseTimeStats(d rollup.Distribution) ResponseTimeStats {
 	if d.Count == 0 {
 		return ResponseTimeStats{}
 	}
@@ -105,7 +105,7 @@ func responseTimeStats(d store.Distribution) ResponseTimeStats {
 	}
 }
 
-func responseTimeReport(rt store.ResponseTimes) ResponseTimeReport {
+func responseTimeReport(rt rollup.ResponseTimes) ResponseTimeReport {
 	var r ResponseTimeReport
 	r.TimeToAcknowledge = responseTimeStats(rt.Acknowledge)
 	r.TimeToResolve = responseTimeStats(rt.Resolve)

@@ -219,7 +219,7 @@ func (s *Service) people(ctx context.Context, tenantID uuid.UUID, sp span, h hou
 				sum += v
 			}
 			p.row.FirstAcknowledgements = FirstAcknowledgements{Count: n, MeanSeconds: divRound(sum, n),
-				P50Seconds: p.firsts[store.NearestRank(50, n)-1]}
+				P50Seconds: p.firsts[rollup.NearestRank(50, n)-1]}
 		}
 		rows = append(rows, p.row)
 	}

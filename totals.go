@@ -67,15 +67,15 @@ type windowTotals struct {
 // windowCounters are the counters the Dashboard and Analytics sum over
 // their window.
 func windowCounters() []int {
-	return []int{store.CountAlerts, store.CountResolved, store.CountOpen, store.CountPreventedSavingsCents,
-		store.CountAcknowledged, store.CountAcknowledgeSeconds,
-		store.CountActionNeeded, store.CountPreventedIssue, store.CountTrendWarning, store.CountEscalation, store.CountInformation}
+	return []int{rollup.CountAlerts, rollup.CountResolved, rollup.CountOpen, rollup.CountPreventedSavingsCents,
+		rollup.CountAcknowledged, rollup.CountAcknowledgeSeconds,
+		rollup.CountActionNeeded, rollup.CountPreventedIssue, rollup.CountTrendWarning, rollup.CountEscalation, rollup.CountInformation}
 }
 
 // comparisonCounters are the counters a period comparison needs of the
 // previous period.
 func comparisonCounters() []int {
-	return []int{store.CountAlerts, store.CountResolved, store.CountAcknowledged, store.CountAcknowledgeSeconds}
+	return []int{rollup.CountAlerts, rollup.CountResolved, rollup.CountAcknowledged, rollup.CountAcknowledgeSeconds}
 }
 
 // windowTotals reads the totals of a span: per day when trend is set (the
@@ -83,7 +83,7 @@ func comparisonCounters() []int {
 func (s *Service) windowTotals(ctx context.Context, tenantID uuid.UUID, sp span, trend bool, counters []int) (windowTotals, error) {
 	var perDay []int
 	if trend {
-		perDay = store.DayCounters()
+		perDay = rollup.DayCounters()
 	}
 	read := rollup.Period
 	if sp.past {
@@ -94,12 +94,12 @@ func (s *Service) windowTotals(ctx context.Context, tenantID uuid.UUID, sp span,
 		return windowTotals{}, err
 	}
 	t := windowTotals{
-		total: sum[store.CountAlerts], resolved: sum[store.CountResolved], open: sum[store.CountOpen],
-		preventedSavingsCents: sum[store.CountPreventedSavingsCents],
-		acknowledgedCount:     sum[store.CountAcknowledged], acknowledgeSecondsSum: sum[store.CountAcknowledgeSeconds],
+		total: sum[rollup.CountAlerts], resolved: sum[rollup.CountResolved], open: sum[rollup.CountOpen],
+		preventedSavingsCents: sum[rollup.CountPreventedSavingsCents],
+		acknowledgedCount:     sum[rollup.CountAcknowledged], acknowledgeSecondsSum: sum[rollup.CountAcknowledgeSeconds],
 	}
 	for i, tc := range store.TypeClasses() {
-		t.byTypeClass.add(tc, sum[store.CountActionNeeded+i])
+		t.byTypeClass.add(tc, sum[rollup.CountActionNeeded+i])
 	}
 	if !trend {
 		return t, nil
@@ -108,10 +108,10 @@ func (s *Service) windowTotals(ctx context.Context, tenantID uuid.UUID, sp span,
 	for i := range days {
 		p := &t.trend[i]
 		p.Date = sp.date(i).Format(time.DateOnly)
-		p.Count = days[i][store.CountAlerts]
+		p.Count = days[i][rollup.CountAlerts]
 		for j, level := range store.Priorities() {
-			p.add(level, days[i][store.CountCritical+j])
-			t.byPriority.add(level, days[i][store.CountCritical+j])
+			p.add(level, days[i][rollup.CountCritical+j])
+			t.byPriority.add(level, days[i][rollup.CountCritical+j])
 		}
 	}
 	return t, nil

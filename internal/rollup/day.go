@@ -44,8 +44,8 @@ func (k KindCounts) add(o KindCounts, sign int64) KindCounts {
 
 // kindCounts returns what the contribution adds to its kind's counters.
 func (c *Contribution) kindCounts() KindCounts {
-	k := KindCounts{Alerts: c.Counts[store.CountAlerts], Dismissed: c.Counts[store.CountDismissed]}
-	if c.Counts[store.CountAcknowledged] != 0 || c.Counts[store.CountResolvedAt] != 0 {
+	k := KindCounts{Alerts: c.Counts[CountAlerts], Dismissed: c.Counts[CountDismissed]}
+	if c.Counts[CountAcknowledged] != 0 || c.Counts[CountResolvedAt] != 0 {
 		k.Acted = 1
 	}
 	return k
@@ -60,16 +60,16 @@ func DayAfter(to int64) int64 { return floorDiv(to-1, bucketsPerDay) + 1 }
 
 // DecodeCounts calls fn with each bucket's counters encoded in b, in
 // bucket order. c is valid during the call only.
-func DecodeCounts(day int64, b []byte, fn func(bucket int64, c *store.Counts)) error {
-	var c store.Counts
+func DecodeCounts(day int64, b []byte, fn func(bucket int64, c *Counts)) error {
+	var c Counts
 	for len(b) > 0 {
 		slot := int64(b[0])
 		mask, n := binary.Uvarint(b[1:])
-		if n <= 0 || slot >= bucketsPerDay || mask == 0 || mask >= 1<<store.NumCounts {
+		if n <= 0 || slot >= bucketsPerDay || mask == 0 || mask >= 1<<NumCounts {
 			return errCorrupt("counters")
 		}
 		b = b[1+n:]
-		c = store.Counts{}
+		c = Counts{}
 		for mask != 0 {
 			i := bits.TrailingZeros64(mask)
 			mask &= mask - 1
@@ -86,7 +86,7 @@ func DecodeCounts(day int64, b []byte, fn func(bucket int64, c *store.Counts)) e
 }
 
 // appendCounts encodes the non-zero buckets of slots.
-func appendCounts(dst []byte, slots *[bucketsPerDay]store.Counts) []byte {
+func appendCounts(dst []byte, slots *[bucketsPerDay]Counts) []byte {
 	for slot := range slots {
 		c := &slots[slot]
 		var mask uint64
@@ -278,8 +278,8 @@ func (dl *Delta) ApplyDay(d *Day) error {
 		return nil
 	}
 	if len(dd.counts) > 0 {
-		var slots [bucketsPerDay]store.Counts
-		err := DecodeCounts(d.Day, d.Counts, func(bucket int64, c *store.Counts) { slots[bucket-DayStart(d.Day)] = *c })
+		var slots [bucketsPerDay]Counts
+		err := DecodeCounts(d.Day, d.Counts, func(bucket int64, c *Counts) { slots[bucket-DayStart(d.Day)] = *c })
 		if err != nil {
 			return err
 		}
@@ -347,8 +347,8 @@ type EachDayBytes func(fromDay, toDay int64, fn func(day int64, b []byte) error)
 // SumCounts sums the counters of the buckets of each range, as
 // store.Store's SumCounts promises, from the days' counters: one pass
 // over the days the ranges touch.
-func SumCounts(ranges []store.BucketRange, counters []int, each EachDayBytes) ([]store.Counts, error) {
-	out := make([]store.Counts, len(ranges))
+func SumCounts(ranges []BucketRange, counters []int, each EachDayBytes) ([]Counts, error) {
+	out := make([]Counts, len(ranges))
 	lo, hi := int64(0), int64(0)
 	for _, r := range ranges {
 		if r.From >= r.To {
@@ -374,7 +374,7 @@ func SumCounts(ranges []store.BucketRange, counters []int, each EachDayBytes) ([
 		if len(on) == 0 {
 			return nil
 		}
-		return DecodeCounts(day, b, func(bucket int64, c *store.Counts) {
+		return DecodeCounts(day, b, func(bucket int64, c *Counts) {
 			for _, i := range on {
 				if r := ranges[i]; bucket >= r.From && bucket < r.To {
 					out[i].Add(c)
@@ -391,13 +391,13 @@ func SumCounts(ranges []store.BucketRange, counters []int, each EachDayBytes) ([
 
 // EachCounts calls fn, in bucket order, with the counters of every bucket
 // in [from, to) that has any, as store.Store's EachCounts promises.
-func EachCounts(from, to int64, each EachDayBytes, fn func(bucket int64, c *store.Counts) error) error {
+func EachCounts(from, to int64, each EachDayBytes, fn func(bucket int64, c *Counts) error) error {
 	if from >= to {
 		return nil
 	}
 	return each(DayOf(from), DayAfter(to), func(day int64, b []byte) error {
 		var ferr error
-		err := DecodeCounts(day, b, func(bucket int64, c *store.Counts) {
+		err := DecodeCounts(day, b, func(bucket int64, c *Counts) {
 			if ferr == nil && bucket >= from && bucket < to {
 				ferr = fn(bucket, c)
 			}
@@ -408,7 +408,7 @@ func EachCounts(from, to int64, each EachDayBytes, fn func(bucket int64, c *stor
 
 // SumCategories sums the category counts of the buckets in [from, to), as
 // store.Store's SumCategories promises.
-func SumCategories(from, to int64, each EachDayBytes) ([]store.CategoryCount, error) {
+func SumCategories(from, to int64, each EachDayBytes) ([]CategoryCount, error) {
 	if from >= to {
 		return nil, nil
 	}
@@ -423,10 +423,10 @@ func SumCategories(from, to int64, each EachDayBytes) ([]store.CategoryCount, er
 	if err != nil {
 		return nil, err
 	}
-	out := make([]store.CategoryCount, 0, len(sums))
+	out := make([]CategoryCount, 0, len(sums))
 	for name, n := range sums {
 		if n != 0 {
-			out = append(out, store.CategoryCount{Category: name, Count: n})
+			out = append(out, CategoryCount{Category: name, Count: n})
 		}
 	}
 	return out, nil
@@ -434,7 +434,7 @@ func SumCategories(from, to int64, each EachDayBytes) ([]store.CategoryCount, er
 
 // SumKinds sums the kinds' counters of the buckets in [from, to); kinds
 // left at zero are left out, the others come in no particular order.
-func SumKinds(from, to int64, each EachDayBytes) ([]store.KindCount, error) {
+func SumKinds(from, to int64, each EachDayBytes) ([]KindCount, error) {
 	if from >= to {
 		return nil, nil
 	}
@@ -455,10 +455,10 @@ func SumKinds(from, to int64, each EachDayBytes) ([]store.KindCount, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]store.KindCount, 0, len(sums))
+	out := make([]KindCount, 0, len(sums))
 	for k, c := range sums {
 		if c != (KindCounts{}) {
-			out = append(out, store.KindCount{AlertType: k.alertType, Service: k.service, Alerts: c.Alerts, Acted: c.Acted, Dismissed: c.Dismissed})
+			out = append(out, KindCount{AlertType: k.alertType, Service: k.service, Alerts: c.Alerts, Acted: c.Acted, Dismissed: c.Dismissed})
 		}
 	}
 	return out, nil

@@ -26,7 +26,7 @@ type slotKind struct {
 }
 
 type dayDelta struct {
-	counts                         map[int]*store.Counts
+	counts                         map[int]*Counts
 	categories                     map[slotCategory]int64
 	kinds                          map[slotKind]KindCounts
 	groups                         map[groupID]*groupDelta
@@ -35,7 +35,7 @@ type dayDelta struct {
 
 // newDayDelta returns an empty change of one day.
 func newDayDelta() *dayDelta {
-	return &dayDelta{counts: map[int]*store.Counts{}, categories: map[slotCategory]int64{}, kinds: map[slotKind]KindCounts{},
+	return &dayDelta{counts: map[int]*Counts{}, categories: map[slotCategory]int64{}, kinds: map[slotKind]KindCounts{},
 		groups: map[groupID]*groupDelta{}}
 }
 
@@ -47,7 +47,7 @@ func (d *Delta) Add(c *Contribution, sign int64) {
 	dayOf := DayOf(c.Bucket)
 	day := entry(d.days, dayOf, newDayDelta)
 	slot := int(c.Bucket - DayStart(dayOf))
-	cs := entry(day.counts, slot, func() *store.Counts { return new(store.Counts) })
+	cs := entry(day.counts, slot, func() *Counts { return new(Counts) })
 	for i, v := range c.Counts {
 		cs[i] += sign * v
 	}
@@ -55,10 +55,10 @@ func (d *Delta) Add(c *Contribution, sign int64) {
 	k := slotKind{slot, c.AlertType, c.Service}
 	day.kinds[k] = day.kinds[k].add(c.kindCounts(), sign)
 	day.addGroups(c, slot, sign)
-	if c.Counts[store.CountAcknowledged] == 1 {
+	if c.Counts[CountAcknowledged] == 1 {
 		day.ackAdd, day.ackDel = addKey(day.ackAdd, day.ackDel, c.AcknowledgeKey, sign)
 	}
-	if c.Counts[store.CountResolvedAt] == 1 {
+	if c.Counts[CountResolvedAt] == 1 {
 		day.resAdd, day.resDel = addKey(day.resAdd, day.resDel, c.ResolveKey, sign)
 	}
 }
@@ -81,31 +81,31 @@ func addKey(add, del []uint64, k uint64, sign int64) ([]uint64, []uint64) {
 }
 
 // Counts returns the non-zero counter changes by bucket ascending.
-func (d *Delta) Counts() []store.BucketCounts {
-	var out []store.BucketCounts
+func (d *Delta) Counts() []BucketCounts {
+	var out []BucketCounts
 	for day, dd := range d.days {
 		for slot, c := range dd.counts {
-			if *c != (store.Counts{}) {
-				out = append(out, store.BucketCounts{Bucket: DayStart(day) + int64(slot), Counts: *c})
+			if *c != (Counts{}) {
+				out = append(out, BucketCounts{Bucket: DayStart(day) + int64(slot), Counts: *c})
 			}
 		}
 	}
-	slices.SortFunc(out, func(x, y store.BucketCounts) int { return cmp.Compare(x.Bucket, y.Bucket) })
+	slices.SortFunc(out, func(x, y BucketCounts) int { return cmp.Compare(x.Bucket, y.Bucket) })
 	return out
 }
 
 // Categories returns the non-zero category changes by bucket, then
 // category.
-func (d *Delta) Categories() []store.BucketCategory {
-	var out []store.BucketCategory
+func (d *Delta) Categories() []BucketCategory {
+	var out []BucketCategory
 	for day, dd := range d.days {
 		for k, n := range dd.categories {
 			if n != 0 {
-				out = append(out, store.BucketCategory{Bucket: DayStart(day) + int64(k.slot), Category: k.category, Count: n})
+				out = append(out, BucketCategory{Bucket: DayStart(day) + int64(k.slot), Category: k.category, Count: n})
 			}
 		}
 	}
-	slices.SortFunc(out, func(x, y store.BucketCategory) int {
+	slices.SortFunc(out, func(x, y BucketCategory) int {
 		return cmp.Or(cmp.Compare(x.Bucket, y.Bucket), cmp.Compare(x.Category, y.Category))
 	})
 	return out
@@ -153,7 +153,7 @@ func (dd *dayDelta) changes() bool {
 		return true
 	}
 	for _, c := range dd.counts {
-		if *c != (store.Counts{}) {
+		if *c != (Counts{}) {
 			return true
 		}
 	}
@@ -224,15 +224,15 @@ func (b *Builder) Days() ([]Day, error) {
 }
 
 // Times returns the packed times of the alerts added, by day ascending.
-func (b *Builder) Times() ([]store.DayTimes, error) {
+func (b *Builder) Times() ([]DayTimes, error) {
 	days, err := b.Days()
 	if err != nil {
 		return nil, err
 	}
-	var out []store.DayTimes
+	var out []DayTimes
 	for _, d := range days {
 		if len(d.AcknowledgeTimes)+len(d.ResolveTimes) > 0 {
-			out = append(out, store.DayTimes{Day: d.Day, AcknowledgeTimes: d.AcknowledgeTimes, ResolveTimes: d.ResolveTimes})
+			out = append(out, DayTimes{Day: d.Day, AcknowledgeTimes: d.AcknowledgeTimes, ResolveTimes: d.ResolveTimes})
 		}
 	}
 	return out, nil

@@ -76,15 +76,15 @@ func (g *groupDelta) changes() bool {
 // addGroups adds (sign 1) or takes away (sign −1) the contribution to its
 // three groups of the day.
 func (dd *dayDelta) addGroups(c *Contribution, slot int, sign int64) {
-	counts := GroupCounts{Alerts: c.Counts[store.CountAlerts], Resolved: c.Counts[store.CountResolved], Open: c.Counts[store.CountOpen]}
+	counts := GroupCounts{Alerts: c.Counts[CountAlerts], Resolved: c.Counts[CountResolved], Open: c.Counts[CountOpen]}
 	for _, f := range fields() {
 		id := groupID{f, f.value(c)}
 		g := entry(dd.groups, id, func() *groupDelta { return &groupDelta{counts: map[int]GroupCounts{}} })
 		g.counts[slot] = g.counts[slot].add(counts, sign)
-		if c.Counts[store.CountAcknowledged] == 1 {
+		if c.Counts[CountAcknowledged] == 1 {
 			g.ackAdd, g.ackDel = addKey(g.ackAdd, g.ackDel, c.AcknowledgeKey, sign)
 		}
-		if c.Counts[store.CountResolvedAt] == 1 {
+		if c.Counts[CountResolvedAt] == 1 {
 			g.resAdd, g.resDel = addKey(g.resAdd, g.resDel, c.ResolveKey, sign)
 		}
 	}
@@ -272,7 +272,7 @@ func Groups(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to ti
 		c := Of(a)
 		key := field.value(&c)
 		g := get([]byte(key))
-		g.GroupCounts = g.GroupCounts.add(GroupCounts{c.Counts[store.CountAlerts], c.Counts[store.CountResolved], c.Counts[store.CountOpen]}, sign)
+		g.GroupCounts = g.GroupCounts.add(GroupCounts{c.Counts[CountAlerts], c.Counts[CountResolved], c.Counts[CountOpen]}, sign)
 		dst := g
 		if sign < 0 {
 			if dst = minus[key]; dst == nil {
@@ -280,10 +280,10 @@ func Groups(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to ti
 				minus[key] = dst
 			}
 		}
-		if c.Counts[store.CountAcknowledged] == 1 {
+		if c.Counts[CountAcknowledged] == 1 {
 			dst.AcknowledgeSeconds = append(dst.AcknowledgeSeconds, KeySeconds(c.AcknowledgeKey))
 		}
-		if c.Counts[store.CountResolvedAt] == 1 {
+		if c.Counts[CountResolvedAt] == 1 {
 			dst.ResolveSeconds = append(dst.ResolveSeconds, KeySeconds(c.ResolveKey))
 		}
 		return nil

@@ -18,8 +18,8 @@ func Merge(d, o *Day) error {
 	}
 	dd := newDayDelta()
 	start := DayStart(d.Day)
-	err := DecodeCounts(o.Day, o.Counts, func(bucket int64, c *store.Counts) {
-		entry(dd.counts, int(bucket-start), func() *store.Counts { return new(store.Counts) }).Add(c)
+	err := DecodeCounts(o.Day, o.Counts, func(bucket int64, c *Counts) {
+		entry(dd.counts, int(bucket-start), func() *Counts { return new(Counts) }).Add(c)
 	})
 	if err != nil {
 		return err

@@ -23,7 +23,7 @@ import (
 // usually none, so a tenant busy right now does not read its current
 // bucket's rows.
 type segment struct {
-	buckets     store.BucketRange
+	buckets     BucketRange
 	rows, minus [][2]time.Time
 }
 
@@ -51,7 +51,7 @@ func splitEnd(from, to time.Time, past bool) segment {
 	} else if !aligned(from) {
 		end := BucketStart(lo + 1)
 		if !end.Before(to) { // from and to in one bucket
-			return segment{buckets: store.BucketRange{From: lo, To: lo}, rows: [][2]time.Time{{from, to}}}
+			return segment{buckets: BucketRange{From: lo, To: lo}, rows: [][2]time.Time{{from, to}}}
 		}
 		seg.rows = append(seg.rows, [2]time.Time{from, end})
 		lo++
@@ -64,7 +64,7 @@ func splitEnd(from, to time.Time, past bool) segment {
 		seg.minus = append(seg.minus, [2]time.Time{to, BucketStart(hi + 1)})
 		hi++
 	}
-	seg.buckets = store.BucketRange{From: lo, To: hi}
+	seg.buckets = BucketRange{From: lo, To: hi}
 	return seg
 }
 
@@ -73,19 +73,19 @@ func splitEnd(from, to time.Time, past bool) segment {
 // perDay (none: days is nil), and over the whole period the counters in
 // total. The database sums the whole buckets of each day; the buckets an
 // unaligned bound cuts are corrected from rows (see segment).
-func Period(ctx context.Context, st store.Store, tenantID uuid.UUID, bounds []time.Time, perDay, total []int) (days []store.Counts, sum store.Counts, err error) {
+func Period(ctx context.Context, st store.Store, tenantID uuid.UUID, bounds []time.Time, perDay, total []int) (days []Counts, sum Counts, err error) {
 	return period(ctx, st, tenantID, bounds, perDay, total, false)
 }
 
 // PastPeriod is Period for days that end before now (a previous period),
 // reading the shorter side of the bucket its end cuts (see splitEnd).
-func PastPeriod(ctx context.Context, st store.Store, tenantID uuid.UUID, bounds []time.Time, perDay, total []int) (days []store.Counts, sum store.Counts, err error) {
+func PastPeriod(ctx context.Context, st store.Store, tenantID uuid.UUID, bounds []time.Time, perDay, total []int) (days []Counts, sum Counts, err error) {
 	return period(ctx, st, tenantID, bounds, perDay, total, true)
 }
 
-func period(ctx context.Context, st store.Store, tenantID uuid.UUID, bounds []time.Time, perDay, total []int, past bool) (days []store.Counts, sum store.Counts, err error) {
+func period(ctx context.Context, st store.Store, tenantID uuid.UUID, bounds []time.Time, perDay, total []int, past bool) (days []Counts, sum Counts, err error) {
 	segs := make([]segment, len(bounds)-1)
-	ranges := make([]store.BucketRange, len(segs))
+	ranges := make([]BucketRange, len(segs))
 	for i := range segs {
 		segs[i] = splitEnd(bounds[i], bounds[i+1], past && i == len(segs)-1)
 		ranges[i] = segs[i].buckets
@@ -93,8 +93,8 @@ func period(ctx context.Context, st store.Store, tenantID uuid.UUID, bounds []ti
 	// One read for both: the days' ranges and the merged ones, with the
 	// counters either needs.
 	var (
-		asked  []store.BucketRange
-		merged []store.BucketRange
+		asked  []BucketRange
+		merged []BucketRange
 	)
 	if len(perDay) > 0 {
 		asked = ranges
@@ -144,8 +144,8 @@ func period(ctx context.Context, st store.Store, tenantID uuid.UUID, bounds []ti
 }
 
 // keepOnly zeroes every counter of counts but those in keep.
-func keepOnly(counts []store.Counts, keep []int) {
-	var on [store.NumCounts]bool
+func keepOnly(counts []Counts, keep []int) {
+	var on [NumCounts]bool
 	for _, k := range keep {
 		on[k] = true
 	}
@@ -170,8 +170,8 @@ func union(a, b []int) []int {
 }
 
 // merge joins ranges that meet, dropping empty ones.
-func merge(ranges []store.BucketRange) []store.BucketRange {
-	var out []store.BucketRange
+func merge(ranges []BucketRange) []BucketRange {
+	var out []BucketRange
 	for _, r := range ranges {
 		switch {
 		case r.From >= r.To:
@@ -184,37 +184,37 @@ func merge(ranges []store.BucketRange) []store.BucketRange {
 	return out
 }
 
-// DayTotals sums every counter of each of the days bounds delimits.
-func DayTotals(ctx context.Context, st store.Store, tenantID uuid.UUID, bounds []time.Time) ([]store.DayTotals, error) {
-	counts, _, err := Period(ctx, st, tenantID, bounds, store.AllCounters(), nil)
+// ReadDayTotals sums every counter of each of the days bounds delimits.
+func ReadDayTotals(ctx context.Context, st store.Store, tenantID uuid.UUID, bounds []time.Time) ([]DayTotals, error) {
+	counts, _, err := Period(ctx, st, tenantID, bounds, AllCounters(), nil)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]store.DayTotals, len(counts))
+	out := make([]DayTotals, len(counts))
 	for i := range counts {
 		out[i] = dayTotals(&counts[i])
 	}
 	return out, nil
 }
 
-func dayTotals(c *store.Counts) store.DayTotals {
-	t := store.NewDayTotals()
-	t.Count = c[store.CountAlerts]
+func dayTotals(c *Counts) DayTotals {
+	t := NewDayTotals()
+	t.Count = c[CountAlerts]
 	for i, p := range store.Priorities() {
-		t.ByPriority[p] = c[store.CountCritical+i]
+		t.ByPriority[p] = c[CountCritical+i]
 	}
 	for i, tc := range store.TypeClasses() {
-		t.ByTypeClass[tc] = c[store.CountActionNeeded+i]
+		t.ByTypeClass[tc] = c[CountActionNeeded+i]
 	}
-	t.Resolved, t.Open = c[store.CountResolved], c[store.CountOpen]
-	t.PreventedSavingsCents = c[store.CountPreventedSavingsCents]
-	t.AcknowledgedCount, t.AcknowledgeSeconds = c[store.CountAcknowledged], c[store.CountAcknowledgeSeconds]
+	t.Resolved, t.Open = c[CountResolved], c[CountOpen]
+	t.PreventedSavingsCents = c[CountPreventedSavingsCents]
+	t.AcknowledgedCount, t.AcknowledgeSeconds = c[CountAcknowledged], c[CountAcknowledgeSeconds]
 	return t
 }
 
 // TopCategories returns the limit categories with most alerts created in
 // [from, to), by count descending then category ascending in byte order.
-func TopCategories(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to time.Time, limit int) ([]store.CategoryCount, error) {
+func TopCategories(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to time.Time, limit int) ([]CategoryCount, error) {
 	seg := split(from, to)
 	w := newWindowRead(ctx, st, tenantID, seg)
 	counts := map[string]int64{}
@@ -230,13 +230,13 @@ func TopCategories(ctx context.Context, st store.Store, tenantID uuid.UUID, from
 	if err := w.eachRow(func(a *store.Alert, sign int64) error { counts[a.Category] += sign; return nil }); err != nil {
 		return nil, err
 	}
-	out := make([]store.CategoryCount, 0, len(counts))
+	out := make([]CategoryCount, 0, len(counts))
 	for name, n := range counts {
 		if n > 0 {
-			out = append(out, store.CategoryCount{Category: name, Count: n})
+			out = append(out, CategoryCount{Category: name, Count: n})
 		}
 	}
-	slices.SortFunc(out, func(a, b store.CategoryCount) int {
+	slices.SortFunc(out, func(a, b CategoryCount) int {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Category, b.Category))
 	})
 	return out[:min(limit, len(out))], nil
@@ -245,7 +245,7 @@ func TopCategories(ctx context.Context, st store.Store, tenantID uuid.UUID, from
 // Kinds sums the counters of each kind of alert (alert_type, service)
 // created in [from, to), in no particular order; kinds without alerts are
 // left out.
-func Kinds(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to time.Time) ([]store.KindCount, error) {
+func Kinds(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to time.Time) ([]KindCount, error) {
 	seg := split(from, to)
 	w := newWindowRead(ctx, st, tenantID, seg)
 	type name struct{ alertType, service string }
@@ -269,10 +269,10 @@ func Kinds(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to tim
 	if err != nil {
 		return nil, err
 	}
-	out := make([]store.KindCount, 0, len(sums))
+	out := make([]KindCount, 0, len(sums))
 	for n, c := range sums {
 		if c.Alerts > 0 {
-			out = append(out, store.KindCount{AlertType: n.alertType, Service: n.service, Alerts: c.Alerts, Acted: c.Acted, Dismissed: c.Dismissed})
+			out = append(out, KindCount{AlertType: n.alertType, Service: n.service, Alerts: c.Alerts, Acted: c.Acted, Dismissed: c.Dismissed})
 		}
 	}
 	return out, nil
@@ -317,7 +317,7 @@ func SegmentTimes(ctx context.Context, st store.Store, tenantID uuid.UUID, bound
 	w := newWindowRead(ctx, st, tenantID, segs...)
 	if lo < hi {
 		var keys []uint64
-		err := w.times(DayOf(lo), DayOf(hi-1)+1, func(dt *store.DayTimes) error {
+		err := w.times(DayOf(lo), DayOf(hi-1)+1, func(dt *DayTimes) error {
 			for kind, enc := range [][]byte{dt.AcknowledgeTimes, dt.ResolveTimes} {
 				var err error
 				if keys, err = DecodeKeys(keys[:0], enc); err != nil {
@@ -340,10 +340,10 @@ func SegmentTimes(ctx context.Context, st store.Store, tenantID uuid.UUID, bound
 	}
 	return w.rows(func(i int, a *store.Alert, sign int64) error {
 		c := Of(a)
-		if c.Counts[store.CountAcknowledged] == 1 {
+		if c.Counts[CountAcknowledged] == 1 {
 			fn(i, Acknowledge, c.AcknowledgeKey, c.Bucket, sign)
 		}
-		if c.Counts[store.CountResolvedAt] == 1 {
+		if c.Counts[CountResolvedAt] == 1 {
 			fn(i, Resolve, c.ResolveKey, c.Bucket, sign)
 		}
 		return nil
@@ -354,11 +354,11 @@ func SegmentTimes(ctx context.Context, st store.Store, tenantID uuid.UUID, bound
 // range that has alerts, and onAlert with each alert that corrects them
 // where from or to cuts a bucket, with its sign (see segment).
 func EachBucket(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to time.Time,
-	onBucket func(bucket int64, c *store.Counts), onAlert func(a *store.Alert, sign int64)) error {
+	onBucket func(bucket int64, c *Counts), onAlert func(a *store.Alert, sign int64)) error {
 	seg := split(from, to)
 	w := newWindowRead(ctx, st, tenantID, seg)
 	if seg.buckets.From < seg.buckets.To {
-		err := eachCounts(w, seg.buckets.From, seg.buckets.To, func(b int64, c *store.Counts) error {
+		err := eachCounts(w, seg.buckets.From, seg.buckets.To, func(b int64, c *Counts) error {
 			onBucket(b, c)
 			return nil
 		})
@@ -377,7 +377,7 @@ func TimeKeys(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to 
 	w := newWindowRead(ctx, st, tenantID, seg)
 	if seg.buckets.From < seg.buckets.To {
 		lo, hi := seg.buckets.From, seg.buckets.To
-		err = w.times(DayOf(lo), DayOf(hi-1)+1, func(dt *store.DayTimes) error {
+		err = w.times(DayOf(lo), DayOf(hi-1)+1, func(dt *DayTimes) error {
 			whole := DayOf(lo) < dt.Day && dt.Day < DayOf(hi-1)
 			var err error
 			if bufs.ack, err = appendKeys(bufs.ack, dt.AcknowledgeTimes, dt.Day, lo, hi, whole); err != nil {
@@ -398,8 +398,8 @@ func TimeKeys(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to 
 			key      uint64
 			add, sub *[]uint64
 		}{
-			{c.Counts[store.CountAcknowledged] == 1, c.AcknowledgeKey, &bufs.ack, &minusAck},
-			{c.Counts[store.CountResolvedAt] == 1, c.ResolveKey, &bufs.res, &minusRes},
+			{c.Counts[CountAcknowledged] == 1, c.AcknowledgeKey, &bufs.ack, &minusAck},
+			{c.Counts[CountResolvedAt] == 1, c.ResolveKey, &bufs.res, &minusRes},
 		} {
 			switch {
 			case !t.on:
@@ -460,15 +460,15 @@ func appendKeys(dst []uint64, enc []byte, day, lo, hi int64, whole bool) ([]uint
 	return kept, nil
 }
 
-// ResponseTimes returns the time-to-acknowledge and time-to-resolve
+// ReadResponseTimes returns the time-to-acknowledge and time-to-resolve
 // distributions of the alerts created in [from, to), overall and per
 // priority, with exact nearest-rank percentiles.
-func ResponseTimes(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to time.Time, bufs *Buffers) (store.ResponseTimes, error) {
+func ReadResponseTimes(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to time.Time, bufs *Buffers) (ResponseTimes, error) {
 	ack, res, err := TimeKeys(ctx, st, tenantID, from, to, bufs)
 	if err != nil {
-		return store.ResponseTimes{}, err
+		return ResponseTimes{}, err
 	}
-	rt := store.ResponseTimes{}
+	rt := ResponseTimes{}
 	rt.Acknowledge, rt.AcknowledgeByPriority = Distributions(ack)
 	rt.Resolve, rt.ResolveByPriority = Distributions(res)
 	return rt, nil
@@ -476,21 +476,21 @@ func ResponseTimes(ctx context.Context, st store.Store, tenantID uuid.UUID, from
 
 // Distributions summarises sorted keys: overall and per priority, every
 // priority present, with nearest-rank percentiles.
-func Distributions(keys []uint64) (store.Distribution, map[store.Priority]store.Distribution) {
-	var per [4]store.Distribution
+func Distributions(keys []uint64) (Distribution, map[store.Priority]Distribution) {
+	var per [4]Distribution
 	for _, k := range keys {
 		d := &per[KeyPriority(k)]
 		d.Count++
 		d.SumSeconds += KeySeconds(k)
 	}
-	overall := store.Distribution{Count: int64(len(keys))}
+	overall := Distribution{Count: int64(len(keys))}
 	for i := range per {
 		overall.SumSeconds += per[i].SumSeconds
 	}
-	pcts := store.Percentiles()
+	pcts := Percentiles()
 	if overall.Count > 0 {
 		for j, p := range pcts {
-			overall.SetPercentile(j, KeySeconds(keys[store.NearestRank(p, overall.Count)-1]))
+			overall.SetPercentile(j, KeySeconds(keys[NearestRank(p, overall.Count)-1]))
 		}
 	}
 	// Per priority, the values come in ascending order within each
@@ -498,7 +498,7 @@ func Distributions(keys []uint64) (store.Distribution, map[store.Priority]store.
 	var ranks [4][]int64
 	for i := range per {
 		for _, p := range pcts {
-			ranks[i] = append(ranks[i], store.NearestRank(p, per[i].Count))
+			ranks[i] = append(ranks[i], NearestRank(p, per[i].Count))
 		}
 	}
 	var seen [4]int64
@@ -511,7 +511,7 @@ func Distributions(keys []uint64) (store.Distribution, map[store.Priority]store.
 			}
 		}
 	}
-	byPriority := make(map[store.Priority]store.Distribution, 4)
+	byPriority := make(map[store.Priority]Distribution, 4)
 	for i, p := range store.Priorities() {
 		byPriority[p] = per[i]
 	}

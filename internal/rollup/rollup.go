@@ -1,6 +1,6 @@
 // Package rollup keeps and reads the totals the analytics sum, beside the
 // rows, in one row per tenant and UTC day (see Day): the counters a day
-// total needs (store.Counts) for each 15-minute UTC bucket of created_at,
+// total needs (Counts) for each 15-minute UTC bucket of created_at,
 // the alerts per category and bucket, and the alerts' times to acknowledge
 // and to resolve, packed sorted, each tagged with its quarter hour of the
 // day. Backends keep the four as opaque bytes; this package alone computes
@@ -84,7 +84,7 @@ func keyBucket(k uint64, day int64) int64 { return day*bucketsPerDay + int64(k&1
 // Contribution is what one alert adds to the kept totals.
 type Contribution struct {
 	Bucket   int64
-	Counts   store.Counts
+	Counts   Counts
 	Category string
 	// AlertType and Service name the alert's kind, whose counters the
 	// noisy alerts sum.
@@ -97,33 +97,33 @@ type Contribution struct {
 // Of returns what alert a contributes to the kept totals.
 func Of(a *store.Alert) Contribution {
 	c := Contribution{Bucket: BucketOf(a.CreatedAt), Category: a.Category, AlertType: a.AlertType, Service: a.Service}
-	c.Counts[store.CountAlerts] = 1
+	c.Counts[CountAlerts] = 1
 	p := PriorityIndex(a.PriorityLevel)
 	if p >= 0 {
-		c.Counts[store.CountCritical+p] = 1
+		c.Counts[CountCritical+p] = 1
 	}
 	if i := slices.Index(store.TypeClasses(), a.TypeClass); i >= 0 {
-		c.Counts[store.CountActionNeeded+i] = 1
+		c.Counts[CountActionNeeded+i] = 1
 	}
 	switch {
 	case a.Status == store.StatusResolved:
-		c.Counts[store.CountResolved] = 1
+		c.Counts[CountResolved] = 1
 	case a.Status == store.StatusDismissed:
-		c.Counts[store.CountDismissed] = 1
+		c.Counts[CountDismissed] = 1
 	case a.Status.Open():
-		c.Counts[store.CountOpen] = 1
+		c.Counts[CountOpen] = 1
 	}
 	if a.TypeClass == store.TypeClassPreventedIssue {
-		c.Counts[store.CountPreventedSavingsCents] = a.EstimatedSavingsCents
+		c.Counts[CountPreventedSavingsCents] = a.EstimatedSavingsCents
 	}
 	if a.AcknowledgedAt != nil {
 		s := store.ResponseTimeSeconds(a.CreatedAt, *a.AcknowledgedAt)
-		c.Counts[store.CountAcknowledged], c.Counts[store.CountAcknowledgeSeconds] = 1, s
+		c.Counts[CountAcknowledged], c.Counts[CountAcknowledgeSeconds] = 1, s
 		c.AcknowledgeKey = Key(s, p, c.Bucket)
 	}
 	if a.ResolvedAt != nil {
 		s := store.ResponseTimeSeconds(a.CreatedAt, *a.ResolvedAt)
-		c.Counts[store.CountResolvedAt], c.Counts[store.CountResolveSeconds] = 1, s
+		c.Counts[CountResolvedAt], c.Counts[CountResolveSeconds] = 1, s
 		c.ResolveKey = Key(s, p, c.Bucket)
 	}
 	return c

@@ -58,12 +58,12 @@ func TestDistributions(t *testing.T) {
 	overall, by := Distributions(keys)
 	// Nearest rank of 10 values: p50 → 5th (50), p75 → 8th (80), p90 → 9th
 	// (90), p95 and p99 → 10th (100). Interpolation would say 55 and 77.5.
-	require.Equal(t, store.Distribution{Count: 10, SumSeconds: 550, P50: 50, P75: 80, P90: 90, P95: 100, P99: 100}, overall)
+	require.Equal(t, Distribution{Count: 10, SumSeconds: 550, P50: 50, P75: 80, P90: 90, P95: 100, P99: 100}, overall)
 	// Critical 10, 40, 70, 100: p50 → 2nd (40), p75 → 3rd (70), p90+ → 4th.
-	require.Equal(t, store.Distribution{Count: 4, SumSeconds: 220, P50: 40, P75: 70, P90: 100, P95: 100, P99: 100}, by[store.PriorityCritical])
+	require.Equal(t, Distribution{Count: 4, SumSeconds: 220, P50: 40, P75: 70, P90: 100, P95: 100, P99: 100}, by[store.PriorityCritical])
 	// Standard 20, 30, 50, 60, 80, 90: p50 → 3rd (50), p75 → 5th (80), p90+ → 6th.
-	require.Equal(t, store.Distribution{Count: 6, SumSeconds: 330, P50: 50, P75: 80, P90: 90, P95: 90, P99: 90}, by[store.PriorityStandard])
-	require.Equal(t, store.Distribution{}, by[store.PriorityInfo])
+	require.Equal(t, Distribution{Count: 6, SumSeconds: 330, P50: 50, P75: 80, P90: 90, P95: 90, P99: 90}, by[store.PriorityStandard])
+	require.Equal(t, Distribution{}, by[store.PriorityInfo])
 }
 
 func TestDeltaMovesTimes(t *testing.T) {
@@ -119,19 +119,19 @@ func TestDayEncoding(t *testing.T) {
 			n        int64
 		}
 		changes := rapid.SliceOf(rapid.Custom(func(t *rapid.T) change {
-			return change{rapid.IntRange(0, int(bucketsPerDay)-1).Draw(t, "slot"), rapid.IntRange(0, store.NumCounts-1).Draw(t, "counter"),
+			return change{rapid.IntRange(0, int(bucketsPerDay)-1).Draw(t, "slot"), rapid.IntRange(0, NumCounts-1).Draw(t, "counter"),
 				rapid.SampledFrom([]string{"", "stock", "stöck", "a\x00b"}).Draw(t, "category"), rapid.Int64Range(-1<<40, 1<<40).Draw(t, "n")}
 		})).Draw(t, "changes")
-		wantCounts := map[int64]store.Counts{}
+		wantCounts := map[int64]Counts{}
 		wantCats := map[[2]any]int64{}
 		wantKinds := map[[3]any]KindCounts{}
 		var d Delta
 		d.days = map[int64]*dayDelta{}
-		dd := &dayDelta{counts: map[int]*store.Counts{}, categories: map[slotCategory]int64{}, kinds: map[slotKind]KindCounts{}}
+		dd := &dayDelta{counts: map[int]*Counts{}, categories: map[slotCategory]int64{}, kinds: map[slotKind]KindCounts{}}
 		d.days[day] = dd
 		for _, c := range changes {
 			if dd.counts[c.slot] == nil {
-				dd.counts[c.slot] = new(store.Counts)
+				dd.counts[c.slot] = new(Counts)
 			}
 			dd.counts[c.slot][c.counter] += c.n
 			dd.categories[slotCategory{c.slot, c.category}] += c.n
@@ -146,15 +146,15 @@ func TestDayEncoding(t *testing.T) {
 		}
 		row := Day{Day: day}
 		require.NoError(t, d.ApplyDay(&row))
-		gotCounts := map[int64]store.Counts{}
+		gotCounts := map[int64]Counts{}
 		prev := int64(-1 << 62)
-		require.NoError(t, DecodeCounts(day, row.Counts, func(b int64, c *store.Counts) {
+		require.NoError(t, DecodeCounts(day, row.Counts, func(b int64, c *Counts) {
 			require.Greater(t, b, prev, "bucket order")
 			prev = b
 			gotCounts[b] = *c
 		}))
 		for b, c := range wantCounts {
-			if c == (store.Counts{}) {
+			if c == (Counts{}) {
 				delete(wantCounts, b)
 			}
 		}

@@ -7,26 +7,26 @@ import (
 // sumCounts returns, for each range, the sums of the tenant's kept
 // counters of the buckets in it: the counters named by their indexes in
 // counters, the others left 0 (as are ranges with no buckets kept).
-func sumCounts(w *windowRead, ranges []store.BucketRange, counters []int) ([]store.Counts, error) {
+func sumCounts(w *windowRead, ranges []BucketRange, counters []int) ([]Counts, error) {
 	return SumCounts(ranges, counters, w.days(store.DayCounts))
 }
 
 // eachCounts calls fn, in bucket order, with the tenant's kept counters of
 // every bucket in [from, to) that has alerts.
-func eachCounts(w *windowRead, from, to int64, fn func(bucket int64, c *store.Counts) error) error {
+func eachCounts(w *windowRead, from, to int64, fn func(bucket int64, c *Counts) error) error {
 	return EachCounts(from, to, w.days(store.DayCounts), fn)
 }
 
 // sumCategories returns the tenant's kept alert counts per category over
 // the buckets in [from, to), categories without alerts left out, in no
 // particular order.
-func sumCategories(w *windowRead, from, to int64) ([]store.CategoryCount, error) {
+func sumCategories(w *windowRead, from, to int64) ([]CategoryCount, error) {
 	return SumCategories(from, to, w.days(store.DayCategories))
 }
 
 // sumKinds returns the tenant's kept counters per kind of alert over the
 // buckets in [from, to), kinds without alerts left out.
-func sumKinds(w *windowRead, from, to int64) ([]store.KindCount, error) {
+func sumKinds(w *windowRead, from, to int64) ([]KindCount, error) {
 	return SumKinds(from, to, w.days(store.DayKinds))
 }
 

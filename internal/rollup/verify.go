@@ -61,10 +61,10 @@ func Verify(ctx context.Context, st store.Store, tenantID uuid.UUID) error {
 	return verifyOpen(ctx, st, tenantID, open)
 }
 
-func verifyCounts(ctx context.Context, st store.Store, tenantID uuid.UUID, want []store.BucketCounts) error {
-	var got []store.BucketCounts
-	err := eachCounts(newWindowRead(ctx, st, tenantID), math.MinInt64/2, math.MaxInt64/2, func(bucket int64, c *store.Counts) error {
-		got = append(got, store.BucketCounts{Bucket: bucket, Counts: *c})
+func verifyCounts(ctx context.Context, st store.Store, tenantID uuid.UUID, want []BucketCounts) error {
+	var got []BucketCounts
+	err := eachCounts(newWindowRead(ctx, st, tenantID), math.MinInt64/2, math.MaxInt64/2, func(bucket int64, c *Counts) error {
+		got = append(got, BucketCounts{Bucket: bucket, Counts: *c})
 		return nil
 	})
 	if err != nil {
@@ -86,9 +86,9 @@ func verifyCounts(ctx context.Context, st store.Store, tenantID uuid.UUID, want 
 
 // verifyCategories compares the category counts of every UTC day with
 // alerts, and of all time.
-func verifyCategories(ctx context.Context, st store.Store, tenantID uuid.UUID, want []store.BucketCategory) error {
+func verifyCategories(ctx context.Context, st store.Store, tenantID uuid.UUID, want []BucketCategory) error {
 	return verifySums(want,
-		func(c store.BucketCategory) (int64, string, int64) { return c.Bucket, c.Category, c.Count },
+		func(c BucketCategory) (int64, string, int64) { return c.Bucket, c.Category, c.Count },
 		func(from, to int64) (map[string]int64, error) {
 			got, err := sumCategories(newWindowRead(ctx, st, tenantID), from, to)
 			out := map[string]int64{}
@@ -194,10 +194,10 @@ func verifyGroups(ctx context.Context, st store.Store, tenantID uuid.UUID, b *Bu
 	return nil
 }
 
-func verifyTimes(ctx context.Context, st store.Store, tenantID uuid.UUID, want []store.DayTimes) error {
-	var got []store.DayTimes
-	err := newWindowRead(ctx, st, tenantID).times(math.MinInt64/2, math.MaxInt64/2, func(dt *store.DayTimes) error {
-		got = append(got, store.DayTimes{Day: dt.Day, AcknowledgeTimes: bytes.Clone(dt.AcknowledgeTimes), ResolveTimes: bytes.Clone(dt.ResolveTimes)})
+func verifyTimes(ctx context.Context, st store.Store, tenantID uuid.UUID, want []DayTimes) error {
+	var got []DayTimes
+	err := newWindowRead(ctx, st, tenantID).times(math.MinInt64/2, math.MaxInt64/2, func(dt *DayTimes) error {
+		got = append(got, DayTimes{Day: dt.Day, AcknowledgeTimes: bytes.Clone(dt.AcknowledgeTimes), ResolveTimes: bytes.Clone(dt.ResolveTimes)})
 		return nil
 	})
 	if err != nil {

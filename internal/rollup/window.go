@@ -89,10 +89,10 @@ func (w *windowRead) days(col store.DayColumns) EachDayBytes {
 // times calls fn, in day order, with the kept response times of every UTC
 // day in [from, to) that has any; the bytes are valid during the call
 // only.
-func (w *windowRead) times(from, to int64, fn func(*store.DayTimes) error) error {
-	var dt store.DayTimes
+func (w *windowRead) times(from, to int64, fn func(*DayTimes) error) error {
+	var dt DayTimes
 	runs := Runs{Fn: func(d *Day) error {
-		dt = store.DayTimes{Day: d.Day, AcknowledgeTimes: d.AcknowledgeTimes, ResolveTimes: d.ResolveTimes}
+		dt = DayTimes{Day: d.Day, AcknowledgeTimes: d.AcknowledgeTimes, ResolveTimes: d.ResolveTimes}
 		return fn(&dt)
 	}}
 	if err := w.dayRows(from, to, store.DayAcknowledgeTimes|store.DayResolveTimes, func(r *store.DayRow) error {

@@ -28,7 +28,7 @@ func (s Store) InsertAlerts(ctx context.Context, tenantID uuid.UUID, alerts []st
 // first interaction with Duplicate set; an item whose alert does not exist
 // comes back with Err wrapping store.ErrNotFound. Neither writes anything.
 // Any other failure rolls back every item.
-func (s Store) RecordInteractions(ctx context.Context, tenantID uuid.UUID, ins []store.Interaction) ([]store.InteractionResult, error) {
+func (s Store) RecordInteractions(ctx context.Context, tenantID uuid.UUID, ins []store.Interaction) ([]InteractionResult, error) {
 	return RecordInteractions(ctx, Writer(s.Store, store.WriteOptions{}), tenantID, ins)
 }
 

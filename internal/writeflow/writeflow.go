@@ -141,7 +141,7 @@ func insertAlerts(ctx context.Context, tx Tx, tenantID uuid.UUID, alerts []store
 // RecordInteractions records interactions in order in one transaction, as
 // store.Store's RecordInteractions promises, and moves the kept totals of
 // every alert it changes.
-func RecordInteractions(ctx context.Context, begin Begin, tenantID uuid.UUID, ins []store.Interaction) (results []store.InteractionResult, err error) {
+func RecordInteractions(ctx context.Context, begin Begin, tenantID uuid.UUID, ins []store.Interaction) (results []InteractionResult, err error) {
 	err = begin(ctx, tenantID, func(tx Tx) error {
 		results, err = recordInteractions(ctx, tx, tenantID, ins)
 		return err
@@ -152,14 +152,14 @@ func RecordInteractions(ctx context.Context, begin Begin, tenantID uuid.UUID, in
 	return results, nil
 }
 
-func recordInteractions(ctx context.Context, tx Tx, tenantID uuid.UUID, ins []store.Interaction) ([]store.InteractionResult, error) {
+func recordInteractions(ctx context.Context, tx Tx, tenantID uuid.UUID, ins []store.Interaction) ([]InteractionResult, error) {
 	one := len(ins) == 1
 	if ids := alertIDs(ins); len(ids) > 1 {
 		if err := tx.LockAlerts(ctx, tenantID, ids); err != nil {
 			return nil, fmt.Errorf("lock alerts: %w", err)
 		}
 	}
-	results := make([]store.InteractionResult, len(ins))
+	results := make([]InteractionResult, len(ins))
 	d := NewDelta()
 	var (
 		locked     []rollup.Day
@@ -203,38 +203,38 @@ func alertIDs(ins []store.Interaction) []uuid.UUID {
 // store.AlertState.Apply says, audits a status change and adds the
 // alert's move to d. An interaction whose key was used before comes back
 // as the first one, a missing alert as the result's Err: neither writes.
-func recordInteraction(ctx context.Context, tx Tx, tenantID uuid.UUID, in store.Interaction, lock store.AlertLock, lockErr error, d *Delta) (store.InteractionResult, error) {
+func recordInteraction(ctx context.Context, tx Tx, tenantID uuid.UUID, in store.Interaction, lock store.AlertLock, lockErr error, d *Delta) (InteractionResult, error) {
 	if lock.Duplicate != nil {
-		return store.InteractionResult{Interaction: *lock.Duplicate, Duplicate: true}, nil
+		return InteractionResult{Interaction: *lock.Duplicate, Duplicate: true}, nil
 	}
 	if lockErr != nil {
-		return store.InteractionResult{Interaction: in, Err: fmt.Errorf("alert %s: %w", in.AlertID, store.ErrNotFound)}, nil
+		return InteractionResult{Interaction: in, Err: fmt.Errorf("alert %s: %w", in.AlertID, store.ErrNotFound)}, nil
 	}
 	before := lock.Alert
 	in.TenantID = tenantID
 	in.ResponseTimeSeconds = store.ResponseTimeSeconds(before.CreatedAt, in.InteractedAt)
 	if err := tx.InsertInteraction(ctx, in); err != nil {
-		return store.InteractionResult{}, err
+		return InteractionResult{}, err
 	}
 	from := store.AlertState{Status: before.Status, AcknowledgedAt: before.AcknowledgedAt, ResolvedAt: before.ResolvedAt}
 	to := from.Apply(in.Type, in.InteractedAt)
 	after := before
 	after.Status, after.AcknowledgedAt, after.ResolvedAt = to.Status, to.AcknowledgedAt, to.ResolvedAt
 	if err := tx.UpdateAlertState(ctx, &after); err != nil {
-		return store.InteractionResult{}, err
+		return InteractionResult{}, err
 	}
 	d.Move(&before, &after)
 	if to.Status != from.Status {
 		auditID, err := uuid.NewV7()
 		if err != nil {
-			return store.InteractionResult{}, err
+			return InteractionResult{}, err
 		}
 		if err := tx.InsertAuditLog(ctx, AuditLog{ID: auditID, TenantID: tenantID, AlertID: in.AlertID, UserID: in.UserID,
 			InteractionID: in.ID, From: from.Status, To: to.Status, ChangedAt: in.RecordedAt}); err != nil {
-			return store.InteractionResult{}, err
+			return InteractionResult{}, err
 		}
 	}
-	return store.InteractionResult{Interaction: in}, nil
+	return InteractionResult{Interaction: in}, nil
 }
 
 // applyTotals adds a transaction's delta to the kept totals: the open

@@ -110,8 +110,8 @@ type snapshot struct {
 	counts   [2]store.TenantCounts
 	open     [2][]store.OpenTotal
 	alerts   map[uuid.UUID]store.Alert
-	days     []store.DayTotals
-	times    store.ResponseTimes
+	days     []rollup.DayTotals
+	times    rollup.ResponseTimes
 	receipts int
 	purged   store.TenantCounts // summed over the retention receipts
 }
@@ -135,9 +135,9 @@ func snapshotOf(t *testing.T, st flows) snapshot {
 		}
 	}
 	from, to := at(t, "2026-05-04T00:00:00Z"), at(t, "2026-05-05T00:00:00Z")
-	s.days, err = rollup.DayTotals(ctx, st, tenantA(), []time.Time{from, to})
+	s.days, err = rollup.ReadDayTotals(ctx, st, tenantA(), []time.Time{from, to})
 	require.NoError(t, err)
-	s.times, err = rollup.ResponseTimes(ctx, st, tenantA(), from, to, &rollup.Buffers{})
+	s.times, err = rollup.ReadResponseTimes(ctx, st, tenantA(), from, to, &rollup.Buffers{})
 	require.NoError(t, err)
 	receipts, err := st.DeletionReceipts(ctx, tenantA())
 	require.NoError(t, err)

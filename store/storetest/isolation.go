@@ -17,9 +17,9 @@ import (
 type tenantView struct {
 	counts   store.TenantCounts
 	open     []store.OpenTotal
-	days     []store.DayTotals
-	times    store.ResponseTimes
-	top      []store.CategoryCount
+	days     []rollup.DayTotals
+	times    rollup.ResponseTimes
+	top      []rollup.CategoryCount
 	alerts   map[uuid.UUID]store.Alert
 	receipts int
 }
@@ -33,9 +33,9 @@ func viewOf(t require.TestingT, st flows, tenant uuid.UUID, ids []uuid.UUID) ten
 	v.open, err = st.OpenTotals(ctx, tenant)
 	require.NoError(t, err)
 	bounds := []time.Time{totalsStart, totalsStart.Add(36 * time.Hour), totalsStart.Add(72*time.Hour + 7*time.Minute)}
-	v.days, err = rollup.DayTotals(ctx, st, tenant, bounds)
+	v.days, err = rollup.ReadDayTotals(ctx, st, tenant, bounds)
 	require.NoError(t, err)
-	v.times, err = rollup.ResponseTimes(ctx, st, tenant, bounds[0], bounds[2], &rollup.Buffers{})
+	v.times, err = rollup.ReadResponseTimes(ctx, st, tenant, bounds[0], bounds[2], &rollup.Buffers{})
 	require.NoError(t, err)
 	v.top, err = rollup.TopCategories(ctx, st, tenant, bounds[0], bounds[2], 10)
 	require.NoError(t, err)

@@ -59,8 +59,8 @@ func insertWindowFixture(t *testing.T, st flows) {
 }
 
 // totals builds the expected totals of one day.
-func totals(count int64, priorities [4]int64, classes [5]int64, resolved, open, savings, acked, ackSeconds int64) store.DayTotals {
-	t := store.NewDayTotals()
+func totals(count int64, priorities [4]int64, classes [5]int64, resolved, open, savings, acked, ackSeconds int64) rollup.DayTotals {
+	t := rollup.NewDayTotals()
 	t.Count, t.Resolved, t.Open = count, resolved, open
 	for i, p := range store.Priorities() {
 		t.ByPriority[p] = priorities[i]
@@ -74,9 +74,9 @@ func totals(count int64, priorities [4]int64, classes [5]int64, resolved, open, 
 
 func testDayTotalsByLocalDay(t *testing.T, st flows) {
 	insertWindowFixture(t, st)
-	days, err := rollup.DayTotals(context.Background(), st, tenantA(), madridSpring(t))
+	days, err := rollup.ReadDayTotals(context.Background(), st, tenantA(), madridSpring(t))
 	require.NoError(t, err)
-	require.Equal(t, []store.DayTotals{
+	require.Equal(t, []rollup.DayTotals{
 		// 29th (23 hours): alerts 2 (critical, active, acknowledged after
 		// 65.5 s → 65), 3 (important, resolved, trend warning) and 4
 		// (standard, snoozed, escalation, acknowledged before creation → 0).
@@ -91,7 +91,7 @@ func testDayTotalsByLocalDay(t *testing.T, st flows) {
 
 func testDayTotalsUTC(t *testing.T, st flows) {
 	insertWindowFixture(t, st)
-	days, err := rollup.DayTotals(context.Background(), st, tenantA(), []time.Time{
+	days, err := rollup.ReadDayTotals(context.Background(), st, tenantA(), []time.Time{
 		at(t, "2026-03-28T00:00:00Z"), at(t, "2026-03-29T00:00:00Z"), at(t, "2026-03-30T00:00:00Z"),
 		at(t, "2026-03-31T00:00:00Z"), at(t, "2026-04-01T00:00:00Z"),
 	})
@@ -105,13 +105,13 @@ func testDayTotalsUTC(t *testing.T, st flows) {
 	require.Equal(t, []int64{2, 3, 1, 2}, counts)
 
 	// One day, empty: zero-filled with every level and class present.
-	days, err = rollup.DayTotals(context.Background(), st, tenantA(), []time.Time{at(t, "2026-01-01T00:00:00Z"), at(t, "2026-01-02T00:00:00Z")})
+	days, err = rollup.ReadDayTotals(context.Background(), st, tenantA(), []time.Time{at(t, "2026-01-01T00:00:00Z"), at(t, "2026-01-02T00:00:00Z")})
 	require.NoError(t, err)
-	require.Equal(t, []store.DayTotals{store.NewDayTotals()}, days)
+	require.Equal(t, []rollup.DayTotals{rollup.NewDayTotals()}, days)
 }
 
-func cat(name string, n int64) store.CategoryCount {
-	return store.CategoryCount{Category: name, Count: n}
+func cat(name string, n int64) rollup.CategoryCount {
+	return rollup.CategoryCount{Category: name, Count: n}
 }
 
 func testTopCategories(t *testing.T, st flows) {
@@ -135,13 +135,13 @@ func testTopCategories(t *testing.T, st flows) {
 	ctx := context.Background()
 	top, err := rollup.TopCategories(ctx, st, tenantA(), from, to, 3)
 	require.NoError(t, err)
-	require.Equal(t, []store.CategoryCount{cat("bread", 3), cat("Zeta", 2), cat("apple", 2)}, top)
+	require.Equal(t, []rollup.CategoryCount{cat("bread", 3), cat("Zeta", 2), cat("apple", 2)}, top)
 	top, err = rollup.TopCategories(ctx, st, tenantA(), from, to, 10)
 	require.NoError(t, err)
-	require.Equal(t, []store.CategoryCount{cat("bread", 3), cat("Zeta", 2), cat("apple", 2), cat("dough", 2), cat("cake", 1)}, top)
+	require.Equal(t, []rollup.CategoryCount{cat("bread", 3), cat("Zeta", 2), cat("apple", 2), cat("dough", 2), cat("cake", 1)}, top)
 	top, err = rollup.TopCategories(ctx, st, tenantA(), to, to.Add(time.Hour), 3)
 	require.NoError(t, err)
-	require.Equal(t, []store.CategoryCount{cat("cake", 5)}, top)
+	require.Equal(t, []rollup.CategoryCount{cat("cake", 5)}, top)
 }
 
 func testResponseTimePercentiles(t *testing.T, st flows) {
@@ -174,39 +174,39 @@ func testResponseTimePercentiles(t *testing.T, st flows) {
 	insert(t, st, a, alerts...)
 	insert(t, st, tenantB(), alert(tenantB(), 40, created, withAcknowledgedAt(created.Add(99*time.Hour))))
 
-	rt, err := rollup.ResponseTimes(context.Background(), st, a, from, to, &rollup.Buffers{})
+	rt, err := rollup.ReadResponseTimes(context.Background(), st, a, from, to, &rollup.Buffers{})
 	require.NoError(t, err)
 	// Overall TTA: 0, 100, …, 1000 (n = 11). Nearest rank ceil(p·n):
 	// p50 → 6th = 500, p75 → 9th = 800, p90 → 10th = 900, p95 → 11th,
 	// p99 → 11th = 1000.
-	require.Equal(t, store.Distribution{Count: 11, SumSeconds: 5500, P50: 500, P75: 800, P90: 900, P95: 1000, P99: 1000}, rt.Acknowledge)
+	require.Equal(t, rollup.Distribution{Count: 11, SumSeconds: 5500, P50: 500, P75: 800, P90: 900, P95: 1000, P99: 1000}, rt.Acknowledge)
 	// Critical TTA: 100…1000 (n = 10): p50 → 5th = 500, p75 → 8th = 800
 	// (interpolation would give 775), p90 → 9th = 900, p95 → 10th, p99 → 10th.
-	require.Equal(t, store.Distribution{Count: 10, SumSeconds: 5500, P50: 500, P75: 800, P90: 900, P95: 1000, P99: 1000},
+	require.Equal(t, rollup.Distribution{Count: 10, SumSeconds: 5500, P50: 500, P75: 800, P90: 900, P95: 1000, P99: 1000},
 		rt.AcknowledgeByPriority[store.PriorityCritical])
-	require.Equal(t, store.Distribution{Count: 1}, rt.AcknowledgeByPriority[store.PriorityInfo])
-	require.Equal(t, store.Distribution{}, rt.AcknowledgeByPriority[store.PriorityImportant])
-	require.Equal(t, store.Distribution{}, rt.AcknowledgeByPriority[store.PriorityStandard])
+	require.Equal(t, rollup.Distribution{Count: 1}, rt.AcknowledgeByPriority[store.PriorityInfo])
+	require.Equal(t, rollup.Distribution{}, rt.AcknowledgeByPriority[store.PriorityImportant])
+	require.Equal(t, rollup.Distribution{}, rt.AcknowledgeByPriority[store.PriorityStandard])
 	// Standard TTR: 60, 60, 3600, 7200 (n = 4): p50 → 2nd = 60
 	// (interpolation: 1830), p75 → 3rd = 3600, p90, p95, p99 → 4th = 7200.
-	require.Equal(t, store.Distribution{Count: 4, SumSeconds: 10920, P50: 60, P75: 3600, P90: 7200, P95: 7200, P99: 7200},
+	require.Equal(t, rollup.Distribution{Count: 4, SumSeconds: 10920, P50: 60, P75: 3600, P90: 7200, P95: 7200, P99: 7200},
 		rt.ResolveByPriority[store.PriorityStandard])
 	// Important TTR: 5, 15, 25 (n = 3): p50 → 2nd = 15, p75 → ceil(2.25) =
 	// 3rd = 25 (rounding 2.25 would give the 2nd).
-	require.Equal(t, store.Distribution{Count: 3, SumSeconds: 45, P50: 15, P75: 25, P90: 25, P95: 25, P99: 25},
+	require.Equal(t, rollup.Distribution{Count: 3, SumSeconds: 45, P50: 15, P75: 25, P90: 25, P95: 25, P99: 25},
 		rt.ResolveByPriority[store.PriorityImportant])
 	// Overall TTR: 5, 15, 25, 60, 60, 3600, 7200 (n = 7): p50 → 4th = 60,
 	// p75 → ceil(5.25) = 6th = 3600, p90 → ceil(6.3) = 7th = 7200.
-	require.Equal(t, store.Distribution{Count: 7, SumSeconds: 10965, P50: 60, P75: 3600, P90: 7200, P95: 7200, P99: 7200}, rt.Resolve)
-	require.Equal(t, store.Distribution{}, rt.ResolveByPriority[store.PriorityCritical])
+	require.Equal(t, rollup.Distribution{Count: 7, SumSeconds: 10965, P50: 60, P75: 3600, P90: 7200, P95: 7200, P99: 7200}, rt.Resolve)
+	require.Equal(t, rollup.Distribution{}, rt.ResolveByPriority[store.PriorityCritical])
 	require.Len(t, rt.AcknowledgeByPriority, 4)
 	require.Len(t, rt.ResolveByPriority, 4)
 
 	// An empty window: every distribution zero, every priority present.
-	rt, err = rollup.ResponseTimes(context.Background(), st, a, to.Add(24*time.Hour), to.Add(48*time.Hour), &rollup.Buffers{})
+	rt, err = rollup.ReadResponseTimes(context.Background(), st, a, to.Add(24*time.Hour), to.Add(48*time.Hour), &rollup.Buffers{})
 	require.NoError(t, err)
-	require.Equal(t, store.Distribution{}, rt.Acknowledge)
-	require.Equal(t, store.Distribution{}, rt.Resolve)
+	require.Equal(t, rollup.Distribution{}, rt.Acknowledge)
+	require.Equal(t, rollup.Distribution{}, rt.Resolve)
 	require.Len(t, rt.AcknowledgeByPriority, 4)
 	require.Len(t, rt.ResolveByPriority, 4)
 }

@@ -59,7 +59,7 @@ func testConcurrencySoak(t *testing.T, st flows) {
 				errs <- err
 				return
 			}
-			if _, err := rollup.DayTotals(ctx, st, a, []time.Time{created.Add(-time.Hour), created.Add(time.Hour)}); err != nil {
+			if _, err := rollup.ReadDayTotals(ctx, st, a, []time.Time{created.Add(-time.Hour), created.Add(time.Hour)}); err != nil {
 				errs <- err
 				return
 			}
@@ -175,7 +175,7 @@ func testDeletionUnderLoad(t *testing.T, st flows) {
 				errs <- err
 				_, err = st.RecordInteractions(ctx, tenant, ins)
 				errs <- err
-				_, err = rollup.DayTotals(ctx, st, tenant, []time.Time{created.Add(-time.Hour), created.Add(24 * time.Hour)})
+				_, err = rollup.ReadDayTotals(ctx, st, tenant, []time.Time{created.Add(-time.Hour), created.Add(24 * time.Hour)})
 				errs <- err
 			}
 		})

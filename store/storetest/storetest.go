@@ -166,7 +166,7 @@ func interaction(tenant, alertID uuid.UUID, typ store.InteractionType, when time
 }
 
 // record stores interactions and requires each to be stored as new.
-func record(t *testing.T, st flows, tenant uuid.UUID, ins ...store.Interaction) []store.InteractionResult {
+func record(t *testing.T, st flows, tenant uuid.UUID, ins ...store.Interaction) []writeflow.InteractionResult {
 	t.Helper()
 	res, err := st.RecordInteractions(context.Background(), tenant, ins)
 	require.NoError(t, err)

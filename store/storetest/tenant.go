@@ -80,11 +80,11 @@ func testTenantIsolation(t *testing.T, st flows) {
 
 	from, to := at(t, "2026-05-04T00:00:00Z"), at(t, "2026-05-05T00:00:00Z")
 	snapshot := func(tenant uuid.UUID) []any {
-		groups, err := rollup.DayTotals(ctx, st, tenant, []time.Time{from, from.Add(12 * time.Hour), to})
+		groups, err := rollup.ReadDayTotals(ctx, st, tenant, []time.Time{from, from.Add(12 * time.Hour), to})
 		require.NoError(t, err)
 		top, err := rollup.TopCategories(ctx, st, tenant, from, to, 10)
 		require.NoError(t, err)
-		rt, err := rollup.ResponseTimes(ctx, st, tenant, from, to, &rollup.Buffers{})
+		rt, err := rollup.ReadResponseTimes(ctx, st, tenant, from, to, &rollup.Buffers{})
 		require.NoError(t, err)
 		open, err := st.OpenTotals(ctx, tenant)
 		require.NoError(t, err)
@@ -92,12 +92,12 @@ func testTenantIsolation(t *testing.T, st flows) {
 	}
 	a := snapshot(tenantA())
 	var total int64
-	for _, d := range a[0].([]store.DayTotals) {
+	for _, d := range a[0].([]rollup.DayTotals) {
 		total += d.Count
 	}
 	require.Equal(t, int64(3), total)
-	require.Equal(t, []store.CategoryCount{cat("inventory", 2), cat("equipment", 1)}, a[1])
-	require.Equal(t, int64(1), a[2].(store.ResponseTimes).Acknowledge.Count)
+	require.Equal(t, []rollup.CategoryCount{cat("inventory", 2), cat("equipment", 1)}, a[1])
+	require.Equal(t, int64(1), a[2].(rollup.ResponseTimes).Acknowledge.Count)
 
 	// Writes on B, including with A's alert ids, change nothing of A's.
 	record(t, st, tenantB(), interaction(tenantB(), id(3), store.InteractionDismissed, created))

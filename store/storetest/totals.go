@@ -105,19 +105,19 @@ func requireAnswersMatchRows(t require.TestingT, st flows, tenant uuid.UUID, now
 		bounds = append(bounds, time.Date(y, m, day+d, 0, 0, 0, 0, madrid).UTC())
 	}
 	bounds = append(bounds, now.Add(7*time.Minute+13*time.Second)) // cuts a bucket
-	got, err := rollup.DayTotals(ctx, st, tenant, bounds)
+	got, err := rollup.ReadDayTotals(ctx, st, tenant, bounds)
 	require.NoError(t, err)
-	want := make([]store.Counts, len(bounds)-1)
+	want := make([]rollup.Counts, len(bounds)-1)
 	var ack, res []uint64
 	err = st.AlertFacts(ctx, tenant, bounds[0], bounds[len(bounds)-1], func(a *store.Alert) error {
 		for i := range want {
 			if !a.CreatedAt.Before(bounds[i]) && a.CreatedAt.Before(bounds[i+1]) {
 				c := rollup.Of(a)
 				want[i].Add(&c.Counts)
-				if c.Counts[store.CountAcknowledged] == 1 {
+				if c.Counts[rollup.CountAcknowledged] == 1 {
 					ack = append(ack, c.AcknowledgeKey)
 				}
-				if c.Counts[store.CountResolvedAt] == 1 {
+				if c.Counts[rollup.CountResolvedAt] == 1 {
 					res = append(res, c.ResolveKey)
 				}
 			}
@@ -126,17 +126,17 @@ func requireAnswersMatchRows(t require.TestingT, st flows, tenant uuid.UUID, now
 	})
 	require.NoError(t, err)
 	for i := range want {
-		require.Equal(t, want[i][store.CountAlerts], got[i].Count, "day %d", i)
-		require.Equal(t, want[i][store.CountOpen], got[i].Open, "day %d", i)
-		require.Equal(t, want[i][store.CountResolved], got[i].Resolved, "day %d", i)
-		require.Equal(t, want[i][store.CountAcknowledgeSeconds], got[i].AcknowledgeSeconds, "day %d", i)
-		require.Equal(t, want[i][store.CountPreventedSavingsCents], got[i].PreventedSavingsCents, "day %d", i)
+		require.Equal(t, want[i][rollup.CountAlerts], got[i].Count, "day %d", i)
+		require.Equal(t, want[i][rollup.CountOpen], got[i].Open, "day %d", i)
+		require.Equal(t, want[i][rollup.CountResolved], got[i].Resolved, "day %d", i)
+		require.Equal(t, want[i][rollup.CountAcknowledgeSeconds], got[i].AcknowledgeSeconds, "day %d", i)
+		require.Equal(t, want[i][rollup.CountPreventedSavingsCents], got[i].PreventedSavingsCents, "day %d", i)
 	}
 	// Read as a past period, the cut end's shorter side comes from rows.
-	past, _, err := rollup.PastPeriod(ctx, st, tenant, bounds, store.AllCounters(), nil)
+	past, _, err := rollup.PastPeriod(ctx, st, tenant, bounds, rollup.AllCounters(), nil)
 	require.NoError(t, err)
 	require.Equal(t, want, past)
-	times, err := rollup.ResponseTimes(ctx, st, tenant, bounds[0], bounds[len(bounds)-1], &rollup.Buffers{})
+	times, err := rollup.ReadResponseTimes(ctx, st, tenant, bounds[0], bounds[len(bounds)-1], &rollup.Buffers{})
 	require.NoError(t, err)
 	ack, _ = rollup.SortKeys(ack, nil)
 	res, _ = rollup.SortKeys(res, nil)
@@ -150,17 +150,17 @@ func requireAnswersMatchRows(t require.TestingT, st flows, tenant uuid.UUID, now
 	from, to := bounds[0], bounds[len(bounds)-1]
 	var alerts, open int64
 	err = rollup.EachBucket(ctx, st, tenant, from, to,
-		func(_ int64, c *store.Counts) { alerts += c[store.CountAlerts]; open += c[store.CountOpen] },
+		func(_ int64, c *rollup.Counts) { alerts += c[rollup.CountAlerts]; open += c[rollup.CountOpen] },
 		func(a *store.Alert, sign int64) {
 			c := rollup.Of(a)
 			alerts += sign
-			open += sign * c.Counts[store.CountOpen]
+			open += sign * c.Counts[rollup.CountOpen]
 		})
 	require.NoError(t, err)
 	var wantAlerts, wantOpen int64
 	for i := range want {
-		wantAlerts += want[i][store.CountAlerts]
-		wantOpen += want[i][store.CountOpen]
+		wantAlerts += want[i][rollup.CountAlerts]
+		wantOpen += want[i][rollup.CountOpen]
 	}
 	require.Equal(t, wantAlerts, alerts)
 	require.Equal(t, wantOpen, open)
@@ -184,7 +184,7 @@ func requireAnswersMatchRows(t require.TestingT, st flows, tenant uuid.UUID, now
 
 	// Categories and kinds of alert over a range cut at both ends.
 	from = from.Add(7*time.Minute + 13*time.Second)
-	wantCats, wantKinds := map[string]int64{}, map[[2]string]store.KindCount{}
+	wantCats, wantKinds := map[string]int64{}, map[[2]string]rollup.KindCount{}
 	err = st.AlertFacts(ctx, tenant, from, to, func(a *store.Alert) error {
 		wantCats[a.Category]++
 		k := wantKinds[[2]string{a.AlertType, a.Service}]
@@ -209,7 +209,7 @@ func requireAnswersMatchRows(t require.TestingT, st flows, tenant uuid.UUID, now
 	require.Equal(t, wantCats, gotCats)
 	kinds, err := rollup.Kinds(ctx, st, tenant, from, to)
 	require.NoError(t, err)
-	gotKinds := map[[2]string]store.KindCount{}
+	gotKinds := map[[2]string]rollup.KindCount{}
 	for _, k := range kinds {
 		gotKinds[[2]string{k.AlertType, k.Service}] = k
 	}
