@@ -224,9 +224,10 @@ type Tx interface {
 	// with every column, in day then stripe order, locked until the
 	// transaction ends where the backend locks rows. With wait, every
 	// committed row of those days, waiting for concurrent writers;
-	// without, only the rows no other transaction holds now, never waiting
-	// (PostgreSQL's SKIP LOCKED). A backend that serialises its writes
-	// returns every row either way. Stripes is not set. The rows are the
+	// without, of each day at most one row that no other transaction holds
+	// now, never waiting (none when every row is held: the caller then
+	// adds a new row). A backend that serialises its writes returns every
+	// row either way. Stripes is not set. The rows are the
 	// caller's to keep.
 	LockDays(ctx context.Context, tenantID uuid.UUID, days []int64, wait bool) ([]DayRow, error)
 

@@ -142,7 +142,8 @@ type AlertState struct {
 // Apply returns the state after an interaction of type t at time at: the
 // status moves as NextStatus says, and acknowledged_at / resolved_at stay at
 // the earliest acknowledged / resolved interaction, whatever the status.
-// Backends call it inside the interaction's transaction.
+// The root package's write flow calls it inside the interaction's
+// transaction.
 func (s AlertState) Apply(t InteractionType, at time.Time) AlertState {
 	next := s
 	next.Status = NextStatus(s.Status, t)
@@ -212,9 +213,9 @@ type Interaction struct {
 
 // OpenTotal is the total of a tenant's open alerts of one type class,
 // whenever they were created: how many, and the financial impact they carry.
-// Backends keep these totals in a table of their own (open_totals), updated
-// in the transaction of every write that opens or closes an alert, so
-// reading them costs a handful of rows, not every open alert.
+// The root package's write flows add to them (Tx.AddOpenTotals) in the
+// transaction of every write that opens or closes an alert, so reading
+// them costs a handful of rows, not every open alert.
 type OpenTotal struct {
 	TypeClass            TypeClass
 	Alerts               int64
