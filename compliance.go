@@ -216,7 +216,6 @@ func (s *Service) countAlertsAndTimes(ctx context.Context, tenantID uuid.UUID, s
 }
 
 func (s *Service) compliance(ctx context.Context, tenantID uuid.UUID, sp span, targets Targets) (Compliance, error) {
-	c := Compliance{PeriodDays: sp.days}
 	var limits [2][4]int64
 	for i, p := range store.Priorities() {
 		limits[rollup.Acknowledge][i] = int64(targets.Acknowledge[p] / time.Second)
@@ -245,21 +244,24 @@ func (s *Service) compliance(ctx context.Context, tenantID uuid.UUID, sp span, t
 	starts = slices.CompactFunc(starts, time.Time.Equal)
 	counted, err := s.countAlertsAndTimes(ctx, tenantID, starts, sp.end(), limits)
 	if err != nil {
-		return c, err
+		return Compliance{}, err
 	}
-	from := func(t time.Time) alertsAndTimes {
-		if i, ok := slices.BinarySearchFunc(starts, t, func(a, b time.Time) int { return a.Compare(b) }); ok {
-			return counted[i]
-		}
-		return alertsAndTimes{} // a tail that starts at the window's end holds nothing
-	}
-	all := counted[0]
 	tails := map[int64]alertsAndTimes{}
 	for kind := range limits {
 		for _, limit := range limits[kind] {
-			tails[limit] = from(tailStart(limit))
+			// A tail that starts at the window's end holds nothing.
+			if i, ok := slices.BinarySearchFunc(starts, tailStart(limit), func(a, b time.Time) int { return a.Compare(b) }); ok {
+				tails[limit] = counted[i]
+			}
 		}
 	}
+	return complianceOf(sp.days, limits, counted[0], tails), nil
+}
+
+// complianceOf sums up, per priority and overall, the window's counts all
+// and the tails of its targets: met within the target, missed, pending.
+func complianceOf(days int, limits [2][4]int64, all alertsAndTimes, tails map[int64]alertsAndTimes) Compliance {
+	c := Compliance{PeriodDays: days}
 	for i, p := range store.Priorities() {
 		pc := c.priority(p)
 		pc.Alerts = all.alerts[i]
@@ -276,5 +278,5 @@ func (s *Service) compliance(ctx context.Context, tenantID uuid.UUID, sp span, t
 		c.Overall.Acknowledge.add(pc.Acknowledge.ComplianceBlock)
 		c.Overall.Resolve.add(pc.Resolve.ComplianceBlock)
 	}
-	return c, nil
+	return c
 }

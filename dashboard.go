@@ -137,6 +137,13 @@ func (s *Service) Dashboard(ctx context.Context, tenantID uuid.UUID, w Window) (
 	if err != nil {
 		return Dashboard{}, fmt.Errorf("dashboard: %w", err)
 	}
+	return dashboardOf(sp, prev, &cur, &before, rt, open), nil
+}
+
+// dashboardOf assembles the dashboard of the window sp from what its reads
+// returned: the totals of sp and of the previous window prev, the
+// response times of sp and the open totals now.
+func dashboardOf(sp, prev span, cur, before *windowTotals, rt rollup.ResponseTimes, open []store.OpenTotal) Dashboard {
 	d := Dashboard{
 		PeriodDays:            sp.days,
 		TotalAlerts:           cur.total,
@@ -156,7 +163,7 @@ func (s *Service) Dashboard(ctx context.Context, tenantID uuid.UUID, w Window) (
 		atRiskCents += g.FinancialImpactCents
 	}
 	d.TotalFinancialImpactAtRiskEUR = euros(atRiskCents)
-	c, p := periodStats(sp, cur), periodStats(prev, before)
+	c, p := periodStats(sp, *cur), periodStats(prev, *before)
 	d.PeriodComparison = PeriodComparison{
 		CurrentPeriod:  c,
 		PreviousPeriod: p,
@@ -167,5 +174,5 @@ func (s *Service) Dashboard(ctx context.Context, tenantID uuid.UUID, w Window) (
 			AverageResponseTimeMinutes: change(c.AverageResponseTimeMinutes, p.AverageResponseTimeMinutes),
 		},
 	}
-	return d, nil
+	return d
 }

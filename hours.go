@@ -258,23 +258,28 @@ func (s *Service) hours(ctx context.Context, tenantID uuid.UUID, sp span, h hour
 		return out, err
 	}
 	for i, c := range classes {
-		v := times[i]
-		slices.Sort(v)
-		for _, x := range minus[i] {
-			if j, ok := slices.BinarySearch(v, x); ok {
-				v = slices.Delete(v, j, j+1)
-			}
-		}
-		c.Acknowledged = int64(len(v))
-		if len(v) == 0 {
-			continue
-		}
-		var sum int64
-		for _, x := range v {
-			sum += x
-		}
-		c.MeanTTASeconds = divRound(sum, int64(len(v)))
-		c.P50TTASeconds = v[rollup.NearestRank(50, int64(len(v)))-1]
+		c.setTimes(times[i], minus[i])
 	}
 	return out, nil
+}
+
+// setTimes sets the class's acknowledgements, mean and median time to
+// acknowledge from its times, less one occurrence of each of minus.
+func (c *HourClass) setTimes(v, minus []int64) {
+	slices.Sort(v)
+	for _, x := range minus {
+		if j, ok := slices.BinarySearch(v, x); ok {
+			v = slices.Delete(v, j, j+1)
+		}
+	}
+	c.Acknowledged = int64(len(v))
+	if len(v) == 0 {
+		return
+	}
+	var sum int64
+	for _, x := range v {
+		sum += x
+	}
+	c.MeanTTASeconds = divRound(sum, int64(len(v)))
+	c.P50TTASeconds = v[rollup.NearestRank(50, int64(len(v)))-1]
 }

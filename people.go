@@ -121,71 +121,13 @@ type person struct {
 }
 
 func (s *Service) people(ctx context.Context, tenantID uuid.UUID, sp span, h hourClasses, limit int) (People, error) {
-	users := map[uuid.UUID]*person{}
-	// Interactions come in (interacted_at, id) order, so the first
-	// acknowledgement of an alert met in the window is its earliest there
-	// (the lowest id at a shared millisecond). It is the alert's first
-	// overall when the alert's acknowledged_at, the earliest of all its
-	// acknowledgements, falls in the window too; when it lies before, the
-	// first was made before the window.
-	type candidate struct {
-		p       *person
-		seconds int64
-		first   bool
-	}
-	var candidates []candidate
-	seen := map[uuid.UUID]int{} // alert → its candidate
-	// Every instant of a kept 15-minute bucket falls in one local quarter
-	// hour (zone offsets are whole quarter hours), so the class and night
-	// of the previous row's bucket serve the next rows of it.
-	var (
-		last   *person
-		bucket int64 = -1
-		class  int
-		night  time.Time
-	)
+	t := peopleTally{h: h, loc: sp.loc, users: map[uuid.UUID]*person{}, seen: map[uuid.UUID]int{}, bucket: -1}
 	// The alerts first acknowledged in the window are read beside the
 	// interactions, in a request of their own sent at the same time.
 	var acked []uuid.UUID
 	err := concurrently(func() error {
 		return s.store.Interactions(ctx, tenantID, sp.start(), sp.end(), func(in *store.Interaction) error {
-			p := last
-			if p == nil || p.row.UserID != in.UserID {
-				if p = users[in.UserID]; p == nil {
-					p = &person{row: PersonRow{UserID: in.UserID}, nights: map[time.Time]struct{}{}}
-					users[in.UserID] = p
-				}
-				last = p
-			}
-			r := &p.row
-			r.Interactions++
-			switch in.Type {
-			case store.InteractionAcknowledged:
-				r.ByType.Acknowledged++
-				if _, ok := seen[in.AlertID]; !ok {
-					seen[in.AlertID] = len(candidates)
-					candidates = append(candidates, candidate{p: p, seconds: in.ResponseTimeSeconds})
-				}
-			case store.InteractionResolved:
-				r.ByType.Resolved++
-			case store.InteractionSnoozed:
-				r.ByType.Snoozed++
-			case store.InteractionDismissed:
-				r.ByType.Dismissed++
-			}
-			if b := rollup.BucketOf(in.InteractedAt); b != bucket {
-				local := in.InteractedAt.In(sp.loc)
-				bucket, class, night = b, h.of(local), h.night(local)
-			}
-			switch class {
-			case classBusiness:
-				r.Business++
-			case classOffHours:
-				r.OffHours++
-			case classSleep:
-				r.Sleep++
-				p.nights[night] = struct{}{}
-			}
+			t.add(in)
 			return nil
 		})
 	}, func() error {
@@ -197,20 +139,107 @@ func (s *Service) people(ctx context.Context, tenantID uuid.UUID, sp span, h hou
 	if err != nil {
 		return People{}, err
 	}
-	if len(candidates) > 0 {
+	rows := t.rows(acked)
+	// The canonical string form of a uuid sorts as its bytes do.
+	slices.SortFunc(rows, func(a, b PersonRow) int {
+		return cmp.Or(cmp.Compare(b.Interactions, a.Interactions), bytes.Compare(a.UserID[:], b.UserID[:]))
+	})
+	out := People{PeriodDays: sp.days, People: len(rows), Rows: rows[:min(limit, len(rows))]}
+	for _, r := range rows[len(out.Rows):] {
+		out.OtherInteractions += r.Interactions
+	}
+	return out, nil
+}
+
+// peopleTally counts a window's interactions per person as they come.
+//
+// Interactions come in (interacted_at, id) order, so the first
+// acknowledgement of an alert met in the window is its earliest there (the
+// lowest id at a shared millisecond). It is the alert's first overall when
+// the alert's acknowledged_at, the earliest of all its acknowledgements,
+// falls in the window too; when it lies before, the first was made before
+// the window.
+type peopleTally struct {
+	h          hourClasses
+	loc        *time.Location
+	users      map[uuid.UUID]*person
+	candidates []firstCandidate
+	seen       map[uuid.UUID]int // alert → its candidate
+	// Every instant of a kept 15-minute bucket falls in one local quarter
+	// hour (zone offsets are whole quarter hours), so the class and night
+	// of the previous row's bucket serve the next rows of it.
+	last   *person
+	bucket int64
+	class  int
+	night  time.Time
+}
+
+// firstCandidate is the first acknowledgement of an alert in the window:
+// who made it, after how long, and whether it was the alert's first.
+type firstCandidate struct {
+	p       *person
+	seconds int64
+	first   bool
+}
+
+// add counts one interaction.
+func (t *peopleTally) add(in *store.Interaction) {
+	p := t.last
+	if p == nil || p.row.UserID != in.UserID {
+		if p = t.users[in.UserID]; p == nil {
+			p = &person{row: PersonRow{UserID: in.UserID}, nights: map[time.Time]struct{}{}}
+			t.users[in.UserID] = p
+		}
+		t.last = p
+	}
+	r := &p.row
+	r.Interactions++
+	switch in.Type {
+	case store.InteractionAcknowledged:
+		r.ByType.Acknowledged++
+		if _, ok := t.seen[in.AlertID]; !ok {
+			t.seen[in.AlertID] = len(t.candidates)
+			t.candidates = append(t.candidates, firstCandidate{p: p, seconds: in.ResponseTimeSeconds})
+		}
+	case store.InteractionResolved:
+		r.ByType.Resolved++
+	case store.InteractionSnoozed:
+		r.ByType.Snoozed++
+	case store.InteractionDismissed:
+		r.ByType.Dismissed++
+	}
+	if b := rollup.BucketOf(in.InteractedAt); b != t.bucket {
+		local := in.InteractedAt.In(t.loc)
+		t.bucket, t.class, t.night = b, t.h.of(local), t.h.night(local)
+	}
+	switch t.class {
+	case classBusiness:
+		r.Business++
+	case classOffHours:
+		r.OffHours++
+	case classSleep:
+		r.Sleep++
+		p.nights[t.night] = struct{}{}
+	}
+}
+
+// rows returns every person's row, given the alerts whose acknowledged_at
+// falls in the window (which tell the first acknowledgements).
+func (t *peopleTally) rows(acked []uuid.UUID) []PersonRow {
+	if len(t.candidates) > 0 {
 		for _, id := range acked {
-			if i, ok := seen[id]; ok {
-				candidates[i].first = true
+			if i, ok := t.seen[id]; ok {
+				t.candidates[i].first = true
 			}
 		}
-		for _, c := range candidates {
+		for _, c := range t.candidates {
 			if c.first {
 				c.p.firsts = append(c.p.firsts, c.seconds)
 			}
 		}
 	}
-	rows := make([]PersonRow, 0, len(users))
-	for _, p := range users {
+	rows := make([]PersonRow, 0, len(t.users))
+	for _, p := range t.users {
 		p.row.DisruptedNights = int64(len(p.nights))
 		if n := int64(len(p.firsts)); n > 0 {
 			slices.Sort(p.firsts)
@@ -223,15 +252,7 @@ func (s *Service) people(ctx context.Context, tenantID uuid.UUID, sp span, h hou
 		}
 		rows = append(rows, p.row)
 	}
-	// The canonical string form of a uuid sorts as its bytes do.
-	slices.SortFunc(rows, func(a, b PersonRow) int {
-		return cmp.Or(cmp.Compare(b.Interactions, a.Interactions), bytes.Compare(a.UserID[:], b.UserID[:]))
-	})
-	out := People{PeriodDays: sp.days, People: len(rows), Rows: rows[:min(limit, len(rows))]}
-	for _, r := range rows[len(out.Rows):] {
-		out.OtherInteractions += r.Interactions
-	}
-	return out, nil
+	return rows
 }
 
 // night names the night a sleep-class local time belongs to: the local
