@@ -80,9 +80,7 @@ func Seed(ctx context.Context, svc *alertanalytics.Service, now time.Time, days 
 	// Days start at UTC midnight, so the bakery's hours do not shift with
 	// the time the demo is seeded at.
 	start := now.UTC().Truncate(24 * time.Hour).Add(-time.Duration(days-1) * 24 * time.Hour)
-	var inputs []alertanalytics.AlertInput
-	var plans []alertanalytics.InteractionInput
-	var planUsers []uuid.UUID
+	p := &seedPlan{r: r, now: now}
 	for day := 0; day < days; day++ {
 		dayStart := start.Add(time.Duration(day) * 24 * time.Hour)
 		// Busier on Fridays and Saturdays; slowly growing over the month.
@@ -97,60 +95,85 @@ func Seed(ctx context.Context, svc *alertanalytics.Service, now time.Time, days 
 			if created.After(now) {
 				continue
 			}
-			k := ks[r.IntN(len(ks))]
-			id, err := uuid.NewV7()
-			if err != nil {
+			if err := p.alert(ks, staff, created); err != nil {
 				return 0, 0, err
-			}
-			in := alertanalytics.AlertInput{
-				ID: id, AlertType: k.alertType, Category: k.category, Title: k.title, Service: k.service,
-				PriorityLevel: pick(r, k.weights), TypeClass: k.typeClass, CreatedAt: created,
-				Message: fmt.Sprintf("%s (%s)", k.title, created.Format("Mon 15:04")),
-			}
-			if k.impactEUR > 0 {
-				in.BusinessImpact = json.RawMessage(fmt.Sprintf(`{"financial_impact_eur": %.2f}`, k.impactEUR*(0.5+r.Float64())))
-			}
-			if k.savingsEUR > 0 {
-				in.OrchestratorContext = json.RawMessage(fmt.Sprintf(`{"estimated_savings_eur": %.2f, "model": "demand-v3"}`, k.savingsEUR*(0.5+r.Float64())))
-			}
-			inputs = append(inputs, in)
-
-			// Critical alerts are acknowledged fast, info ones slowly or never.
-			ackMean := map[alertanalytics.Priority]float64{"critical": 4, "important": 15, "standard": 45, "info": 120}[in.PriorityLevel]
-			user := staff[r.IntN(len(staff))]
-			at := created
-			add := func(t alertanalytics.InteractionType, after time.Duration) bool {
-				at = at.Add(after)
-				if at.After(now) {
-					return false
-				}
-				plans = append(plans, alertanalytics.InteractionInput{AlertID: id, Type: t, InteractedAt: at})
-				planUsers = append(planUsers, user)
-				return true
-			}
-			minutes := func(mean float64) time.Duration {
-				return time.Duration(-mean*math.Log(1-r.Float64())*60) * time.Second
-			}
-			switch x := r.Float64(); {
-			case x < 0.08:
-				add(alertanalytics.InteractionDismissed, minutes(ackMean))
-			case x < 0.80:
-				if !add(alertanalytics.InteractionAcknowledged, minutes(ackMean)) {
-					break
-				}
-				if r.Float64() < 0.15 {
-					if !add(alertanalytics.InteractionSnoozed, minutes(30)) {
-						break
-					}
-				}
-				if r.Float64() < 0.85 {
-					add(alertanalytics.InteractionResolved, minutes(ackMean*4))
-				}
 			}
 		}
 	}
-	for i := 0; i < len(inputs); i += 1000 {
-		res, err := svc.RecordAlerts(ctx, tenant, inputs[i:min(i+1000, len(inputs))])
+	return p.record(ctx, svc, tenant, staff)
+}
+
+// seedPlan is the demo's alerts and the interactions planned on them, drawn
+// from one random source in a fixed order.
+type seedPlan struct {
+	r      *rand.Rand
+	now    time.Time
+	inputs []alertanalytics.AlertInput
+	plans  []alertanalytics.InteractionInput
+	users  []uuid.UUID // who makes each of plans
+}
+
+// alert plans one alert of a random kind created at created, and what
+// people do about it up to now.
+func (p *seedPlan) alert(ks []kind, staff []uuid.UUID, created time.Time) error {
+	k := ks[p.r.IntN(len(ks))]
+	id, err := uuid.NewV7()
+	if err != nil {
+		return err
+	}
+	in := alertanalytics.AlertInput{
+		ID: id, AlertType: k.alertType, Category: k.category, Title: k.title, Service: k.service,
+		PriorityLevel: pick(p.r, k.weights), TypeClass: k.typeClass, CreatedAt: created,
+		Message: fmt.Sprintf("%s (%s)", k.title, created.Format("Mon 15:04")),
+	}
+	if k.impactEUR > 0 {
+		in.BusinessImpact = json.RawMessage(fmt.Sprintf(`{"financial_impact_eur": %.2f}`, k.impactEUR*(0.5+p.r.Float64())))
+	}
+	if k.savingsEUR > 0 {
+		in.OrchestratorContext = json.RawMessage(fmt.Sprintf(`{"estimated_savings_eur": %.2f, "model": "demand-v3"}`, k.savingsEUR*(0.5+p.r.Float64())))
+	}
+	p.inputs = append(p.inputs, in)
+
+	// Critical alerts are acknowledged fast, info ones slowly or never.
+	ackMean := map[alertanalytics.Priority]float64{"critical": 4, "important": 15, "standard": 45, "info": 120}[in.PriorityLevel]
+	user := staff[p.r.IntN(len(staff))]
+	at := created
+	add := func(t alertanalytics.InteractionType, after time.Duration) bool {
+		at = at.Add(after)
+		if at.After(p.now) {
+			return false
+		}
+		p.plans = append(p.plans, alertanalytics.InteractionInput{AlertID: id, Type: t, InteractedAt: at})
+		p.users = append(p.users, user)
+		return true
+	}
+	minutes := func(mean float64) time.Duration {
+		return time.Duration(-mean*math.Log(1-p.r.Float64())*60) * time.Second
+	}
+	switch x := p.r.Float64(); {
+	case x < 0.08:
+		add(alertanalytics.InteractionDismissed, minutes(ackMean))
+	case x < 0.80:
+		if !add(alertanalytics.InteractionAcknowledged, minutes(ackMean)) {
+			break
+		}
+		if p.r.Float64() < 0.15 {
+			if !add(alertanalytics.InteractionSnoozed, minutes(30)) {
+				break
+			}
+		}
+		if p.r.Float64() < 0.85 {
+			add(alertanalytics.InteractionResolved, minutes(ackMean*4))
+		}
+	}
+	return nil
+}
+
+// record stores the planned alerts in batches of 1,000, then each user's
+// interactions in time order, as devices would sync them.
+func (p *seedPlan) record(ctx context.Context, svc *alertanalytics.Service, tenant uuid.UUID, staff []uuid.UUID) (alerts, interactions int, err error) {
+	for i := 0; i < len(p.inputs); i += 1000 {
+		res, err := svc.RecordAlerts(ctx, tenant, p.inputs[i:min(i+1000, len(p.inputs))])
 		if err != nil {
 			return 0, 0, err
 		}
@@ -163,9 +186,9 @@ func Seed(ctx context.Context, svc *alertanalytics.Service, now time.Time, days 
 	// sync them.
 	for _, user := range staff {
 		var batch []alertanalytics.InteractionInput
-		for i, p := range plans {
-			if planUsers[i] == user {
-				batch = append(batch, p)
+		for i, in := range p.plans {
+			if p.users[i] == user {
+				batch = append(batch, in)
 			}
 		}
 		sort.SliceStable(batch, func(i, j int) bool { return batch[i].InteractedAt.Before(batch[j].InteractedAt) })
