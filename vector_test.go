@@ -14,7 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/alertanalytics/alertanalytics"
-	"github.com/alertanalytics/alertanalytics/internal/pgstore"
+	"github.com/alertanalytics/alertanalytics/internal/pgtest"
+	"github.com/alertanalytics/alertanalytics/postgres"
 	"github.com/alertanalytics/alertanalytics/sqlite"
 	"github.com/alertanalytics/alertanalytics/store"
 )
@@ -51,7 +52,7 @@ func forEachBackend(t *testing.T, test func(t *testing.T, st store.Store)) {
 	t.Helper()
 	for name, newStore := range map[string]func(t *testing.T) store.Store{
 		"sqlite":   newMemoryStore,
-		"postgres": func(t *testing.T) store.Store { return pgstore.NewStore(t) },
+		"postgres": func(t *testing.T) store.Store { return newPostgresStore(t) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -133,4 +134,19 @@ func checkMetricsVector(t *testing.T, st store.Store, vec metricsVector) {
 			require.Equal(t, wantValue, got)
 		})
 	}
+}
+
+// newPostgresStore returns a migrated store in a fresh schema of its own
+// on the test database (see internal/pgtest), dropped when the test ends.
+func newPostgresStore(t testing.TB) *postgres.Store {
+	t.Helper()
+	pool := pgtest.Pool(t)
+	st, err := postgres.New(pool, postgres.Config{Schema: pgtest.Schema(t, pool)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }

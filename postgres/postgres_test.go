@@ -11,7 +11,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
-	"github.com/alertanalytics/alertanalytics/internal/pgstore"
 	"github.com/alertanalytics/alertanalytics/internal/pgtest"
 	"github.com/alertanalytics/alertanalytics/internal/writeflow"
 	"github.com/alertanalytics/alertanalytics/postgres"
@@ -22,7 +21,7 @@ import (
 // TestConformance runs the shared suite, each test in a schema of its own.
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	storetest.Run(t, func(t *testing.T) store.Store { return pgstore.NewStore(t) })
+	storetest.Run(t, func(t *testing.T) store.Store { return newPostgresStore(t) })
 }
 
 // TestConcurrentMigrate migrates one schema from four pools at once, as four
@@ -99,4 +98,19 @@ func TestMigrationsApplyOutsideMigrate(t *testing.T) {
 
 	_, err = postgres.Migrations("Bad-Name")
 	require.ErrorContains(t, err, "not a lower-case identifier")
+}
+
+// newPostgresStore returns a migrated store in a fresh schema of its own
+// on the test database (see internal/pgtest), dropped when the test ends.
+func newPostgresStore(t testing.TB) *postgres.Store {
+	t.Helper()
+	pool := pgtest.Pool(t)
+	st, err := postgres.New(pool, postgres.Config{Schema: pgtest.Schema(t, pool)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
