@@ -123,7 +123,7 @@ func TestTenantLockNeedsTheCoordinator(t *testing.T) {
 	go func() {
 		done <- coordinator.Write(ctx, tenant, store.WriteOptions{Exclusive: true}, func(tx store.Tx) error {
 			// The tenant's lock travels with the write's first statement.
-			if _, err := tx.DeleteTenantRows(ctx, store.TableAuditLogs, tenant); err != nil {
+			if _, err := tx.DeleteTenantRows(ctx, tenant); err != nil {
 				close(held)
 				return err
 			}

@@ -595,9 +595,45 @@ func (w writeTx) InsertAuditLog(ctx context.Context, l store.AuditLog) error {
 	return nil
 }
 
-func (w writeTx) DeleteTenantRows(ctx context.Context, table store.Table, tenantID uuid.UUID) (int64, error) {
-	tag, err := w.tx.Exec(ctx, w.s.sql(`DELETE FROM {schema}.`+string(table)+` WHERE tenant_id = $1`), tenantID)
-	return tag.RowsAffected(), err
+// DeleteTenantRows sends the deletes of every table in one request: rows
+// that point at others first, then the kept totals.
+func (w writeTx) DeleteTenantRows(ctx context.Context, tenantID uuid.UUID) (store.TenantCounts, error) {
+	var c store.TenantCounts
+	tables := sqlschema.AlertTables(&c)
+	b := &pgx.Batch{}
+	for _, t := range tables {
+		b.Queue(w.s.sql(`DELETE FROM {schema}.`+t.Table+` WHERE tenant_id = $1`), [16]byte(tenantID))
+	}
+	w.queueDeleteKeptTotals(b, tenantID)
+	res := w.tx.SendBatch(ctx, b)
+	defer res.Close()
+	for _, t := range tables {
+		tag, err := res.Exec()
+		if err != nil {
+			return c, err
+		}
+		*t.Count = tag.RowsAffected()
+	}
+	return c, res.Close()
+}
+
+// DeleteKeptTotals queues the deletes: they travel with the next
+// statement.
+func (w writeTx) DeleteKeptTotals(ctx context.Context, tenantID uuid.UUID) error {
+	b := &pgx.Batch{}
+	w.queueDeleteKeptTotals(b, tenantID)
+	for _, q := range b.QueuedQueries {
+		w.tx.queue(q.SQL, q.Arguments...)
+	}
+	return nil
+}
+
+// queueDeleteKeptTotals queues the deletes of the tenant's day rows and
+// open totals in b.
+func (w writeTx) queueDeleteKeptTotals(b *pgx.Batch, tenantID uuid.UUID) {
+	for _, table := range []string{"open_totals", "rollup_days"} {
+		b.Queue(w.s.sql(`DELETE FROM {schema}.`+table+` WHERE tenant_id = $1`), [16]byte(tenantID))
+	}
 }
 
 func (w writeTx) InsertDeletionReceipt(ctx context.Context, r store.DeletionReceipt) error {

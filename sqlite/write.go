@@ -187,12 +187,30 @@ func (w writeTx) InsertAuditLog(ctx context.Context, l store.AuditLog) error {
 	return err
 }
 
-func (w writeTx) DeleteTenantRows(ctx context.Context, table store.Table, tenantID uuid.UUID) (int64, error) {
-	res, err := w.tx.ExecContext(ctx, `DELETE FROM alertanalytics_`+string(table)+` WHERE tenant_id = ?`, tenantID[:])
-	if err != nil {
-		return 0, err
+// DeleteTenantRows deletes the tenant's rows, those that point at others
+// first, then its kept totals.
+func (w writeTx) DeleteTenantRows(ctx context.Context, tenantID uuid.UUID) (store.TenantCounts, error) {
+	var c store.TenantCounts
+	for _, t := range sqlschema.AlertTables(&c) {
+		res, err := w.tx.ExecContext(ctx, `DELETE FROM alertanalytics_`+t.Table+` WHERE tenant_id = ?`, tenantID[:])
+		if err != nil {
+			return c, err
+		}
+		if *t.Count, err = res.RowsAffected(); err != nil {
+			return c, err
+		}
 	}
-	return res.RowsAffected()
+	return c, w.DeleteKeptTotals(ctx, tenantID)
+}
+
+// DeleteKeptTotals deletes the tenant's day rows and open totals.
+func (w writeTx) DeleteKeptTotals(ctx context.Context, tenantID uuid.UUID) error {
+	for _, table := range []string{"open_totals", "rollup_days"} {
+		if _, err := w.tx.ExecContext(ctx, `DELETE FROM alertanalytics_`+table+` WHERE tenant_id = ?`, tenantID[:]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (w writeTx) InsertDeletionReceipt(ctx context.Context, r store.DeletionReceipt) error {

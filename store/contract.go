@@ -164,9 +164,10 @@ type WriteOptions struct {
 // Round trips. A database across a network makes each request wait for
 // its answer, so a Tx may hold back a statement whose method returns only
 // an error (UpdateAlertState, InsertInteraction, InsertAuditLog,
-// AddOpenTotals, WriteDays, InsertDeletionReceipt, SaveRetentionReceipt,
-// AddRetentionCounts) and send it, in the order called, with the next
-// request that returns something, or with the commit. Its failure then
+// AddOpenTotals, WriteDays, DeleteKeptTotals, InsertDeletionReceipt,
+// SaveRetentionReceipt, AddRetentionCounts) and send it, in the order
+// called, with the next request that returns something, or with the
+// commit. Its failure then
 // surfaces from that later call, or from Write, and the transaction is
 // rolled back all the same. The methods that return rows do what a write
 // needs to read in one request each: InsertAlerts locks the day rows of
@@ -239,9 +240,16 @@ type Tx interface {
 	// that keeps one row a day may store Update and Insert alike.
 	WriteDays(ctx context.Context, tenantID uuid.UUID, changes DayChanges) error
 
-	// DeleteTenantRows deletes the tenant's rows of one table (one of
-	// TenantTables) and returns how many there were.
-	DeleteTenantRows(ctx context.Context, table Table, tenantID uuid.UUID) (int64, error)
+	// DeleteTenantRows deletes every alert, interaction and audit row of
+	// the tenant and every kept total (day rows and open totals), and
+	// returns how many alerts, interactions and audit rows there were. Its
+	// deletion and retention receipts stay.
+	DeleteTenantRows(ctx context.Context, tenantID uuid.UUID) (TenantCounts, error)
+
+	// DeleteKeptTotals deletes the tenant's kept totals (day rows and open
+	// totals) and leaves its alerts, interactions and audit rows: a
+	// rebuild of the totals writes them afresh.
+	DeleteKeptTotals(ctx context.Context, tenantID uuid.UUID) error
 
 	// InsertDeletionReceipt stores a deletion receipt.
 	InsertDeletionReceipt(ctx context.Context, r DeletionReceipt) error
@@ -288,22 +296,4 @@ type AlertLock struct {
 	Duplicate *Interaction
 	// Days holds the day rows asked for with Days, the caller's to keep.
 	Days []DayRow
-}
-
-// Table names one of the tables that hold a tenant's rows.
-type Table string
-
-// The tables a tenant deletion empties.
-const (
-	TableAuditLogs         Table = "audit_logs"
-	TableAlertInteractions Table = "alert_interactions"
-	TableAlerts            Table = "alerts"
-	TableOpenTotals        Table = "open_totals"
-	TableDayRows           Table = "rollup_days"
-)
-
-// TenantTables lists the tables holding a tenant's rows and kept totals, in
-// the order a deletion empties them: rows that point at others first.
-func TenantTables() []Table {
-	return []Table{TableAuditLogs, TableAlertInteractions, TableAlerts, TableOpenTotals, TableDayRows}
 }

@@ -61,16 +61,11 @@ func PurgeBatch(ctx context.Context, begin Begin, r store.RetentionReceipt, limi
 // exclusive write).
 func DeleteTenant(ctx context.Context, begin Begin, r store.DeletionReceipt) (store.TenantCounts, error) {
 	err := begin(ctx, r.TenantID, func(tx Tx) error {
-		counted := map[store.Table]*int64{store.TableAuditLogs: &r.Deleted.AuditLogs, store.TableAlertInteractions: &r.Deleted.AlertInteractions, store.TableAlerts: &r.Deleted.Alerts}
-		for _, table := range store.TenantTables() {
-			n, err := tx.DeleteTenantRows(ctx, table, r.TenantID)
-			if err != nil {
-				return fmt.Errorf("delete %s: %w", table, err)
-			}
-			if c, ok := counted[table]; ok {
-				*c = n
-			}
+		deleted, err := tx.DeleteTenantRows(ctx, r.TenantID)
+		if err != nil {
+			return fmt.Errorf("delete rows: %w", err)
 		}
+		r.Deleted = deleted
 		if err := tx.InsertDeletionReceipt(ctx, r); err != nil {
 			return fmt.Errorf("insert receipt: %w", err)
 		}
@@ -348,10 +343,8 @@ func RebuildTotals(ctx context.Context, st store.Store, tenantID uuid.UUID) erro
 		if err != nil {
 			return err
 		}
-		for _, table := range []store.Table{store.TableOpenTotals, store.TableDayRows} {
-			if _, err := tx.DeleteTenantRows(ctx, table, tenantID); err != nil {
-				return fmt.Errorf("delete %s: %w", table, err)
-			}
+		if err := tx.DeleteKeptTotals(ctx, tenantID); err != nil {
+			return fmt.Errorf("delete kept totals: %w", err)
 		}
 		if totals := open.OpenTotals(); len(totals) > 0 {
 			if err := tx.AddOpenTotals(ctx, tenantID, totals); err != nil {

@@ -52,19 +52,20 @@ const AuditColumns = `id, alert_id, user_id, interaction_id, from_status, to_sta
 // AlertTable is one table holding rows of an alert: the column that names
 // the alert, and the count of store.TenantCounts its rows go to.
 type AlertTable struct {
-	Table  store.Table
+	// Table is the table's name without the backend's schema or prefix.
+	Table  string
 	Column string
 	Count  *int64
 }
 
 // AlertTables lists the tables holding an alert's rows, in the order a
-// purge deletes them (rows that point at the alert first), each counting
+// purge or a tenant deletion deletes them (rows that point at the alert first), each counting
 // into its field of c.
 func AlertTables(c *store.TenantCounts) []AlertTable {
 	return []AlertTable{
-		{store.TableAuditLogs, "alert_id", &c.AuditLogs},
-		{store.TableAlertInteractions, "alert_id", &c.AlertInteractions},
-		{store.TableAlerts, "id", &c.Alerts},
+		{"audit_logs", "alert_id", &c.AuditLogs},
+		{"alert_interactions", "alert_id", &c.AlertInteractions},
+		{"alerts", "id", &c.Alerts},
 	}
 }
 

@@ -13,8 +13,9 @@ import (
 )
 
 // testContractLifecycle calls the contract's methods the data lifecycle
-// uses and no other test does: TenantIDs, the three exports, CountPurge
-// and a write's AlertFacts.
+// uses and no other test does: TenantIDs, the three exports, CountPurge,
+// and a rebuild of the kept totals (a write's AlertFacts and
+// DeleteKeptTotals).
 //
 // Fixture: tenant A's alerts 1 (08:00, then acknowledged at 08:05 and
 // resolved at 08:20), 2 (08:00, open), 3 (08:10, resolved at 08:15) and 4
@@ -120,6 +121,15 @@ func testContractLifecycle(t *testing.T, st flows) {
 	require.Equal(t, []uuid.UUID{id(3), id(4)}, facts[2:])
 	require.Equal(t, map[uuid.UUID]store.Status{id(1): store.StatusResolved, id(2): store.StatusActive, id(3): store.StatusResolved,
 		id(4): store.StatusActive}, status)
+
+	// Rebuilding the kept totals from the rows (DeleteKeptTotals, then the
+	// totals written afresh) leaves them equal to the rows, and the open
+	// totals at alerts 2 and 4.
+	require.NoError(t, st.RebuildTotals(ctx, tenantA()))
+	require.NoError(t, rollup.Verify(ctx, st, tenantA()))
+	open, err := st.OpenTotals(ctx, tenantA())
+	require.NoError(t, err)
+	require.Equal(t, []store.OpenTotal{{TypeClass: store.TypeClassActionNeeded, Alerts: 2}}, open)
 }
 
 // testRetention purges a tenant's old closed alerts in batches of one, as
