@@ -34,8 +34,9 @@ const CitusShards = 4
 // their schemas.
 func Citus() bool { return os.Getenv(EnvCitus) == "1" }
 
-// Pool opens a pool on the test database, closed when the test ends.
-func Pool(t testing.TB) *pgxpool.Pool {
+// databaseURL returns the test database's URL. Without one the test is
+// skipped, or fails when CI is set.
+func databaseURL(t testing.TB) string {
 	t.Helper()
 	url := os.Getenv(EnvURL)
 	if url == "" {
@@ -44,6 +45,13 @@ func Pool(t testing.TB) *pgxpool.Pool {
 		}
 		t.Skipf("PostgreSQL tests skipped: set %s to run them", EnvURL)
 	}
+	return url
+}
+
+// Pool opens a pool on the test database, closed when the test ends.
+func Pool(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	url := databaseURL(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	pool, err := pgxpool.New(ctx, url)
@@ -84,14 +92,7 @@ func Schema(t testing.TB, pool *pgxpool.Pool) string {
 // the calls it makes and not the connecting.
 func CountedPool(t testing.TB, c *netdelay.Counter, conns int32) *pgxpool.Pool {
 	t.Helper()
-	url := os.Getenv(EnvURL)
-	if url == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not set and CI is: the PostgreSQL suite must run in CI", EnvURL)
-		}
-		t.Skipf("PostgreSQL tests skipped: set %s to run them", EnvURL)
-	}
-	cfg, err := pgxpool.ParseConfig(url)
+	cfg, err := pgxpool.ParseConfig(databaseURL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
