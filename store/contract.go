@@ -159,7 +159,11 @@ type WriteOptions struct {
 // milliseconds, TenantID fields equal to the tenant of the Write); a Tx
 // trusts them. Each method follows Store's error contract; a failed
 // statement leaves the transaction to be rolled back by Write. A Tx is
-// used by one goroutine and never after fn returns.
+// used by one goroutine and never after fn returns. Slices passed in stay
+// the caller's: a Tx reads them during the call and keeps none of them;
+// slices and rows it returns are the caller's to keep. Where an order
+// ties (alerts created in the same millisecond, interactions at the same
+// instant) the id decides, in byte order.
 //
 // Round trips. A database across a network makes each request wait for
 // its answer, so a Tx may hold back a statement whose method returns only

@@ -13,20 +13,24 @@ import (
 	"github.com/alertanalytics/alertanalytics/store"
 )
 
-// ErrInjected is the error a faulty store's statement fails with.
+// ErrInjected is the error a faulty store's failing step fails with.
 var ErrInjected = errors.New("injected fault")
 
-// NewFaultyStore returns a fresh, migrated, empty store whose database
-// statements can be made to fail, and the function that arms it: after
-// failAt(k) the k-th statement from then on (1-based, counting every
-// statement the store sends, commit included) fails with ErrInjected, and
-// so does every later one until failAt is called again; failAt(0) disarms.
+// NewFaultyStore returns a fresh, migrated, empty store whose writes can be
+// made to fail part-way, and the function that arms it: after failAt(k)
+// the k-th step of its writes from then on fails with ErrInjected, and so
+// does every later one until failAt is called again; failAt(0) disarms.
+// What a step is, is the backend's to choose, as long as every write
+// takes several and the last is its commit: a statement sent to an SQL
+// database (ours count each statement of a batch), a call of a Tx method
+// on a backend without SQL (wrap the Tx and fail the k-th call, then the
+// commit). Numbered from 1.
 type NewFaultyStore func(t *testing.T) (st store.Store, failAt func(k int))
 
-// RunFaults checks, for every write, that a failure at any of its
-// statements leaves the data exactly as they were before the call: no
-// partial batch, interaction or deletion, and kept totals untouched. Each
-// write is retried with the fault one statement later until it succeeds.
+// RunFaults checks, for every write, that a failure at any of its steps
+// leaves the data exactly as they were before the call: no partial batch,
+// interaction or deletion, and kept totals untouched. Each write is
+// retried with the fault one step later until it succeeds.
 func RunFaults(t *testing.T, newStore NewFaultyStore) {
 	t.Helper()
 	for _, tc := range []struct {
