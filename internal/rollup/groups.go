@@ -233,37 +233,7 @@ func Groups(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to ti
 	}
 	w := newWindowRead(ctx, st, tenantID, seg)
 	if lo, hi := seg.buckets.From, seg.buckets.To; lo < hi {
-		var keys []uint64
-		err := eachDayGroups(w, DayOf(lo), DayAfter(hi), func(day int64, b []byte) error {
-			whole := DayStart(day) >= lo && DayStart(day+1) <= hi
-			return DecodeGroups(b, func(kept *Group) error {
-				if kept.Field != field {
-					return nil
-				}
-				g := get(kept.Key)
-				err := kept.EachCount(day, func(bucket int64, c GroupCounts) {
-					if bucket >= lo && bucket < hi {
-						g.GroupCounts = g.GroupCounts.add(c, 1)
-					}
-				})
-				if err != nil {
-					return err
-				}
-				for _, t := range []struct {
-					enc []byte
-					dst *[]int64
-				}{{kept.AcknowledgeTimes, &g.AcknowledgeSeconds}, {kept.ResolveTimes, &g.ResolveSeconds}} {
-					if keys, err = appendKeys(keys[:0], t.enc, day, lo, hi, whole); err != nil {
-						return err
-					}
-					for _, k := range keys {
-						*t.dst = append(*t.dst, KeySeconds(k))
-					}
-				}
-				return nil
-			})
-		})
-		if err != nil {
+		if err := keptGroups(w, field, lo, hi, get); err != nil {
 			return nil, err
 		}
 	}
@@ -291,6 +261,49 @@ func Groups(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to ti
 	if err != nil {
 		return nil, err
 	}
+	finishGroups(out, minus)
+	return out, nil
+}
+
+// keptGroups adds the kept groups of field in the buckets [lo, hi) to
+// the totals get returns for each group's key.
+func keptGroups(w *windowRead, field Field, lo, hi int64, get func(key []byte) *GroupTotals) error {
+	var keys []uint64
+	return eachDayGroups(w, DayOf(lo), DayAfter(hi), func(day int64, b []byte) error {
+		whole := DayStart(day) >= lo && DayStart(day+1) <= hi
+		return DecodeGroups(b, func(kept *Group) error {
+			if kept.Field != field {
+				return nil
+			}
+			g := get(kept.Key)
+			err := kept.EachCount(day, func(bucket int64, c GroupCounts) {
+				if bucket >= lo && bucket < hi {
+					g.GroupCounts = g.GroupCounts.add(c, 1)
+				}
+			})
+			if err != nil {
+				return err
+			}
+			for _, t := range []struct {
+				enc []byte
+				dst *[]int64
+			}{{kept.AcknowledgeTimes, &g.AcknowledgeSeconds}, {kept.ResolveTimes, &g.ResolveSeconds}} {
+				if keys, err = appendKeys(keys[:0], t.enc, day, lo, hi, whole); err != nil {
+					return err
+				}
+				for _, k := range keys {
+					*t.dst = append(*t.dst, KeySeconds(k))
+				}
+			}
+			return nil
+		})
+	})
+}
+
+// finishGroups takes the times of minus (alerts after the window in its
+// last bucket) out of out's groups and drops the groups left without
+// alerts.
+func finishGroups(out, minus map[string]*GroupTotals) {
 	for key, m := range minus {
 		g := out[key]
 		g.AcknowledgeSeconds = withoutSeconds(g.AcknowledgeSeconds, m.AcknowledgeSeconds)
@@ -301,7 +314,6 @@ func Groups(ctx context.Context, st store.Store, tenantID uuid.UUID, from, to ti
 			delete(out, key)
 		}
 	}
-	return out, nil
 }
 
 // withoutSeconds removes one occurrence of each of minus from values.
