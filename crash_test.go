@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -43,7 +44,15 @@ func crashStore(ctx context.Context, backend, target string) (store.Store, func(
 		}
 		return st, func() { st.Close() }, st.Migrate(ctx)
 	}
-	pool, err := postgres.Connect(ctx, os.Getenv(pgtest.EnvURL))
+	// A crash child needs few connections, and the kills leave the server
+	// reaping its backends: keep its pool small, so the runs do not use up
+	// the server's connection slots.
+	url := os.Getenv(pgtest.EnvURL)
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	pool, err := postgres.Connect(ctx, url+sep+"pool_min_conns=1&pool_max_conns=4")
 	if err != nil {
 		return nil, nil, err
 	}
