@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -202,15 +203,39 @@ func lockedDays(rows pgx.Rows) ([]store.DayRow, error) {
 // LockDays locks the rows of the days. One that waits first gives back
 // the rows LockAlert read ahead without waiting (rolling back to the
 // savepoint before them), so it never waits while holding a day's row.
+//
+// A waiting lock folds the day's rows into one, so it first takes, in day
+// order, an advisory lock per day that only such writers take, and locks
+// the rows in a statement of its own after it: two folds of a day never
+// overlap. Without it a fold could move a day's rows into a row its
+// neighbour's snapshot predates (a stripe inserted meanwhile): that
+// statement, waiting on the rows being folded, would find them deleted
+// and miss the one they went to, and with it a time it had to remove.
 func (w writeTx) LockDays(ctx context.Context, tenantID uuid.UUID, days []int64, wait bool) ([]store.DayRow, error) {
-	if wait && w.tx.savepoint {
+	if !wait {
+		rows, err := w.tx.Query(ctx, w.s.lockDaysQuery(false), tenantID, days)
+		if err != nil {
+			return nil, err
+		}
+		return lockedDays(rows)
+	}
+	if w.tx.savepoint {
 		w.tx.pending = append([]statement{{sql: `ROLLBACK TO SAVEPOINT read_ahead`}}, w.tx.pending...)
 	}
-	rows, err := w.tx.Query(ctx, w.s.lockDaysQuery(wait), tenantID, days)
+	for _, day := range days {
+		w.tx.queue(`SELECT pg_advisory_xact_lock($1)`, w.s.foldLockKey(tenantID, day))
+	}
+	rows, err := w.tx.Query(ctx, w.s.lockDaysQuery(true), tenantID, days)
 	if err != nil {
 		return nil, err
 	}
 	return lockedDays(rows)
+}
+
+// foldLockKey is the key of the advisory lock a writer that folds the
+// tenant's rows of the day holds.
+func (s *Store) foldLockKey(tenantID uuid.UUID, day int64) int64 {
+	return s.advisoryKey("alertanalytics fold ", tenantID, strconv.FormatInt(day, 10))
 }
 
 // WriteDays updates the rows the transaction locked and inserts the new
