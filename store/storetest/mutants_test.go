@@ -292,8 +292,8 @@ func (t mutantTx) AddRetentionCounts(ctx context.Context, r store.RetentionRecei
 	return t.Tx.AddRetentionCounts(ctx, r, c)
 }
 
-// mutants names every mutant: one per method of the contract (33), two for
-// DayRows. Tx.LockAlerts has none: on SQLite, whose single writer keeps
+// mutants names every mutant (33): one per method of the contract, two
+// for DayRows, none for Tx.LockAlerts. Tx.LockAlerts has none: on SQLite, whose single writer keeps
 // every other writer out, doing nothing is what it does. Nor has
 // WriteDays' Drop: SQLite keeps one row a day, dropped only once empty,
 // and reads leave empty rows out.
@@ -333,7 +333,7 @@ func TestSuiteKillsMutants(t *testing.T) {
 		t.Skip("each mutant runs the whole suite in a process of its own")
 	}
 	if raceDetector {
-		// Under the race detector the 32 runs of the suite take longer
+		// Under the race detector the 33 runs of the suite take longer
 		// than go test's ten minutes; .ci/run runs this test without it.
 		t.Skip("run without -race: go test -run TestSuiteKillsMutants ./store/storetest")
 	}
