@@ -212,20 +212,15 @@ func lockedDays(rows pgx.Rows) ([]store.DayRow, error) {
 // statement, waiting on the rows being folded, would find them deleted
 // and miss the one they went to, and with it a time it had to remove.
 func (w writeTx) LockDays(ctx context.Context, tenantID uuid.UUID, days []int64, wait bool) ([]store.DayRow, error) {
-	if !wait {
-		rows, err := w.tx.Query(ctx, w.s.lockDaysQuery(false), tenantID, days)
-		if err != nil {
-			return nil, err
+	if wait {
+		if w.tx.savepoint {
+			w.tx.pending = append([]statement{{sql: `ROLLBACK TO SAVEPOINT read_ahead`}}, w.tx.pending...)
 		}
-		return lockedDays(rows)
+		for _, day := range days {
+			w.tx.queue(`SELECT pg_advisory_xact_lock($1)`, w.s.foldLockKey(tenantID, day))
+		}
 	}
-	if w.tx.savepoint {
-		w.tx.pending = append([]statement{{sql: `ROLLBACK TO SAVEPOINT read_ahead`}}, w.tx.pending...)
-	}
-	for _, day := range days {
-		w.tx.queue(`SELECT pg_advisory_xact_lock($1)`, w.s.foldLockKey(tenantID, day))
-	}
-	rows, err := w.tx.Query(ctx, w.s.lockDaysQuery(true), tenantID, days)
+	rows, err := w.tx.Query(ctx, w.s.lockDaysQuery(wait), tenantID, days)
 	if err != nil {
 		return nil, err
 	}

@@ -236,19 +236,18 @@ func (p *pipeTx) flush(ctx context.Context) error {
 	return p.conn.SendBatch(ctx, batchOf(stmts)).Close()
 }
 
+// one sends the pending statements and sql in one request (see
+// SendBatch).
+func (p *pipeTx) one(ctx context.Context, sql string, args []any) pgx.BatchResults {
+	b := &pgx.Batch{}
+	b.Queue(sql, pgArgs(args)...)
+	return p.SendBatch(ctx, b)
+}
+
 // Exec sends the pending statements and sql in one request.
 func (p *pipeTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	stmts := p.take()
-	if len(stmts) == 0 {
-		return p.conn.Exec(ctx, sql, pgArgs(args)...)
-	}
-	b := batchOf(stmts)
-	b.Queue(sql, pgArgs(args)...)
-	res := p.conn.SendBatch(ctx, b)
+	res := p.one(ctx, sql, args)
 	defer res.Close()
-	if err := execAll(res, len(stmts)); err != nil {
-		return pgconn.CommandTag{}, err
-	}
 	tag, err := res.Exec()
 	if err != nil {
 		return tag, err
@@ -269,17 +268,7 @@ func execAll(res pgx.BatchResults, n int) error {
 // Query sends the pending statements and sql in one request; closing the
 // rows closes the request.
 func (p *pipeTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	stmts := p.take()
-	if len(stmts) == 0 {
-		return p.conn.Query(ctx, sql, pgArgs(args)...)
-	}
-	b := batchOf(stmts)
-	b.Queue(sql, pgArgs(args)...)
-	res := p.conn.SendBatch(ctx, b)
-	if err := execAll(res, len(stmts)); err != nil {
-		res.Close()
-		return nil, err
-	}
+	res := p.one(ctx, sql, args)
 	rows, err := res.Query()
 	if err != nil {
 		res.Close()
@@ -323,17 +312,7 @@ func (r *batchRows) Err() error {
 
 // QueryRow sends the pending statements and sql in one request.
 func (p *pipeTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	stmts := p.take()
-	if len(stmts) == 0 {
-		return p.conn.QueryRow(ctx, sql, pgArgs(args)...)
-	}
-	b := batchOf(stmts)
-	b.Queue(sql, pgArgs(args)...)
-	res := p.conn.SendBatch(ctx, b)
-	if err := execAll(res, len(stmts)); err != nil {
-		res.Close()
-		return errRow{err}
-	}
+	res := p.one(ctx, sql, args)
 	return batchRow{row: res.QueryRow(), res: res}
 }
 
@@ -604,7 +583,9 @@ func (w writeTx) DeleteTenantRows(ctx context.Context, tenantID uuid.UUID) (stor
 	for _, t := range tables {
 		b.Queue(w.s.sql(`DELETE FROM {schema}.`+t.Table+` WHERE tenant_id = $1`), [16]byte(tenantID))
 	}
-	w.queueDeleteKeptTotals(b, tenantID)
+	for _, st := range w.keptTotalsDeletes(tenantID) {
+		b.Queue(st.sql, st.args...)
+	}
 	res := w.tx.SendBatch(ctx, b)
 	defer res.Close()
 	for _, t := range tables {
@@ -620,20 +601,17 @@ func (w writeTx) DeleteTenantRows(ctx context.Context, tenantID uuid.UUID) (stor
 // DeleteKeptTotals queues the deletes: they travel with the next
 // statement.
 func (w writeTx) DeleteKeptTotals(ctx context.Context, tenantID uuid.UUID) error {
-	b := &pgx.Batch{}
-	w.queueDeleteKeptTotals(b, tenantID)
-	for _, q := range b.QueuedQueries {
-		w.tx.queue(q.SQL, q.Arguments...)
-	}
+	w.tx.pending = append(w.tx.pending, w.keptTotalsDeletes(tenantID)...)
 	return nil
 }
 
-// queueDeleteKeptTotals queues the deletes of the tenant's day rows and
-// open totals in b.
-func (w writeTx) queueDeleteKeptTotals(b *pgx.Batch, tenantID uuid.UUID) {
+// keptTotalsDeletes deletes the tenant's day rows and open totals.
+func (w writeTx) keptTotalsDeletes(tenantID uuid.UUID) []statement {
+	var out []statement
 	for _, table := range []string{"open_totals", "rollup_days"} {
-		b.Queue(w.s.sql(`DELETE FROM {schema}.`+table+` WHERE tenant_id = $1`), [16]byte(tenantID))
+		out = append(out, statement{w.s.sql(`DELETE FROM {schema}.` + table + ` WHERE tenant_id = $1`), []any{[16]byte(tenantID)}})
 	}
+	return out
 }
 
 func (w writeTx) InsertDeletionReceipt(ctx context.Context, r store.DeletionReceipt) error {

@@ -123,22 +123,20 @@ func period(ctx context.Context, st store.Store, tenantID uuid.UUID, bounds []ti
 			}
 		}
 	}
-	{
-		err = w.rows(func(day int, a *store.Alert, sign int64) error {
-			c := Of(a)
-			if days != nil {
-				for _, k := range perDay {
-					days[day][k] += sign * c.Counts[k]
-				}
+	err = w.rows(func(day int, a *store.Alert, sign int64) error {
+		c := Of(a)
+		if days != nil {
+			for _, k := range perDay {
+				days[day][k] += sign * c.Counts[k]
 			}
-			for _, k := range total {
-				sum[k] += sign * c.Counts[k]
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, sum, err
 		}
+		for _, k := range total {
+			sum[k] += sign * c.Counts[k]
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, sum, err
 	}
 	return days, sum, nil
 }
