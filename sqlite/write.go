@@ -156,9 +156,7 @@ func (w writeTx) LockAlert(ctx context.Context, tenantID uuid.UUID, req store.Al
 	}
 	out.Alert = a
 	if req.Days {
-		day := a.CreatedAt.UnixMilli()
-		day = (day - ((day%86400000)+86400000)%86400000) / 86400000
-		if out.Days, err = w.LockDays(ctx, tenantID, []int64{day}, false); err != nil {
+		if out.Days, err = w.LockDays(ctx, tenantID, []int64{store.DayOf(a.CreatedAt)}, false); err != nil {
 			return out, err
 		}
 	}

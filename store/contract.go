@@ -202,10 +202,9 @@ type Tx interface {
 	// with that key, if any, and the key held until the transaction ends,
 	// so that no other transaction stores an interaction with it
 	// meanwhile; and with Days, the tenant's day rows of the UTC day of the
-	// alert's created_at (its Unix milliseconds divided by 86,400,000,
-	// rounded down), as LockDays with wait false returns them. A missing
-	// alert is an error wrapping ErrNotFound unless an interaction with
-	// the key was found.
+	// alert's created_at (DayOf), as LockDays with wait false returns
+	// them. A missing alert is an error wrapping ErrNotFound unless an
+	// interaction with the key was found.
 	LockAlert(ctx context.Context, tenantID uuid.UUID, req AlertLockRequest) (AlertLock, error)
 
 	// InsertInteraction stores the interaction. Its idempotency key, if

@@ -1,5 +1,17 @@
 package store
 
+import "time"
+
+// DayOf returns the UTC day of t, as DayRow.Day counts days: Unix
+// milliseconds divided by 86,400,000, rounded down.
+func DayOf(t time.Time) int64 {
+	ms := t.UnixMilli()
+	if ms < 0 {
+		return (ms+1)/86400000 - 1
+	}
+	return ms / 86400000
+}
+
 // DayRow is one row of a tenant's kept totals for one UTC day (day =
 // created_at in Unix milliseconds ÷ 86,400,000). Its columns are opaque
 // bytes the root package encodes and decodes; a backend stores and returns

@@ -110,7 +110,7 @@ func insertAlerts(ctx context.Context, tx Tx, tenantID uuid.UUID, alerts []store
 	// request: the ingest's delta changes no other day.
 	days := make([]int64, len(alerts))
 	for i := range alerts {
-		days[i] = rollup.DayOf(rollup.BucketOf(alerts[i].CreatedAt))
+		days[i] = store.DayOf(alerts[i].CreatedAt)
 	}
 	slices.Sort(days)
 	days = slices.Compact(days)
@@ -173,7 +173,7 @@ func recordInteractions(ctx context.Context, tx Tx, tenantID uuid.UUID, ins []st
 			return nil, fmt.Errorf("item %d: %w", i, err)
 		}
 		if one && lock.Duplicate == nil && results[i].Err == nil {
-			locked, lockedDays = lock.Days, []int64{rollup.DayOf(rollup.BucketOf(lock.Alert.CreatedAt))}
+			locked, lockedDays = lock.Days, []int64{store.DayOf(lock.Alert.CreatedAt)}
 		}
 	}
 	if err := applyTotals(ctx, tx, tenantID, d, locked, lockedDays); err != nil {
