@@ -125,44 +125,9 @@ type faultyConn struct {
 func (c *faultyConn) Conn() *pgx.Conn { return c.pc.Conn() }
 func (c *faultyConn) Release()        { c.pc.Release() }
 
-// Exec fails when armed, but for the ROLLBACK that ends a failed write,
-// which always goes through.
+// Exec is how a write rolls back once it failed: never armed.
 func (c *faultyConn) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	if sql == "ROLLBACK" {
-		return c.pc.Exec(ctx, sql, args...)
-	}
-	if killed, err := c.killFirst(ctx); err != nil {
-		return pgconn.CommandTag{}, err
-	} else if killed {
-		tag, err := c.pc.Exec(ctx, sql, args...)
-		return tag, injected(err)
-	}
 	return c.pc.Exec(ctx, sql, args...)
-}
-
-func (c *faultyConn) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	if killed, err := c.killFirst(ctx); err != nil {
-		return nil, err
-	} else if killed {
-		rows, err := c.pc.Query(ctx, sql, args...)
-		if err == nil {
-			// The error arrives with the first read.
-			rows.Close()
-			err = rows.Err()
-		}
-		return nil, injected(err)
-	}
-	return c.pc.Query(ctx, sql, args...)
-}
-
-func (c *faultyConn) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	if killed, err := c.killFirst(ctx); err != nil {
-		return errRow{err}
-	} else if killed {
-		var v any
-		return errRow{injected(c.pc.QueryRow(ctx, sql, args...).Scan(&v))}
-	}
-	return c.pc.QueryRow(ctx, sql, args...)
 }
 
 // SendBatch counts every statement of the batch and fails the whole batch

@@ -56,11 +56,10 @@ func (s *Store) inTenantTx(ctx context.Context, tenantID uuid.UUID, exclusive bo
 }
 
 // txConn is the connection a write transaction runs on: a
-// *pgxpool.Conn, or what the fault tests wrap around one.
+// *pgxpool.Conn, or what the fault tests wrap around one. A write sends
+// its statements in batches (pipeTx) and rolls back with Exec.
 type txConn interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 	Conn() *pgx.Conn
 	Release()
