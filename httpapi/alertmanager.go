@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/alertanalytics/alertanalytics"
+	"github.com/alertanalytics/alertanalytics/internal/wire"
 )
 
 // alertmanagerBody is the webhook payload with its alerts still raw, so a
@@ -17,7 +18,7 @@ type alertmanagerBody struct {
 
 type alertmanagerResponse struct {
 	alertanalytics.AlertmanagerResult
-	Rejected []rejection `json:"rejected"`
+	Rejected []wire.Rejection `json:"rejected"`
 }
 
 // alertmanager receives an Alertmanager webhook notification.
@@ -26,7 +27,7 @@ func (h *handler) alertmanager(w http.ResponseWriter, r *http.Request, p Princip
 	if err != nil {
 		return err
 	}
-	user, err := interactionUser(p)
+	user, err := interactionUser(r, p)
 	if err != nil {
 		return err
 	}
@@ -40,11 +41,11 @@ func (h *handler) alertmanager(w http.ResponseWriter, r *http.Request, p Princip
 	webhook := body.AlertmanagerWebhook
 	webhook.Alerts = nil
 	var positions []int
-	rejected := []rejection{}
+	rejected := []wire.Rejection{}
 	for i, raw := range body.Alerts {
 		var a alertanalytics.AlertmanagerAlert
 		if err := decodeObject(raw, &a); err != nil {
-			rejected = append(rejected, rejection{Index: i, Detail: personDetail(err)})
+			rejected = append(rejected, rejectionOf(i, err))
 			continue
 		}
 		webhook.Alerts = append(webhook.Alerts, a)

@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/alertanalytics/alertanalytics"
+	"github.com/alertanalytics/alertanalytics/internal/wire"
 )
 
 //go:embed openapi.json
@@ -79,27 +81,9 @@ func parseTime(field string, s *string) (time.Time, error) {
 	return time.Time{}, invalidField(field, "must be an RFC 3339 date and time")
 }
 
-// alertRequest is the body of an alert, as clients send it.
-type alertRequest struct {
-	ID                  *string         `json:"id"`
-	TenantID            *string         `json:"tenant_id"`
-	AlertType           string          `json:"alert_type"`
-	Category            string          `json:"category"`
-	Title               string          `json:"title"`
-	Message             string          `json:"message"`
-	Service             string          `json:"service"`
-	PriorityLevel       string          `json:"priority_level"`
-	PriorityScore       *int            `json:"priority_score"`
-	TypeClass           string          `json:"type_class"`
-	Status              string          `json:"status"`
-	CreatedAt           *string         `json:"created_at"`
-	BusinessImpact      json.RawMessage `json:"business_impact"`
-	OrchestratorContext json.RawMessage `json:"orchestrator_context"`
-}
-
 // input converts the body into a Service input. The tenant comes from the
 // path; a tenant_id in the body, accepted for old clients, must match it.
-func (a alertRequest) input(tenantID uuid.UUID) (alertanalytics.AlertInput, error) {
+func alertInput(a wire.AlertRequest, tenantID uuid.UUID) (alertanalytics.AlertInput, error) {
 	in := alertanalytics.AlertInput{
 		AlertType: a.AlertType, Category: a.Category, Title: a.Title, Message: a.Message, Service: a.Service,
 		PriorityLevel: alertanalytics.Priority(a.PriorityLevel), PriorityScore: a.PriorityScore,
@@ -126,11 +110,11 @@ func (h *handler) createAlert(w http.ResponseWriter, r *http.Request, p Principa
 	if err != nil {
 		return err
 	}
-	var body alertRequest
+	var body wire.AlertRequest
 	if err := decodeJSON(r.Body, &body); err != nil {
 		return err
 	}
-	in, err := body.input(tenantID)
+	in, err := alertInput(body, tenantID)
 	if err != nil {
 		return err
 	}
@@ -145,17 +129,22 @@ func (h *handler) createAlert(w http.ResponseWriter, r *http.Request, p Principa
 	return writeJSON(w, status, alert)
 }
 
-// rejection is a batch item that was not stored.
-type rejection struct {
-	Index  int    `json:"index"`
-	Detail string `json:"detail"`
+// rejectionOf is the wire form of a batch item refused with err.
+func rejectionOf(index int, err error) wire.Rejection {
+	rj := wire.Rejection{Index: index, Detail: personDetail(err)}
+	if field := new(alertanalytics.FieldError); errors.As(err, &field) {
+		rj.Field = field.Field
+	} else if api := new(apiError); errors.As(err, &api) && len(api.fields) == 1 {
+		rj.Field = api.fields[0].Field
+	}
+	return rj
 }
 
 // decodeItems decodes each batch item into a body B and converts it to a
 // Service input. Items that fail are rejected with their index; the others
 // come back with their positions in the batch.
-func decodeItems[B, I any](items []json.RawMessage, convert func(B) (I, error)) (inputs []I, positions []int, rejected []rejection) {
-	rejected = []rejection{}
+func decodeItems[B, I any](items []json.RawMessage, convert func(B) (I, error)) (inputs []I, positions []int, rejected []wire.Rejection) {
+	rejected = []wire.Rejection{}
 	for i, raw := range items {
 		var body B
 		err := decodeObject(raw, &body)
@@ -164,7 +153,7 @@ func decodeItems[B, I any](items []json.RawMessage, convert func(B) (I, error)) 
 			in, err = convert(body)
 		}
 		if err != nil {
-			rejected = append(rejected, rejection{Index: i, Detail: personDetail(err)})
+			rejected = append(rejected, rejectionOf(i, err))
 			continue
 		}
 		inputs = append(inputs, in)
@@ -175,11 +164,11 @@ func decodeItems[B, I any](items []json.RawMessage, convert func(B) (I, error)) 
 
 // allRejections adds the items the Service rejected (indexed within the
 // inputs it was given) to those rejected while decoding, in batch order.
-func allRejections(decoding []rejection, positions []int, service []alertanalytics.Rejection) []rejection {
+func allRejections(decoding []wire.Rejection, positions []int, service []alertanalytics.Rejection) []wire.Rejection {
 	for _, rj := range service {
-		decoding = append(decoding, rejection{Index: positions[rj.Index], Detail: personDetail(rj.Err)})
+		decoding = append(decoding, rejectionOf(positions[rj.Index], rj.Err))
 	}
-	slices.SortFunc(decoding, func(a, b rejection) int { return a.Index - b.Index })
+	slices.SortFunc(decoding, func(a, b wire.Rejection) int { return a.Index - b.Index })
 	return decoding
 }
 
@@ -192,8 +181,8 @@ func (h *handler) createAlerts(w http.ResponseWriter, r *http.Request, p Princip
 	if err != nil {
 		return err
 	}
-	inputs, positions, rejected := decodeItems(items, func(b alertRequest) (alertanalytics.AlertInput, error) {
-		return b.input(tenantID)
+	inputs, positions, rejected := decodeItems(items, func(b wire.AlertRequest) (alertanalytics.AlertInput, error) {
+		return alertInput(b, tenantID)
 	})
 	res, err := h.svc.RecordAlerts(r.Context(), tenantID, inputs)
 	if err != nil {
@@ -205,19 +194,10 @@ func (h *handler) createAlerts(w http.ResponseWriter, r *http.Request, p Princip
 			ids[positions[j]] = &id
 		}
 	}
-	return writeJSON(w, http.StatusOK, alertBatchResponse{
+	return writeJSON(w, http.StatusOK, wire.AlertBatch{
 		CreatedCount: res.Created, ExistingCount: res.Existing, IDs: ids,
 		Rejected: allRejections(rejected, positions, res.Rejected),
 	})
-}
-
-// alertBatchResponse answers an alert batch. IDs[i] is item i's id, nil
-// (JSON null) when it was rejected.
-type alertBatchResponse struct {
-	CreatedCount  int          `json:"created_count"`
-	ExistingCount int          `json:"existing_count"`
-	IDs           []*uuid.UUID `json:"ids"`
-	Rejected      []rejection  `json:"rejected"`
 }
 
 func (h *handler) getAlert(w http.ResponseWriter, r *http.Request, p Principal) error {
@@ -236,16 +216,7 @@ func (h *handler) getAlert(w http.ResponseWriter, r *http.Request, p Principal) 
 	return writeJSON(w, http.StatusOK, alert)
 }
 
-// interactionRequest is the body of an interaction, as clients send it.
-type interactionRequest struct {
-	AlertID         *string         `json:"alert_id"`
-	InteractionType string          `json:"interaction_type"`
-	InteractedAt    *string         `json:"interacted_at"`
-	Metadata        json.RawMessage `json:"metadata"`
-	IdempotencyKey  string          `json:"idempotency_key"`
-}
-
-func (b interactionRequest) input() (alertanalytics.InteractionInput, error) {
+func interactionInput(b wire.InteractionRequest) (alertanalytics.InteractionInput, error) {
 	in := alertanalytics.InteractionInput{
 		Type: alertanalytics.InteractionType(b.InteractionType), Metadata: b.Metadata, IdempotencyKey: b.IdempotencyKey,
 	}
@@ -259,21 +230,28 @@ func (b interactionRequest) input() (alertanalytics.InteractionInput, error) {
 	return in, nil
 }
 
-// interactionUser is the user interactions are recorded under.
-func interactionUser(p Principal) (uuid.UUID, error) {
+// interactionUser is the user interactions are recorded under: the
+// credentials' user, or the user_id query parameter's. A service caller
+// may name any user it acts for; any other caller only itself.
+func interactionUser(r *http.Request, p Principal) (uuid.UUID, error) {
+	v, given, err := queryValue(r.URL.Query(), "user_id")
+	if err != nil {
+		return uuid.Nil, err
+	}
+	if given {
+		id, err := uuid.Parse(v)
+		if err != nil || id == uuid.Nil {
+			return uuid.Nil, invalidField("user_id", "must be a UUID other than the nil UUID")
+		}
+		if id != p.UserID && !p.Service {
+			return uuid.Nil, forbidden("only service callers may record interactions under another user")
+		}
+		return id, nil
+	}
 	if p.UserID == uuid.Nil {
-		return uuid.Nil, forbidden("interactions are recorded under a user, and the credentials carry none")
+		return uuid.Nil, forbidden("interactions are recorded under a user, and the credentials carry none (a service caller names one with user_id)")
 	}
 	return p.UserID, nil
-}
-
-type interactionResponse struct {
-	ID                  uuid.UUID `json:"id"`
-	AlertID             uuid.UUID `json:"alert_id"`
-	InteractionType     string    `json:"interaction_type"`
-	InteractedAt        time.Time `json:"interacted_at"`
-	ResponseTimeSeconds int64     `json:"response_time_seconds"`
-	Duplicate           bool      `json:"duplicate"`
 }
 
 func (h *handler) createInteraction(w http.ResponseWriter, r *http.Request, p Principal) error {
@@ -285,15 +263,15 @@ func (h *handler) createInteraction(w http.ResponseWriter, r *http.Request, p Pr
 	if err != nil {
 		return err
 	}
-	user, err := interactionUser(p)
+	user, err := interactionUser(r, p)
 	if err != nil {
 		return err
 	}
-	var body interactionRequest
+	var body wire.InteractionRequest
 	if err := decodeJSON(r.Body, &body); err != nil {
 		return err
 	}
-	in, err := body.input()
+	in, err := interactionInput(body)
 	if err != nil {
 		return err
 	}
@@ -301,27 +279,9 @@ func (h *handler) createInteraction(w http.ResponseWriter, r *http.Request, p Pr
 	if err != nil {
 		return err
 	}
-	// 200 whether new or a repeat, as the replaced service answered.
-	return writeJSON(w, http.StatusOK, interactionResponse{
-		ID: res.ID, AlertID: res.AlertID, InteractionType: string(res.Type), InteractedAt: res.InteractedAt,
-		ResponseTimeSeconds: res.ResponseTimeSeconds, Duplicate: res.Duplicate,
-	})
-}
-
-// interactionBatchResponse answers an interaction batch; Interactions lists
-// the newly stored ones.
-type interactionBatchResponse struct {
-	CreatedCount   int                `json:"created_count"`
-	DuplicateCount int                `json:"duplicate_count"`
-	Interactions   []batchInteraction `json:"interactions"`
-	Rejected       []rejection        `json:"rejected"`
-}
-
-type batchInteraction struct {
-	ID              uuid.UUID `json:"id"`
-	AlertID         uuid.UUID `json:"alert_id"`
-	InteractionType string    `json:"interaction_type"`
-	InteractedAt    time.Time `json:"interacted_at"`
+	// 200 whether new or a repeat, as the replaced service answered; the
+	// replaced service's keys, and the rest of the interaction beside them.
+	return writeJSON(w, http.StatusOK, res)
 }
 
 func (h *handler) createInteractions(w http.ResponseWriter, r *http.Request, p Principal) error {
@@ -329,7 +289,7 @@ func (h *handler) createInteractions(w http.ResponseWriter, r *http.Request, p P
 	if err != nil {
 		return err
 	}
-	user, err := interactionUser(p)
+	user, err := interactionUser(r, p)
 	if err != nil {
 		return err
 	}
@@ -337,19 +297,23 @@ func (h *handler) createInteractions(w http.ResponseWriter, r *http.Request, p P
 	if err != nil {
 		return err
 	}
-	inputs, positions, rejected := decodeItems(items, interactionRequest.input)
+	inputs, positions, rejected := decodeItems(items, interactionInput)
 	res, err := h.svc.RecordInteractions(r.Context(), tenantID, user, inputs)
 	if err != nil {
 		return err
 	}
-	out := make([]batchInteraction, 0, res.Created)
+	out := make([]wire.BatchInteraction, 0, res.Created)
 	for _, it := range res.Interactions {
 		if !it.Duplicate {
-			out = append(out, batchInteraction{ID: it.ID, AlertID: it.AlertID, InteractionType: string(it.Type), InteractedAt: it.InteractedAt})
+			out = append(out, wire.BatchInteraction{ID: it.ID, AlertID: it.AlertID, InteractionType: string(it.Type), InteractedAt: it.InteractedAt})
 		}
 	}
-	return writeJSON(w, http.StatusOK, interactionBatchResponse{
-		CreatedCount: res.Created, DuplicateCount: res.Duplicates, Interactions: out,
+	recorded := res.Interactions
+	if recorded == nil {
+		recorded = []alertanalytics.RecordedInteraction{}
+	}
+	return writeJSON(w, http.StatusOK, wire.InteractionBatch[alertanalytics.RecordedInteraction]{
+		CreatedCount: res.Created, DuplicateCount: res.Duplicates, Interactions: out, Recorded: recorded,
 		Rejected: allRejections(rejected, positions, res.Rejected),
 	})
 }
@@ -454,38 +418,13 @@ const (
 	deletionWarning = "These records will be permanently deleted and cannot be recovered"
 )
 
-// deletionResponse answers a tenant deletion.
-type deletionResponse struct {
-	Message string          `json:"message"`
-	Summary deletionSummary `json:"summary"`
-}
-
-type deletionSummary struct {
-	TenantID     uuid.UUID `json:"tenant_id"`
-	Deleted      rowCounts `json:"deleted"`
-	TotalDeleted int64     `json:"total_deleted"`
-	DeletedAt    time.Time `json:"deleted_at"`
-}
-
-// rowCounts is how the API has always named a tenant's rows per table in
-// deletion and retention answers: by the replaced service's table names.
-type rowCounts struct {
-	Alerts            int64 `json:"alerts"`
-	AlertInteractions int64 `json:"alert_interactions"`
-	AuditLogs         int64 `json:"audit_logs"`
-}
-
-func rowCountsOf(c alertanalytics.TenantCounts) rowCounts {
-	return rowCounts{Alerts: c.Alerts, AlertInteractions: c.AlertInteractions, AuditLogs: c.AuditLogs}
-}
-
-// deletionPreviewResponse answers a deletion preview.
-type deletionPreviewResponse struct {
-	TenantID     uuid.UUID `json:"tenant_id"`
-	Service      string    `json:"service"`
-	Preview      rowCounts `json:"preview"`
-	TotalRecords int64     `json:"total_records"`
-	Warning      string    `json:"warning"`
+// requester names who asked for a deletion or purge on its receipt: the
+// requested_by given (service callers only reach here), or the caller.
+func requester(given string, p Principal) string {
+	if given != "" {
+		return given
+	}
+	return p.requester()
 }
 
 func (h *handler) deleteTenant(w http.ResponseWriter, r *http.Request, p Principal) error {
@@ -493,14 +432,19 @@ func (h *handler) deleteTenant(w http.ResponseWriter, r *http.Request, p Princip
 	if err != nil {
 		return err
 	}
-	receipt, err := h.svc.DeleteTenant(r.Context(), tenantID, p.requester())
+	by, _, err := queryValue(r.URL.Query(), "requested_by")
+	if err != nil {
+		return err
+	}
+	receipt, err := h.svc.DeleteTenant(r.Context(), tenantID, requester(by, p))
 	if err != nil {
 		return err
 	}
 	d := receipt.Deleted
-	return writeJSON(w, http.StatusOK, deletionResponse{
+	return writeJSON(w, http.StatusOK, wire.Deletion{
 		Message: deletionMessage,
-		Summary: deletionSummary{TenantID: tenantID, Deleted: rowCountsOf(d), TotalDeleted: d.Total(), DeletedAt: receipt.DeletedAt},
+		Summary: wire.DeletionSummary{TenantID: tenantID, Deleted: wire.CountsOf(d), TotalDeleted: d.Total(), DeletedAt: receipt.DeletedAt},
+		Receipt: wire.DeletionReceiptOf(receipt),
 	})
 }
 
@@ -513,9 +457,27 @@ func (h *handler) deletionPreview(w http.ResponseWriter, r *http.Request, p Prin
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, deletionPreviewResponse{
-		TenantID: tenantID, Service: "alert_processor", Preview: rowCountsOf(c), TotalRecords: c.Total(), Warning: deletionWarning,
+	return writeJSON(w, http.StatusOK, wire.DeletionPreview{
+		TenantID: tenantID, Service: "alert_processor", Preview: wire.CountsOf(c), TotalRecords: c.Total(), Warning: deletionWarning,
 	})
+}
+
+// deletionReceipts lists the tenant's deletion receipts, oldest first
+// (service callers only).
+func (h *handler) deletionReceipts(w http.ResponseWriter, r *http.Request, p Principal) error {
+	tenantID, err := serviceTenant(r, p)
+	if err != nil {
+		return err
+	}
+	receipts, err := h.svc.TenantDeletionReceipts(r.Context(), tenantID)
+	if err != nil {
+		return err
+	}
+	out := make([]wire.DeletionReceipt, len(receipts))
+	for i, rc := range receipts {
+		out[i] = wire.DeletionReceiptOf(rc)
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 func (h *handler) openAPI(w http.ResponseWriter, _ *http.Request, _ Principal) error {

@@ -8,8 +8,9 @@
 //	h, err := httpapi.New(svc, httpapi.Config{Authenticator: auth})
 //	mux.Handle("/alerts-svc/", http.StripPrefix("/alerts-svc", h))
 //
-// Every route needs credentials: the Config's Authenticator is required and
-// there is no open mode. Errors are RFC 9457 problem documents
+// Every route needs credentials but the OpenAPI document's
+// (/api/v1/openapi.json, which holds no tenant data): the Config's
+// Authenticator is required and there is no open mode. Errors are RFC 9457 problem documents
 // (application/problem+json) naming the fields at fault; a 500 carries a
 // generic detail and the request id, never an internal error text. Every
 // request gets a request id (X-Request-ID, echoed when the client sent a
@@ -93,6 +94,14 @@ type route struct {
 // password) instead of Bearer.
 func (rt route) page() bool { return !strings.HasPrefix(rt.path, "/api/") }
 
+// openAPIPath is the route of the OpenAPI document.
+const openAPIPath = "/api/v1/openapi.json"
+
+// public reports whether the route is served without credentials: only
+// the OpenAPI document, which holds no tenant data, so that client
+// generators and API tools can fetch it as they find it.
+func (rt route) public() bool { return rt.path == openAPIPath }
+
 func routes() []route {
 	return []route{
 		{http.MethodPost, "/api/v1/tenants/{tenant_id}/alerts", (*handler).createAlert},
@@ -122,9 +131,11 @@ func routes() []route {
 		{http.MethodGet, "/api/v1/tenants/{tenant_id}/alerts/export", (*handler).export},
 		{http.MethodPost, "/api/v1/tenants/{tenant_id}/integrations/alertmanager", (*handler).alertmanager},
 		{http.MethodPost, "/api/v1/tenants/{tenant_id}/retention/purge", (*handler).purge},
+		{http.MethodGet, "/api/v1/tenants/{tenant_id}/retention/receipts", (*handler).retentionReceipts},
 		{http.MethodDelete, "/api/v1/alerts/tenant/{tenant_id}", (*handler).deleteTenant},
 		{http.MethodGet, "/api/v1/alerts/tenant/{tenant_id}/deletion-preview", (*handler).deletionPreview},
-		{http.MethodGet, "/api/v1/openapi.json", (*handler).openAPI},
+		{http.MethodGet, "/api/v1/alerts/tenant/{tenant_id}/deletion-receipts", (*handler).deletionReceipts},
+		{http.MethodGet, openAPIPath, (*handler).openAPI},
 		{http.MethodGet, "/tenants/{tenant_id}/dashboard", (*handler).dashboardPage},
 	}
 }
@@ -306,9 +317,12 @@ func (h *handler) endpoint(rt route) http.Handler {
 		challenge = `Basic realm="alertanalytics", charset="UTF-8"`
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, ok := h.authenticateAs(w, r, challenge)
-		if !ok {
-			return
+		var p Principal
+		if !rt.public() {
+			var ok bool
+			if p, ok = h.authenticateAs(w, r, challenge); !ok {
+				return
+			}
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
 		if err := rt.serve(h, w, r, p); err != nil {

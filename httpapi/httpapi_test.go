@@ -109,7 +109,14 @@ func concrete(pattern string) string {
 func TestEveryRouteRefusesMissingAndBadCredentials(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
+	// The OpenAPI document holds no tenant data: anyone may read it.
+	doc := e.do(t, http.MethodGet, "/api/v1/openapi.json", "", "")
+	require.Equal(t, http.StatusOK, doc.Code)
+	require.Equal(t, "application/json", doc.Header().Get("Content-Type"))
 	for _, rt := range routes() {
+		if rt.public() {
+			continue
+		}
 		for _, token := range []string{"", "wrong-token", tokenService + "x"} {
 			rec := e.do(t, rt.method, concrete(rt.path), token, `{}`)
 			requireProblem(t, rec, http.StatusUnauthorized, "")
@@ -203,8 +210,12 @@ func TestAlertLifecycle(t *testing.T) {
 	rec = e.do(t, http.MethodPost, path, tokenA, ibody)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	first := decode(t, rec)
+	// The replaced service's keys, and the rest of the interaction beside
+	// them.
 	require.Equal(t, map[string]any{"id": first["id"], "alert_id": alertOne, "interaction_type": "acknowledged",
-		"interacted_at": "2026-11-02T09:05:30Z", "response_time_seconds": float64(330), "duplicate": false}, first)
+		"interacted_at": "2026-11-02T09:05:30Z", "response_time_seconds": float64(330), "duplicate": false,
+		"tenant_id": tenantA, "user_id": userA, "metadata": map[string]any{"device": "tablet"}, "idempotency_key": "k-1",
+		"recorded_at": "2026-11-02T10:00:00Z"}, first)
 	rec = e.do(t, http.MethodPost, path, tokenA, ibody)
 	require.Equal(t, http.StatusOK, rec.Code)
 	dup := decode(t, rec)
@@ -475,9 +486,9 @@ func TestBatches(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "c", stored.AlertType)
 	require.Equal(t, []any{
-		map[string]any{"index": float64(1), "detail": "priority_level must be one of critical, important, standard, info"},
-		map[string]any{"index": float64(4), "detail": "id must be a UUID"},
-		map[string]any{"index": float64(5), "detail": "business_impact.x is a duplicate key"},
+		map[string]any{"index": float64(1), "detail": "priority_level must be one of critical, important, standard, info", "field": "priority_level"},
+		map[string]any{"index": float64(4), "detail": "id must be a UUID", "field": "id"},
+		map[string]any{"index": float64(5), "detail": "business_impact.x is a duplicate key", "field": "business_impact.x"},
 	}, got["rejected"])
 
 	other := uuid.NewString()
@@ -499,11 +510,20 @@ func TestBatches(t *testing.T) {
 	require.Len(t, ints, 1)
 	require.Equal(t, []string{"alert_id", "id", "interacted_at", "interaction_type"}, keysOf(ints[0]))
 	require.Equal(t, []any{
-		map[string]any{"index": float64(1), "detail": "interaction_type must be one of acknowledged, resolved, snoozed, dismissed"},
-		map[string]any{"index": float64(2), "detail": "alert not found"},
-		map[string]any{"index": float64(4), "detail": "idempotency_key was already used for another alert or interaction type"},
-		map[string]any{"index": float64(5), "detail": "alert_id is required"},
+		map[string]any{"index": float64(1), "detail": "interaction_type must be one of acknowledged, resolved, snoozed, dismissed", "field": "interaction_type"},
+		map[string]any{"index": float64(2), "detail": "alert not found"}, // no field: an alert the tenant does not have
+		map[string]any{"index": float64(4), "detail": "idempotency_key was already used for another alert or interaction type", "field": "idempotency_key"},
+		map[string]any{"index": float64(5), "detail": "alert_id is required", "field": "alert_id"},
 	}, got["rejected"])
+	// recorded lists the stored and the duplicate interaction whole, in
+	// batch order: item 0, then item 3 marked duplicate with item 0's id.
+	recorded := got["recorded"].([]any)
+	require.Len(t, recorded, 2)
+	require.Equal(t, ints[0].(map[string]any)["id"], recorded[0].(map[string]any)["id"])
+	require.Equal(t, false, recorded[0].(map[string]any)["duplicate"])
+	require.Equal(t, recorded[0].(map[string]any)["id"], recorded[1].(map[string]any)["id"])
+	require.Equal(t, true, recorded[1].(map[string]any)["duplicate"])
+	require.Equal(t, userA, recorded[0].(map[string]any)["user_id"])
 	its, err := e.svc.RecordInteractions(context.Background(), uuid.MustParse(tenantA), uuid.MustParse(userA),
 		[]alertanalytics.InteractionInput{{AlertID: uuid.MustParse(alertOne), Type: alertanalytics.InteractionAcknowledged, IdempotencyKey: "x"}})
 	require.NoError(t, err)
@@ -515,7 +535,19 @@ func TestBatches(t *testing.T) {
 	require.JSONEq(t, `{"created_count":0,"existing_count":0,"ids":[],"rejected":[]}`, rec.Body.String())
 	rec = e.do(t, http.MethodPost, alerts+"/interactions/batch", tokenA, `{"interactions":[]}`)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	require.JSONEq(t, `{"created_count":0,"duplicate_count":0,"interactions":[],"rejected":[]}`, rec.Body.String())
+	require.JSONEq(t, `{"created_count":0,"duplicate_count":0,"interactions":[],"recorded":[],"rejected":[]}`, rec.Body.String())
+
+	// A service caller records under the user it names; any other caller
+	// only under itself.
+	one := alerts + "/" + alertOne + "/interactions"
+	rec = e.do(t, http.MethodPost, one+"?user_id="+userA, tokenService, `{"interaction_type":"snoozed"}`)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Equal(t, userA, decode(t, rec)["user_id"])
+	rec = e.do(t, http.MethodPost, one+"?user_id="+userA, tokenA, `{"interaction_type":"snoozed"}`)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	requireProblem(t, e.do(t, http.MethodPost, one+"?user_id="+userService, tokenA, `{"interaction_type":"snoozed"}`), http.StatusForbidden, "")
+	requireProblem(t, e.do(t, http.MethodPost, alerts+"/interactions/batch?user_id=nope", tokenService, `{"interactions":[]}`),
+		http.StatusUnprocessableEntity, "user_id")
 }
 
 func keysOf(v any) []string {
@@ -606,8 +638,12 @@ func TestGoldenShapes(t *testing.T) {
 	require.Equal(t, "Tenant data deletion completed successfully", decode(t, rec)["message"])
 	var del any
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &del))
+	// The replaced service's message and summary, unchanged; the receipt
+	// kept is added beside them.
 	require.Equal(t, map[string]any{"message": "string", "summary": map[string]any{"tenant_id": "string", "deleted": counts,
-		"total_deleted": "number", "deleted_at": "string"}}, shape(del))
+		"total_deleted": "number", "deleted_at": "string"},
+		"receipt": map[string]any{"id": "string", "tenant_id": "string", "requested_by": "string", "deleted": counts, "deleted_at": "string"}},
+		shape(del))
 	require.Equal(t, float64(3), del.(map[string]any)["summary"].(map[string]any)["total_deleted"]) // 1 alert, 1 interaction, 1 audit row
 }
 
@@ -913,10 +949,28 @@ func TestPurgeRoute(t *testing.T) {
 	path := "/api/v1/tenants/" + tenantA + "/retention/purge"
 	rec := e.do(t, http.MethodPost, path, tokenService, `{"max_age":"400d","dry_run":true}`)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	require.JSONEq(t, `{"dry_run":true,"cutoff":"2025-09-28T10:00:00Z","summary":{"deleted":{"alerts":1,"alert_interactions":0,"audit_logs":0},"total_deleted":1}}`, rec.Body.String())
+	require.JSONEq(t, `{"dry_run":true,"cutoff":"2025-09-28T10:00:00Z","summary":{"deleted":{"alerts":1,"alert_interactions":0,"audit_logs":0},"total_deleted":1},"receipts":[]}`, rec.Body.String())
 	rec = e.do(t, http.MethodPost, path, tokenService, `{"max_age":"9600h"}`)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	require.Equal(t, float64(1), decode(t, rec)["summary"].(map[string]any)["total_deleted"])
+	purged := decode(t, rec)
+	require.Equal(t, float64(1), purged["summary"].(map[string]any)["total_deleted"])
+	// 9600 h = 400 days before 2026-11-02T10:00:00Z.
+	receipt := purged["receipts"].([]any)[0].(map[string]any)
+	require.Equal(t, "gdpr-service", receipt["requested_by"])
+	require.Equal(t, "2025-09-28T10:00:00Z", receipt["cutoff"])
+	// The receipts route lists the same receipt; a purge naming who asked
+	// puts that name on its receipt.
+	rec = e.do(t, http.MethodPost, path, tokenService, `{"max_age":"400d","requested_by":"retention-cron"}`)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	rec = e.do(t, http.MethodGet, "/api/v1/tenants/"+tenantA+"/retention/receipts", tokenService, "")
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	var listed []map[string]any
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &listed))
+	require.Len(t, listed, 2)
+	require.Equal(t, receipt, listed[0])
+	require.Equal(t, "retention-cron", listed[1]["requested_by"])
+	require.Equal(t, map[string]any{"alerts": float64(0), "alert_interactions": float64(0), "audit_logs": float64(0)}, listed[1]["deleted"])
+	requireProblem(t, e.do(t, http.MethodGet, "/api/v1/tenants/"+tenantA+"/retention/receipts", tokenA, ""), http.StatusForbidden, "")
 	requireProblem(t, e.do(t, http.MethodPost, path, tokenA, `{"max_age":"400d"}`), http.StatusForbidden, "")
 	requireProblem(t, e.do(t, http.MethodPost, path, tokenService, `{"max_age":"12h"}`), http.StatusUnprocessableEntity, "max_age")
 	requireProblem(t, e.do(t, http.MethodPost, path, tokenService, `{"max_age":"400x"}`), http.StatusUnprocessableEntity, "max_age")

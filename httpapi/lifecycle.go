@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/alertanalytics/alertanalytics"
+	"github.com/alertanalytics/alertanalytics/internal/wire"
 )
 
 // exportChunkDeadline is how long each chunk of an export may take to
@@ -100,31 +101,13 @@ func (e *exportResponse) Flush() error {
 	return e.rc.Flush()
 }
 
-// purgeRequest is the body of a retention purge.
-type purgeRequest struct {
-	MaxAge      *string `json:"max_age"`
-	IncludeOpen bool    `json:"include_open"`
-	DryRun      bool    `json:"dry_run"`
-}
-
-type purgeResponse struct {
-	DryRun  bool         `json:"dry_run"`
-	Cutoff  time.Time    `json:"cutoff"`
-	Summary purgeSummary `json:"summary"`
-}
-
-type purgeSummary struct {
-	Deleted      rowCounts `json:"deleted"`
-	TotalDeleted int64     `json:"total_deleted"`
-}
-
 // purge applies a retention to the tenant (service callers only).
 func (h *handler) purge(w http.ResponseWriter, r *http.Request, p Principal) error {
 	tenantID, err := serviceTenant(r, p)
 	if err != nil {
 		return err
 	}
-	var body purgeRequest
+	var body wire.PurgeRequest
 	if err := decodeJSON(r.Body, &body); err != nil {
 		return err
 	}
@@ -136,10 +119,32 @@ func (h *handler) purge(w http.ResponseWriter, r *http.Request, p Principal) err
 		return err
 	}
 	res, err := h.svc.PurgeTenant(r.Context(), tenantID, alertanalytics.Retention{MaxAge: maxAge, IncludeOpen: body.IncludeOpen,
-		DryRun: body.DryRun, RequestedBy: p.requester()})
+		DryRun: body.DryRun, RequestedBy: requester(body.RequestedBy, p)})
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, purgeResponse{DryRun: res.DryRun, Cutoff: res.Cutoff,
-		Summary: purgeSummary{Deleted: rowCountsOf(res.Deleted), TotalDeleted: res.Deleted.Total()}})
+	receipts := make([]wire.RetentionReceipt, len(res.Receipts))
+	for i, rc := range res.Receipts {
+		receipts[i] = wire.RetentionReceiptOf(rc)
+	}
+	return writeJSON(w, http.StatusOK, wire.Purge{DryRun: res.DryRun, Cutoff: res.Cutoff,
+		Summary: wire.PurgeSummary{Deleted: wire.CountsOf(res.Deleted), TotalDeleted: res.Deleted.Total()}, Receipts: receipts})
+}
+
+// retentionReceipts lists the tenant's retention receipts, oldest first
+// (service callers only).
+func (h *handler) retentionReceipts(w http.ResponseWriter, r *http.Request, p Principal) error {
+	tenantID, err := serviceTenant(r, p)
+	if err != nil {
+		return err
+	}
+	receipts, err := h.svc.RetentionReceipts(r.Context(), tenantID)
+	if err != nil {
+		return err
+	}
+	out := make([]wire.RetentionReceipt, len(receipts))
+	for i, rc := range receipts {
+		out[i] = wire.RetentionReceiptOf(rc)
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
