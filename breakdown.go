@@ -22,6 +22,9 @@ const (
 	ByAlertType BreakdownField = "alert_type"
 )
 
+// Valid reports whether f is one of the fields a breakdown can group by.
+func (f BreakdownField) Valid() bool { return f == ByCategory || f == ByService || f == ByAlertType }
+
 // Limits of the rows a breakdown or the noisy alerts list.
 const (
 	MinRowsLimit     = 1

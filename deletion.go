@@ -63,7 +63,8 @@ func (s *Service) DeleteTenant(ctx context.Context, tenantID uuid.UUID, requeste
 }
 
 // TenantDeletionReceipts returns the receipts of the tenant's deletions,
-// oldest first. They hold counts and who asked, never the tenant's data.
+// oldest first, nil when there are none. They hold counts and who asked,
+// never the tenant's data.
 func (s *Service) TenantDeletionReceipts(ctx context.Context, tenantID uuid.UUID) (_ []DeletionReceipt, err error) {
 	ctx, end, err := s.call(ctx, "TenantDeletionReceipts", tenantID, read)
 	defer end(&err)
@@ -76,6 +77,9 @@ func (s *Service) TenantDeletionReceipts(ctx context.Context, tenantID uuid.UUID
 	rs, err := s.store.DeletionReceipts(ctx, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("tenant deletion receipts: %w", err)
+	}
+	if len(rs) == 0 {
+		return nil, nil // whichever empty list the backend gave
 	}
 	return rs, nil
 }

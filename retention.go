@@ -187,8 +187,8 @@ func (s *Service) purge(ctx context.Context, tenantID uuid.UUID, r Retention, cu
 	return res, nil
 }
 
-// RetentionReceipts returns the tenant's purge receipts, oldest first.
-// FinishedAt is zero for a run that was interrupted.
+// RetentionReceipts returns the tenant's purge receipts, oldest first, nil
+// when there are none. FinishedAt is zero for a run that was interrupted.
 func (s *Service) RetentionReceipts(ctx context.Context, tenantID uuid.UUID) (_ []RetentionReceipt, err error) {
 	ctx, end, err := s.call(ctx, "RetentionReceipts", tenantID, read)
 	defer end(&err)
@@ -201,6 +201,9 @@ func (s *Service) RetentionReceipts(ctx context.Context, tenantID uuid.UUID) (_ 
 	rs, err := s.store.RetentionReceipts(ctx, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("retention receipts: %w", err)
+	}
+	if len(rs) == 0 {
+		return nil, nil // whichever empty list the backend gave
 	}
 	return rs, nil
 }

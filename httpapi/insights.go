@@ -79,6 +79,10 @@ func (h *handler) breakdown(r *http.Request, q url.Values, tenantID uuid.UUID, w
 	if !given || by == "" {
 		return alertanalytics.Breakdown{}, invalidField("by", "is required: category, service or alert_type")
 	}
+	if !alertanalytics.BreakdownField(by).Valid() {
+		// Checked before limit, in the Service's order.
+		return alertanalytics.Breakdown{}, invalidField("by", "must be one of category, service, alert_type")
+	}
 	limit, err := queryInt(q, "limit", alertanalytics.DefaultRowsLimit, alertanalytics.MinRowsLimit, alertanalytics.MaxRowsLimit)
 	if err != nil {
 		return alertanalytics.Breakdown{}, err
