@@ -28,7 +28,7 @@ func (c *Client) PurgeTenant(ctx context.Context, tenantID uuid.UUID, r alertana
 	maxAge := durationText(r.MaxAge)
 	var got wire.Purge
 	if _, err := c.getJSON(ctx, request{method: http.MethodPost, path: tenantPath(tenantID, "/retention/purge"),
-		body: wire.PurgeRequest{MaxAge: &maxAge, IncludeOpen: r.IncludeOpen, DryRun: r.DryRun, RequestedBy: r.RequestedBy},
+		body:       wire.PurgeRequest{MaxAge: &maxAge, IncludeOpen: r.IncludeOpen, DryRun: r.DryRun, RequestedBy: r.RequestedBy},
 		repeatable: r.DryRun}, &got); err != nil {
 		return alertanalytics.PurgeResult{}, err
 	}
