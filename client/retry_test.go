@@ -227,7 +227,10 @@ func TestAlertIDsAreFixedBeforeTheFirstTry(t *testing.T) {
 	t.Parallel()
 	s := &stub{answers: []func(http.ResponseWriter, *http.Request){
 		problem(503, "0", `{"status":503}`),
-		func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusCreated); _, _ = io.WriteString(w, `{"id":"`+uuid.NewString()+`"}`) },
+		func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusCreated)
+			_, _ = io.WriteString(w, `{"id":"`+uuid.NewString()+`"}`)
+		},
 	}, bodies: make(chan string, 2)}
 	_, created, err := newClient(t, s, client.Config{}).RecordAlert(context.Background(), tenant, alertanalytics.AlertInput{AlertType: "t"})
 	require.NoError(t, err)
