@@ -153,36 +153,46 @@ func (s *scanner) object(prefix string, fn func(rawKey []byte, escaped bool, val
 			}
 			keys = append(keys, raw)
 		}
-		s.ws()
-		if s.i >= len(s.data) || s.data[s.i] != ':' {
-			return "", false, errSyntax
-		}
-		s.i++
-		s.ws()
-		start := s.i
-		var sub string // the path below this key, built only where objects can be
-		if s.i < len(s.data) && (s.data[s.i] == '{' || s.data[s.i] == '[') {
-			sub = Join(prefix, key(raw, escaped))
-		}
-		if path, found, err := s.value(sub); err != nil || found {
+		if path, found, done, err := s.member(prefix, raw, escaped, fn); err != nil || found || done {
 			return path, found, err
 		}
-		if fn != nil {
-			fn(raw, escaped, s.data[start:s.i])
-		}
-		s.ws()
-		if s.i >= len(s.data) {
-			return "", false, errSyntax
-		}
-		if s.data[s.i] == '}' {
-			s.i++
-			return "", false, nil
-		}
-		if s.data[s.i] != ',' {
-			return "", false, errSyntax
-		}
-		s.i++
 	}
+}
+
+// member reads the rest of an object's member after its key: the colon,
+// the value (checked below, with fn called on it), and the comma or the
+// closing brace, when done is true.
+func (s *scanner) member(prefix string, raw []byte, escaped bool, fn func(rawKey []byte, escaped bool, value []byte)) (path string, found, done bool, err error) {
+	s.ws()
+	if s.i >= len(s.data) || s.data[s.i] != ':' {
+		return "", false, false, errSyntax
+	}
+	s.i++
+	s.ws()
+	start := s.i
+	var sub string // the path below this key, built only where objects can be
+	if s.i < len(s.data) && (s.data[s.i] == '{' || s.data[s.i] == '[') {
+		sub = Join(prefix, key(raw, escaped))
+	}
+	if path, found, err := s.value(sub); err != nil || found {
+		return path, found, false, err
+	}
+	if fn != nil {
+		fn(raw, escaped, s.data[start:s.i])
+	}
+	s.ws()
+	if s.i >= len(s.data) {
+		return "", false, false, errSyntax
+	}
+	if s.data[s.i] == '}' {
+		s.i++
+		return "", false, true, nil
+	}
+	if s.data[s.i] != ',' {
+		return "", false, false, errSyntax
+	}
+	s.i++
+	return "", false, false, nil
 }
 
 // CheckObject walks a JSON object: it reports the first key an object in it

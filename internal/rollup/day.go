@@ -277,52 +277,10 @@ func (dl *Delta) ApplyDay(d *Day) error {
 	if dd == nil {
 		return nil
 	}
-	if len(dd.counts) > 0 {
-		var slots [bucketsPerDay]Counts
-		err := DecodeCounts(d.Day, d.Counts, func(bucket int64, c *Counts) { slots[bucket-DayStart(d.Day)] = *c })
-		if err != nil {
+	for _, apply := range []func(*dayDelta, *Day) error{applyCounts, applyCategories, applyKinds} {
+		if err := apply(dd, d); err != nil {
 			return err
 		}
-		for slot, c := range dd.counts {
-			slots[slot].Add(c)
-		}
-		d.Counts = appendCounts(nil, &slots)
-	}
-	if len(dd.categories) > 0 {
-		cats := map[string]*categorySlots{}
-		get := func(name string) *categorySlots {
-			return entry(cats, name, func() *categorySlots { return &categorySlots{name: name} })
-		}
-		err := DecodeCategories(d.Day, d.Categories, func(name []byte, bucket, n int64) {
-			get(string(name)).counts[bucket-DayStart(d.Day)] += n
-		})
-		if err != nil {
-			return err
-		}
-		for k, n := range dd.categories {
-			get(k.category).counts[k.slot] += n
-		}
-		d.Categories = appendCategories(nil, slices.Collect(maps.Values(cats)))
-	}
-	if len(dd.kinds) > 0 {
-		type name struct{ alertType, service string }
-		kinds := map[name]*kindSlots{}
-		get := func(alertType, service string) *kindSlots {
-			return entry(kinds, name{alertType, service}, func() *kindSlots { return &kindSlots{alertType: alertType, service: service} })
-		}
-		err := DecodeKinds(d.Day, d.Kinds, func(alertType, service []byte, bucket int64, c KindCounts) {
-			k := get(string(alertType), string(service))
-			slot := bucket - DayStart(d.Day)
-			k.counts[slot] = k.counts[slot].add(c, 1)
-		})
-		if err != nil {
-			return err
-		}
-		for sk, c := range dd.kinds {
-			k := get(sk.alertType, sk.service)
-			k.counts[sk.slot] = k.counts[sk.slot].add(c, 1)
-		}
-		d.Kinds = appendKinds(nil, slices.Collect(maps.Values(kinds)))
 	}
 	var err error
 	if len(dd.groups) > 0 {
@@ -336,6 +294,71 @@ func (dl *Delta) ApplyDay(d *Day) error {
 	if d.ResolveTimes, err = applyKeys(d.ResolveTimes, dd.resAdd, dd.resDel); err != nil {
 		return err
 	}
+	return nil
+}
+
+// applyCounts adds dd's counters to d's.
+func applyCounts(dd *dayDelta, d *Day) error {
+	if len(dd.counts) == 0 {
+		return nil
+	}
+	var slots [bucketsPerDay]Counts
+	err := DecodeCounts(d.Day, d.Counts, func(bucket int64, c *Counts) { slots[bucket-DayStart(d.Day)] = *c })
+	if err != nil {
+		return err
+	}
+	for slot, c := range dd.counts {
+		slots[slot].Add(c)
+	}
+	d.Counts = appendCounts(nil, &slots)
+	return nil
+}
+
+// applyCategories adds dd's category counts to d's.
+func applyCategories(dd *dayDelta, d *Day) error {
+	if len(dd.categories) == 0 {
+		return nil
+	}
+	cats := map[string]*categorySlots{}
+	get := func(name string) *categorySlots {
+		return entry(cats, name, func() *categorySlots { return &categorySlots{name: name} })
+	}
+	err := DecodeCategories(d.Day, d.Categories, func(name []byte, bucket, n int64) {
+		get(string(name)).counts[bucket-DayStart(d.Day)] += n
+	})
+	if err != nil {
+		return err
+	}
+	for k, n := range dd.categories {
+		get(k.category).counts[k.slot] += n
+	}
+	d.Categories = appendCategories(nil, slices.Collect(maps.Values(cats)))
+	return nil
+}
+
+// applyKinds adds dd's counts per kind of alert to d's.
+func applyKinds(dd *dayDelta, d *Day) error {
+	if len(dd.kinds) == 0 {
+		return nil
+	}
+	type name struct{ alertType, service string }
+	kinds := map[name]*kindSlots{}
+	get := func(alertType, service string) *kindSlots {
+		return entry(kinds, name{alertType, service}, func() *kindSlots { return &kindSlots{alertType: alertType, service: service} })
+	}
+	err := DecodeKinds(d.Day, d.Kinds, func(alertType, service []byte, bucket int64, c KindCounts) {
+		k := get(string(alertType), string(service))
+		slot := bucket - DayStart(d.Day)
+		k.counts[slot] = k.counts[slot].add(c, 1)
+	})
+	if err != nil {
+		return err
+	}
+	for sk, c := range dd.kinds {
+		k := get(sk.alertType, sk.service)
+		k.counts[sk.slot] = k.counts[sk.slot].add(c, 1)
+	}
+	d.Kinds = appendKinds(nil, slices.Collect(maps.Values(kinds)))
 	return nil
 }
 
