@@ -6,7 +6,12 @@
 //		storetest.Run(t, func(t *testing.T) store.Store { ... })
 //	}
 //
-// The expected numbers in the suite are worked out by hand in the comments
+// It drives the backend through the contract directly (each method's
+// documented errors, orders and tie-breaks, and the write flows an
+// alertanalytics.Service writes through, every kept total equal to a
+// recomputation from the rows, under concurrency too) and under a Service
+// itself (ThroughService: writes, reads, CheckTotals, export, retention,
+// deletion). The expected numbers are worked out by hand in the comments
 // beside them.
 package storetest
 
@@ -34,6 +39,7 @@ func Run(t *testing.T, newStore NewStore) {
 		name string
 		fn   func(*testing.T, flows)
 	}{
+		{"ThroughService", testThroughService},
 		{"ContractErrors", testContractErrors},
 		{"ContractReads", testContractReads},
 		{"ContractLifecycle", testContractLifecycle},
