@@ -95,7 +95,6 @@ func testKeptTotalsMatchRows(t *testing.T, st flows) {
 // instant that cuts a bucket (and, for categories and kinds, starting at
 // one too).
 func requireAnswersMatchRows(t require.TestingT, st flows, tenant uuid.UUID, nowOffset int64) {
-	ctx := context.Background()
 	madrid, err := time.LoadLocation("Europe/Madrid")
 	require.NoError(t, err)
 	now := totalsStart.Add(time.Duration(nowOffset) * time.Millisecond)
@@ -105,6 +104,18 @@ func requireAnswersMatchRows(t require.TestingT, st flows, tenant uuid.UUID, now
 		bounds = append(bounds, time.Date(y, m, day+d, 0, 0, 0, 0, madrid).UTC())
 	}
 	bounds = append(bounds, now.Add(7*time.Minute+13*time.Second)) // cuts a bucket
+	want, ack, res := requireDayTotals(t, st, tenant, bounds)
+	requireBucketsAndTimes(t, st, tenant, bounds, want, ack, res)
+	from, to := bounds[0].Add(7*time.Minute+13*time.Second), bounds[len(bounds)-1]
+	requireCategoriesAndKinds(t, st, tenant, from, to)
+	requireGroups(t, st, tenant, from, to)
+}
+
+// requireDayTotals checks the day totals, the past period and the
+// response times over bounds against the rows, and returns what the rows
+// give: the counters per range and the acknowledge and resolve keys.
+func requireDayTotals(t require.TestingT, st flows, tenant uuid.UUID, bounds []time.Time) ([]rollup.Counts, []uint64, []uint64) {
+	ctx := context.Background()
 	got, err := rollup.ReadDayTotals(ctx, st, tenant, bounds)
 	require.NoError(t, err)
 	want := make([]rollup.Counts, len(bounds)-1)
@@ -145,11 +156,17 @@ func requireAnswersMatchRows(t require.TestingT, st flows, tenant uuid.UUID, now
 	require.Equal(t, wantAck, times.Acknowledge)
 	require.Equal(t, wantRes, times.Resolve)
 
-	// Bucket by bucket and time by time, with the rows that correct cut
-	// buckets signed, the same range adds up to the same answers.
+	return want, ack, res
+}
+
+// requireBucketsAndTimes checks that, bucket by bucket and time by time,
+// the same range adds up to what the rows give.
+func requireBucketsAndTimes(t require.TestingT, st flows, tenant uuid.UUID, bounds []time.Time, want []rollup.Counts, ack, res []uint64) {
+	ctx := context.Background()
+	// The rows that correct cut buckets come signed.
 	from, to := bounds[0], bounds[len(bounds)-1]
 	var alerts, open int64
-	err = rollup.EachBucket(ctx, st, tenant, from, to,
+	err := rollup.EachBucket(ctx, st, tenant, from, to,
 		func(_ int64, c *rollup.Counts) { alerts += c[rollup.CountAlerts]; open += c[rollup.CountOpen] },
 		func(a *store.Alert, sign int64) {
 			c := rollup.Of(a)
@@ -182,10 +199,14 @@ func requireAnswersMatchRows(t require.TestingT, st flows, tenant uuid.UUID, now
 		require.Equal(t, counted, keys[kind], "kind %d", kind)
 	}
 
-	// Categories and kinds of alert over a range cut at both ends.
-	from = from.Add(7*time.Minute + 13*time.Second)
+}
+
+// requireCategoriesAndKinds checks the categories and kinds of alert over
+// a range cut at both ends against the rows.
+func requireCategoriesAndKinds(t require.TestingT, st flows, tenant uuid.UUID, from, to time.Time) {
+	ctx := context.Background()
 	wantCats, wantKinds := map[string]int64{}, map[[2]string]rollup.KindCount{}
-	err = st.AlertFacts(ctx, tenant, from, to, func(a *store.Alert) error {
+	err := st.AlertFacts(ctx, tenant, from, to, func(a *store.Alert) error {
 		wantCats[a.Category]++
 		k := wantKinds[[2]string{a.AlertType, a.Service}]
 		k.AlertType, k.Service = a.AlertType, a.Service
@@ -215,10 +236,15 @@ func requireAnswersMatchRows(t require.TestingT, st flows, tenant uuid.UUID, now
 	}
 	require.Equal(t, wantKinds, gotKinds)
 
-	// Groups (the breakdowns) over the same range, each field.
+}
+
+// requireGroups checks the groups (the breakdowns) over the range, each
+// field, against the rows.
+func requireGroups(t require.TestingT, st flows, tenant uuid.UUID, from, to time.Time) {
+	ctx := context.Background()
 	for _, field := range []rollup.Field{rollup.FieldCategory, rollup.FieldService, rollup.FieldAlertType} {
 		want := map[string]*rollup.GroupTotals{}
-		err = st.AlertFacts(ctx, tenant, from, to, func(a *store.Alert) error {
+		err := st.AlertFacts(ctx, tenant, from, to, func(a *store.Alert) error {
 			key := map[rollup.Field]string{rollup.FieldCategory: a.Category, rollup.FieldService: a.Service, rollup.FieldAlertType: a.AlertType}[field]
 			g := want[key]
 			if g == nil {
