@@ -134,6 +134,13 @@ type Config struct {
 	// QueueTimeout is how long a call waits for a place; see MaxWrites.
 	// Defaults to DefaultQueueTimeout.
 	QueueTimeout time.Duration
+	// AllowPrivateWebhooks lets digest webhooks reach loopback, private,
+	// link-local and other non-public addresses. Off by default: a
+	// subscription's URL is a request this process makes on a tenant's
+	// behalf, and must not reach the host's own network (server-side
+	// request forgery). It is checked when a subscription is saved and
+	// again on every connection a delivery opens.
+	AllowPrivateWebhooks bool
 	// TenantQueue is how many calls of one kind one tenant may have
 	// waiting for a place; its next call is refused at once, so a storming
 	// tenant's excess is shed first and fast. Defaults to
@@ -154,6 +161,10 @@ type Service struct {
 	// buffers holds *rollup.Buffers, the scratch space of response-time
 	// reads, so a Dashboard allocates the same whatever the tenant's size.
 	buffers *sync.Pool
+	// deliveries is the store's store.DeliveryStore, nil when it has none.
+	deliveries store.DeliveryStore
+	// privateWebhooks is Config.AllowPrivateWebhooks.
+	privateWebhooks bool
 }
 
 // New returns a Service over st. It panics when st is nil: that is a
@@ -169,9 +180,11 @@ func New(st store.Store, cfg Config) *Service {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	tel := newTelemetry(cfg.TracerProvider, cfg.MeterProvider)
+	deliveries, _ := st.(store.DeliveryStore)
 	return &Service{store: writeflow.Store{Store: retryingStore{tracedStore{Store: st, tracer: tel.tracer}}}, clock: cfg.Clock, logger: cfg.Logger, tel: tel,
-		gate:    newGate(cfg),
-		buffers: &sync.Pool{New: func() any { return new(rollup.Buffers) }}}
+		gate:       newGate(cfg),
+		buffers:    &sync.Pool{New: func() any { return new(rollup.Buffers) }},
+		deliveries: deliveries, privateWebhooks: cfg.AllowPrivateWebhooks}
 }
 
 // now returns the clock's time in UTC, truncated to the millisecond the

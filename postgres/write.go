@@ -585,6 +585,10 @@ func (w writeTx) DeleteTenantRows(ctx context.Context, tenantID uuid.UUID) (stor
 	for _, st := range w.keptTotalsDeletes(tenantID) {
 		b.Queue(st.sql, st.args...)
 	}
+	// Its digest subscriptions and their ledger go with it, uncounted.
+	for _, q := range w.s.deliveryQueries().DeleteTenant {
+		b.Queue(q, [16]byte(tenantID))
+	}
 	res := w.tx.SendBatch(ctx, b)
 	defer res.Close()
 	for _, t := range tables {

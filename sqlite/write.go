@@ -198,6 +198,12 @@ func (w writeTx) DeleteTenantRows(ctx context.Context, tenantID uuid.UUID) (stor
 			return c, err
 		}
 	}
+	// Its digest subscriptions and their ledger go with it, uncounted.
+	for _, q := range deliveryQueries().DeleteTenant {
+		if _, err := w.tx.ExecContext(ctx, q, tenantID[:]); err != nil {
+			return c, err
+		}
+	}
 	return c, w.DeleteKeptTotals(ctx, tenantID)
 }
 
