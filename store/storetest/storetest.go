@@ -40,6 +40,8 @@ func Run(t *testing.T, newStore NewStore) {
 		fn   func(*testing.T, flows)
 	}{
 		{"ThroughService", testThroughService},
+		{"Subscriptions", testSubscriptions},
+		{"DeliveryLedger", testDeliveryLedger},
 		{"ContractErrors", testContractErrors},
 		{"ContractReads", testContractReads},
 		{"ContractLifecycle", testContractLifecycle},
