@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -231,11 +232,14 @@ func (d *deliverer) attempt(ctx context.Context, del store.Delivery) error {
 		return err
 	}
 	sendErr := d.send(ctx, claimed)
-	if ctx.Err() != nil {
+	if sendErr != nil && ctx.Err() != nil {
 		// Stopped mid-send: the claim expires and another process, or
 		// this one restarted, tries again.
 		return nil
 	}
+	// A send that ended is recorded even when the loop is being stopped.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.opts.Timeout)
+	defer cancel()
 	out := claimed
 	switch {
 	case sendErr == nil:
@@ -282,8 +286,8 @@ func (d *deliverer) send(ctx context.Context, del store.Delivery) error {
 	defer cancel()
 	link := ""
 	if d.opts.BaseURL != "" {
-		link = strings.TrimSuffix(d.opts.BaseURL, "/") + "/tenants/" + sub.TenantID.String() + "/dashboard?days=" + strconv.Itoa(sub.Days) +
-			"&tz=" + a.Schedule.Location.String()
+		q := url.Values{"days": {strconv.Itoa(sub.Days)}, "tz": {a.Schedule.Location.String()}}
+		link = strings.TrimSuffix(d.opts.BaseURL, "/") + "/tenants/" + sub.TenantID.String() + "/dashboard?" + q.Encode()
 	}
 	if sub.Channel == "email" {
 		return d.mail(ctx, del, sub, digest, link)

@@ -22,7 +22,6 @@ func deliveryStore(t *testing.T, f flows) store.DeliveryStore {
 	return ds
 }
 
-
 func subscription(tenant uuid.UUID, n int, nextDue, created time.Time) store.Subscription {
 	return store.Subscription{ID: id(800 + n), TenantID: tenant, Weekly: true, Weekday: time.Monday, Minute: 8 * 60, Zone: "Europe/Madrid",
 		Days: 7, Channel: "webhook", Format: "json", URL: "https://hooks.example.com/digest", Secret: "0123456789abcdef",
