@@ -112,6 +112,11 @@ func crashChild(backend, mode string) error {
 	defer closeStore()
 	svc := alertanalytics.New(st, alertanalytics.Config{})
 	tenant, user := uuid.MustParse(os.Getenv(envCrashTenant)), uuid.New()
+	if mode == "deliver" {
+		// Sends whatever is due, with a lease of one second, until killed.
+		opts := alertanalytics.DeliveryOptions{Owner: "doomed", Poll: 10 * time.Millisecond, Lease: time.Second, Timeout: 500 * time.Millisecond}
+		return alertanalytics.New(st, alertanalytics.Config{AllowPrivateWebhooks: true}).RunDeliveries(ctx, opts)
+	}
 	if mode == "delete" {
 		fmt.Println("deleting") // the parent times its kill from here
 		_, err := svc.DeleteTenant(ctx, tenant, "crash-test")
