@@ -1,7 +1,9 @@
 package alertanalytics
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -95,4 +97,58 @@ func (sc Schedule) latest(due, now time.Time) time.Time {
 		}
 		due = next
 	}
+}
+
+// weekdayNames spells weekdays in the JSON of a schedule, Sunday first.
+var weekdayNames = [...]string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}
+
+// scheduleJSON is a schedule as the HTTP API writes it.
+type scheduleJSON struct {
+	Every   Frequency `json:"every"`
+	Weekday string    `json:"weekday,omitempty"`
+	At      string    `json:"at"`
+	TZ      string    `json:"tz"`
+}
+
+// MarshalJSON writes {"every", "weekday" (weekly only, "monday"…), "at"
+// ("HH:MM"), "tz" (the IANA name)}.
+func (sc Schedule) MarshalJSON() ([]byte, error) {
+	out := scheduleJSON{Every: sc.Every, At: sc.At()}
+	if sc.Every == Weekly && sc.Weekday >= time.Sunday && sc.Weekday <= time.Saturday {
+		out.Weekday = weekdayNames[sc.Weekday]
+	}
+	if sc.Location != nil {
+		out.TZ = sc.Location.String()
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes; a bad weekday, time or
+// zone is a *FieldError naming it ("schedule.weekday", "schedule.at",
+// "schedule.tz").
+func (sc *Schedule) UnmarshalJSON(b []byte) error {
+	var in scheduleJSON
+	if err := json.Unmarshal(b, &in); err != nil {
+		return invalid("schedule", "must be an object with every, weekday, at and tz")
+	}
+	out := Schedule{Every: in.Every}
+	if in.Weekday != "" || in.Every == Weekly {
+		i := slices.Index(weekdayNames[:], strings.ToLower(in.Weekday))
+		if i < 0 {
+			return invalid("schedule.weekday", "must be a day of the week, monday to sunday")
+		}
+		out.Weekday = time.Weekday(i)
+	}
+	var err error
+	if out.Hour, out.Minute, err = ParseAt("schedule.at", in.At); err != nil {
+		return err
+	}
+	if in.TZ == "" || in.TZ == "Local" {
+		return invalid("schedule.tz", "is required: an IANA time zone name such as Europe/Madrid")
+	}
+	if out.Location, err = time.LoadLocation(in.TZ); err != nil {
+		return invalid("schedule.tz", "must be an IANA time zone name such as Europe/Madrid")
+	}
+	*sc = out
+	return nil
 }

@@ -43,44 +43,44 @@ const (
 // WebhookChannel posts each digest to URL.
 type WebhookChannel struct {
 	// URL is http or https; see Config.AllowPrivateWebhooks.
-	URL    string
-	Format WebhookFormat
+	URL    string        `json:"url"`
+	Format WebhookFormat `json:"format,omitempty"`
 	// Secret signs each body (HMAC-SHA256), 16–256 characters. It is
 	// never returned: it is empty in every answer. Given empty to
 	// UpdateSubscription, the subscription keeps the one it has.
-	Secret string
+	Secret string `json:"secret,omitempty"`
 }
 
 // EmailChannel mails each digest to To (1–20 addresses) through the
 // DeliveryOptions' Mailer.
 type EmailChannel struct {
-	To []string
+	To []string `json:"to"`
 }
 
 // SubscriptionInput is a digest subscription to create, or what replaces
 // one: a schedule, the digest's window and exactly one channel.
 type SubscriptionInput struct {
-	Schedule Schedule
+	Schedule Schedule `json:"schedule"`
 	// Days is the digest's window in local days, 1–90; 0 means 7 for a
 	// weekly schedule and 1 for a daily one.
-	Days    int
-	Webhook *WebhookChannel
-	Email   *EmailChannel
+	Days    int             `json:"days,omitempty"`
+	Webhook *WebhookChannel `json:"webhook,omitempty"`
+	Email   *EmailChannel   `json:"email,omitempty"`
 }
 
 // Subscription is a tenant's standing order for its digest.
 type Subscription struct {
-	ID       uuid.UUID
-	TenantID uuid.UUID
-	Schedule Schedule
-	Days     int
+	ID       uuid.UUID `json:"id"`
+	TenantID uuid.UUID `json:"tenant_id"`
+	Schedule Schedule  `json:"schedule"`
+	Days     int       `json:"days"`
 	// Webhook or Email is set: the channel, its secret left out.
-	Webhook *WebhookChannel
-	Email   *EmailChannel
+	Webhook *WebhookChannel `json:"webhook,omitempty"`
+	Email   *EmailChannel   `json:"email,omitempty"`
 	// NextDelivery is the instant of the next period not yet scheduled.
-	NextDelivery time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	NextDelivery time.Time `json:"next_delivery"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 // Delivery is one period of one subscription, as the ledger keeps it:

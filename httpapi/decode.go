@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/alertanalytics/alertanalytics"
 	"github.com/alertanalytics/alertanalytics/internal/jsonx"
 )
 
@@ -67,6 +68,10 @@ func decodeJSON(r io.Reader, dst any) error {
 // typeError maps an error of json.Unmarshal on well-formed JSON onto a 422
 // naming the field.
 func typeError(err error) error {
+	var field *alertanalytics.FieldError
+	if errors.As(err, &field) {
+		return field // a type of the root package read its own field
+	}
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) {
 		field := typeErr.Field

@@ -104,6 +104,8 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		h.problem(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", tooBig.Limit), nil)
 	case errors.Is(err, alertanalytics.ErrNotFound):
 		h.problem(w, r, http.StatusNotFound, personDetail(err), nil)
+	case errors.Is(err, alertanalytics.ErrNoDeliveries):
+		h.problem(w, r, http.StatusNotImplemented, "this server's store keeps no digest subscriptions", nil)
 	case errors.Is(err, alertanalytics.ErrOverloaded), errors.Is(err, alertanalytics.ErrConflict):
 		// Nothing was written; Alertmanager and well-behaved clients retry
 		// a 503. A conflict reaches here only after the Service's own

@@ -103,7 +103,7 @@ func requireProblem(t *testing.T, rec *httptest.ResponseRecorder, status int, fi
 // concrete turns a route pattern into a request path with tenant A and a
 // fixed alert id.
 func concrete(pattern string) string {
-	return strings.NewReplacer("{tenant_id}", tenantA, "{alert_id}", alertOne).Replace(pattern)
+	return strings.NewReplacer("{tenant_id}", tenantA, "{alert_id}", alertOne, "{subscription_id}", alertOne).Replace(pattern)
 }
 
 func TestEveryRouteRefusesMissingAndBadCredentials(t *testing.T) {
@@ -145,7 +145,7 @@ func TestEveryTenantRouteRefusesOtherTenants(t *testing.T) {
 		if !strings.Contains(rt.path, "{tenant_id}") {
 			continue
 		}
-		path := strings.NewReplacer("{tenant_id}", tenantB, "{alert_id}", alertOne).Replace(rt.path)
+		path := strings.NewReplacer("{tenant_id}", tenantB, "{alert_id}", alertOne, "{subscription_id}", alertOne).Replace(rt.path)
 		rec := e.do(t, rt.method, path, tokenA, `{}`)
 		requireProblem(t, rec, http.StatusForbidden, "")
 		require.Equal(t, "nosniff", rec.Header().Get("X-Content-Type-Options"))
@@ -1062,4 +1062,55 @@ func TestPeopleAndFlappingOverHTTP(t *testing.T) {
 	// Another tenant's caller sees none of it.
 	rec = e.do(t, http.MethodGet, "/api/v1/tenants/"+tenantB+"/alerts/analytics/people", tokenA, "")
 	require.Equal(t, http.StatusForbidden, rec.Code)
+}
+
+func TestDigestSubscriptionRoutes(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	base := "/api/v1/tenants/" + tenantA + "/digest/subscriptions"
+	body := `{"schedule":{"every":"weekly","weekday":"monday","at":"08:00","tz":"Europe/Madrid"},
+		"webhook":{"url":"https://203.0.113.10/hook","secret":"0123456789abcdef-secret"}}`
+	rec := e.do(t, http.MethodPost, base, tokenA, body)
+	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+	created := decode(t, rec)
+	// Now is Monday 2 November 2026 10:00Z (11:00 in Madrid): the first
+	// delivery is the next Monday, 08:00 CET = 07:00Z. No secret comes
+	// back.
+	require.Equal(t, "2026-11-09T07:00:00Z", created["next_delivery"])
+	require.Equal(t, map[string]any{"every": "weekly", "weekday": "monday", "at": "08:00", "tz": "Europe/Madrid"}, created["schedule"])
+	require.Equal(t, map[string]any{"url": "https://203.0.113.10/hook", "format": "json"}, created["webhook"])
+	require.Equal(t, float64(7), created["days"])
+	require.NotContains(t, rec.Body.String(), "secret")
+	id := created["id"].(string)
+
+	rec = e.do(t, http.MethodGet, base, tokenA, "")
+	require.Equal(t, http.StatusOK, rec.Code)
+	var list []map[string]any
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &list))
+	require.Equal(t, []map[string]any{created}, list)
+
+	rec = e.do(t, http.MethodPut, base+"/"+id, tokenA, `{"schedule":{"every":"daily","at":"07:30","tz":"UTC"},"days":2,"email":{"to":["ops@example.com"]}}`)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	updated := decode(t, rec)
+	require.Equal(t, "2026-11-03T07:30:00Z", updated["next_delivery"])
+	require.Equal(t, map[string]any{"to": []any{"ops@example.com"}}, updated["email"])
+	require.Nil(t, updated["webhook"])
+
+	for _, c := range []struct{ body, field string }{
+		{`{"schedule":{"every":"weekly","weekday":"someday","at":"08:00","tz":"UTC"},"email":{"to":["a@example.com"]}}`, "schedule.weekday"},
+		{`{"schedule":{"every":"daily","at":"8am","tz":"UTC"},"email":{"to":["a@example.com"]}}`, "schedule.at"},
+		{`{"schedule":{"every":"daily","at":"08:00","tz":"Mars/Olympus"},"email":{"to":["a@example.com"]}}`, "schedule.tz"},
+		{`{"schedule":{"every":"daily","at":"08:00","tz":"UTC"}}`, "channel"},
+		{`{"schedule":{"every":"daily","at":"08:00","tz":"UTC"},"webhook":{"url":"http://127.0.0.1/x","secret":"0123456789abcdef"}}`, "webhook.url"},
+	} {
+		requireProblem(t, e.do(t, http.MethodPost, base, tokenA, c.body), http.StatusUnprocessableEntity, c.field)
+	}
+	rec = e.do(t, http.MethodGet, "/api/v1/tenants/"+tenantA+"/digest/deliveries?limit=5", tokenA, "")
+	require.Equal(t, http.StatusOK, rec.Code)
+	require.JSONEq(t, `[]`, rec.Body.String())
+	rec = e.do(t, http.MethodDelete, base+"/"+id, tokenA, "")
+	require.Equal(t, http.StatusNoContent, rec.Code)
+	requireProblem(t, e.do(t, http.MethodDelete, base+"/"+id, tokenA, ""), http.StatusNotFound, "")
+	rec = e.do(t, http.MethodGet, base, tokenA, "")
+	require.JSONEq(t, `[]`, rec.Body.String())
 }

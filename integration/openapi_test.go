@@ -34,6 +34,47 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 	tenant := "/api/v1/tenants/" + tenantA
 	alert := tenant + "/alerts/" + alertOne
 	checked := map[string]bool{}
+	check := func(method, path, token, body string) *httptest.ResponseRecorder {
+		c := struct{ method, path, token, body string }{method, path, token, body}
+		req := httptest.NewRequest(c.method, c.path, strings.NewReader(c.body))
+		if c.token != "" {
+			req.Header.Set("Authorization", "Bearer "+c.token)
+		}
+		if c.body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		rec := httptest.NewRecorder()
+		e.handler.ServeHTTP(rec, req)
+		resp := rec.Result()
+		// The validator reads the request again to find the operation.
+		again := httptest.NewRequest(c.method, c.path, bytes.NewReader([]byte(c.body)))
+		ok, verrs := v.ValidateHttpResponse(again, resp)
+		for _, ve := range verrs {
+			t.Errorf("%s %s → %d: %s (%s)", c.method, c.path, rec.Code, ve.Message, ve.Reason)
+			for _, se := range ve.SchemaValidationErrors {
+				t.Errorf("    %s: %s", se.FieldPath, se.Reason)
+			}
+		}
+		require.Equal(t, ok, len(verrs) == 0)
+		if rec.Code < 300 && !strings.Contains(rec.Body.String(), `"rejected":[{`) {
+			// A request the handler took whole must be one the document
+			// allows: its parameters and its body. (A batch answers 200
+			// with its invalid items listed as rejected; the document's
+			// item schema says what a valid item is.)
+			sent := httptest.NewRequest(c.method, c.path, bytes.NewReader([]byte(c.body)))
+			sent.Header = req.Header.Clone()
+			_, rerrs := v.ValidateHttpRequest(sent)
+			for _, ve := range rerrs {
+				t.Errorf("request %s %s: %s (%s)", c.method, c.path, ve.Message, ve.Reason)
+				for _, se := range ve.SchemaValidationErrors {
+					t.Errorf("    %s: %s", se.FieldPath, se.Reason)
+				}
+			}
+		}
+		checked[c.method+" "+strings.SplitN(c.path, "?", 2)[0]] = true
+		_ = resp.Body.Close()
+		return rec
+	}
 	for _, c := range []struct{ method, path, token, body string }{
 		{"POST", tenant + "/alerts", tokenA, `{"id":"` + alertOne + `","alert_type":"low_stock","priority_level":"critical","created_at":"2026-11-02T08:00:00Z","business_impact":{"financial_impact_eur":12.5}}`},
 		{"POST", tenant + "/alerts", tokenA, `{"id":"` + alertOne + `","alert_type":"low_stock"}`},
@@ -81,43 +122,25 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 		{"GET", "/api/v1/openapi.json", tokenA, ""},
 		{"GET", "/tenants/" + tenantA + "/dashboard?days=7", tokenA, ""},
 	} {
-		req := httptest.NewRequest(c.method, c.path, strings.NewReader(c.body))
-		if c.token != "" {
-			req.Header.Set("Authorization", "Bearer "+c.token)
-		}
-		if c.body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		rec := httptest.NewRecorder()
-		e.handler.ServeHTTP(rec, req)
-		resp := rec.Result()
-		// The validator reads the request again to find the operation.
-		check := httptest.NewRequest(c.method, c.path, bytes.NewReader([]byte(c.body)))
-		ok, verrs := v.ValidateHttpResponse(check, resp)
-		for _, ve := range verrs {
-			t.Errorf("%s %s → %d: %s (%s)", c.method, c.path, rec.Code, ve.Message, ve.Reason)
-			for _, se := range ve.SchemaValidationErrors {
-				t.Errorf("    %s: %s", se.FieldPath, se.Reason)
-			}
-		}
-		require.Equal(t, ok, len(verrs) == 0)
-		if rec.Code < 300 && !strings.Contains(rec.Body.String(), `"rejected":[{`) {
-			// A request the handler took whole must be one the document
-			// allows: its parameters and its body. (A batch answers 200
-			// with its invalid items listed as rejected; the document's
-			// item schema says what a valid item is.)
-			sent := httptest.NewRequest(c.method, c.path, bytes.NewReader([]byte(c.body)))
-			sent.Header = req.Header.Clone()
-			_, rerrs := v.ValidateHttpRequest(sent)
-			for _, ve := range rerrs {
-				t.Errorf("request %s %s: %s (%s)", c.method, c.path, ve.Message, ve.Reason)
-				for _, se := range ve.SchemaValidationErrors {
-					t.Errorf("    %s: %s", se.FieldPath, se.Reason)
-				}
-			}
-		}
-		checked[c.method+" "+strings.SplitN(c.path, "?", 2)[0]] = true
-		_ = resp.Body.Close()
+		check(c.method, c.path, c.token, c.body)
+	}
+	// The subscription routes need the id a create answers.
+	created := check("POST", tenant+"/digest/subscriptions", tokenA,
+		`{"schedule":{"every":"weekly","weekday":"monday","at":"08:00","tz":"Europe/Madrid"},"webhook":{"url":"https://203.0.113.10/hook","secret":"0123456789abcdef"}}`)
+	var sub struct {
+		ID string `json:"id"`
+	}
+	require.NoError(t, json.Unmarshal(created.Body.Bytes(), &sub))
+	for _, c := range []struct{ method, path, token, body string }{
+		{"POST", tenant + "/digest/subscriptions", tokenA, `{"schedule":{"every":"daily","at":"25:00","tz":"UTC"},"email":{"to":["a@example.com"]}}`},
+		{"GET", tenant + "/digest/subscriptions", tokenA, ""},
+		{"PUT", tenant + "/digest/subscriptions/" + sub.ID, tokenA, `{"schedule":{"every":"daily","at":"07:30","tz":"UTC"},"days":2,"email":{"to":["ops@example.com"]}}`},
+		{"PUT", tenant + "/digest/subscriptions/" + alertOne, tokenA, `{"schedule":{"every":"daily","at":"07:30","tz":"UTC"},"email":{"to":["ops@example.com"]}}`},
+		{"GET", tenant + "/digest/deliveries?limit=5", tokenA, ""},
+		{"DELETE", tenant + "/digest/subscriptions/" + sub.ID, tokenA, ""},
+		{"DELETE", tenant + "/digest/subscriptions/" + sub.ID, tokenA, ""},
+	} {
+		check(c.method, c.path, c.token, c.body)
 	}
 	// Every operation of the document was exercised at least once (and
 	// httpapi's TestOpenAPIMatchesRoutes holds the document to the routes).

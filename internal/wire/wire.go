@@ -201,3 +201,44 @@ type InteractionRequest struct {
 	Metadata        json.RawMessage `json:"metadata,omitempty"`
 	IdempotencyKey  string          `json:"idempotency_key,omitempty"`
 }
+
+// Delivery is one period of a digest subscription in the ledger: its
+// attempts and outcome. The times of what has not happened are null.
+type Delivery struct {
+	ID             uuid.UUID  `json:"id"`
+	SubscriptionID uuid.UUID  `json:"subscription_id"`
+	Period         time.Time  `json:"period"`
+	Status         string     `json:"status"`
+	Attempts       int        `json:"attempts"`
+	NextAttemptAt  *time.Time `json:"next_attempt_at"`
+	LastError      string     `json:"last_error"`
+	DeliveredAt    *time.Time `json:"delivered_at"`
+	CreatedAt      time.Time  `json:"created_at"`
+}
+
+// DeliveryOf returns d's wire form; the claim (owner and lease) stays
+// inside.
+func DeliveryOf(d store.Delivery) Delivery {
+	out := Delivery{ID: d.ID, SubscriptionID: d.SubscriptionID, Period: d.Period, Status: d.Status, Attempts: d.Attempts,
+		LastError: d.LastError, CreatedAt: d.CreatedAt}
+	if d.Status == store.DeliveryPending && !d.NextAttemptAt.IsZero() {
+		out.NextAttemptAt = &d.NextAttemptAt
+	}
+	if !d.DeliveredAt.IsZero() {
+		out.DeliveredAt = &d.DeliveredAt
+	}
+	return out
+}
+
+// Delivery returns the store's form of d for the tenant.
+func (d Delivery) Delivery(tenantID uuid.UUID) store.Delivery {
+	out := store.Delivery{ID: d.ID, TenantID: tenantID, SubscriptionID: d.SubscriptionID, Period: d.Period.UTC(), Status: d.Status,
+		Attempts: d.Attempts, LastError: d.LastError, CreatedAt: d.CreatedAt.UTC()}
+	if d.NextAttemptAt != nil {
+		out.NextAttemptAt = d.NextAttemptAt.UTC()
+	}
+	if d.DeliveredAt != nil {
+		out.DeliveredAt = d.DeliveredAt.UTC()
+	}
+	return out
+}
