@@ -13,8 +13,9 @@ import (
 // switching between the two is the one line that makes it.
 //
 // It leaves out what only the process holding the database does: purging
-// every tenant, rebuilding and checking kept totals, and the Alertmanager
-// receiver, which Alertmanager calls over HTTP itself.
+// every tenant, rebuilding and checking kept totals, running the digest
+// deliveries, and the Alertmanager receiver, which Alertmanager calls over
+// HTTP itself.
 type API interface {
 	// RecordAlert stores an alert; see Service.RecordAlert.
 	RecordAlert(ctx context.Context, tenantID uuid.UUID, in AlertInput) (Alert, bool, error)
@@ -70,6 +71,22 @@ type API interface {
 	// TenantDeletionReceipts lists a tenant's deletions; see
 	// Service.TenantDeletionReceipts.
 	TenantDeletionReceipts(ctx context.Context, tenantID uuid.UUID) ([]DeletionReceipt, error)
+
+	// CreateSubscription subscribes a tenant to its digest; see
+	// Service.CreateSubscription.
+	CreateSubscription(ctx context.Context, tenantID uuid.UUID, in SubscriptionInput) (Subscription, error)
+	// UpdateSubscription replaces a subscription; see
+	// Service.UpdateSubscription.
+	UpdateSubscription(ctx context.Context, tenantID, id uuid.UUID, in SubscriptionInput) (Subscription, error)
+	// Subscriptions lists a tenant's subscriptions; see
+	// Service.Subscriptions.
+	Subscriptions(ctx context.Context, tenantID uuid.UUID) ([]Subscription, error)
+	// DeleteSubscription removes a subscription; see
+	// Service.DeleteSubscription.
+	DeleteSubscription(ctx context.Context, tenantID, id uuid.UUID) error
+	// Deliveries lists a tenant's digest deliveries; see
+	// Service.Deliveries.
+	Deliveries(ctx context.Context, tenantID uuid.UUID, limit int) ([]Delivery, error)
 }
 
 var _ API = (*Service)(nil)

@@ -18,7 +18,8 @@ const (
 )
 
 // Schedule says when a digest is sent: every day, or every week on
-// Weekday, at Hour:Minute local time in Location.
+// Weekday, at Hour:Minute local time in Location. A daily schedule's
+// Weekday is unused, and answered as Sunday.
 //
 // A local time the zone skips that day (a daylight-saving gap) is sent at
 // the first instant after the gap; a local time the zone has twice (the
@@ -131,7 +132,11 @@ func (sc *Schedule) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &in); err != nil {
 		return invalid("schedule", "must be an object with every, weekday, at and tz")
 	}
+	// In check's order: every, weekday, at, tz.
 	out := Schedule{Every: in.Every}
+	if in.Every != Daily && in.Every != Weekly {
+		return invalid("schedule.every", "must be daily or weekly")
+	}
 	if in.Weekday != "" || in.Every == Weekly {
 		i := slices.Index(weekdayNames[:], strings.ToLower(in.Weekday))
 		if i < 0 {

@@ -145,14 +145,17 @@ func nonPublic(ip netip.Addr) string {
 	return ""
 }
 
-// subscriptionOf checks in and returns the stored form of a subscription
-// with it; old, when not nil, is the subscription it replaces.
-func (s *Service) subscriptionOf(ctx context.Context, tenantID uuid.UUID, in SubscriptionInput, old *store.Subscription, now time.Time) (store.Subscription, error) {
+// checkInput checks a subscription's tenant, schedule and window, and
+// fills in the window's default.
+func checkInput(tenantID uuid.UUID, in *SubscriptionInput) error {
 	if err := checkTenant(tenantID); err != nil {
-		return store.Subscription{}, err
+		return err
 	}
 	if err := in.Schedule.check(); err != nil {
-		return store.Subscription{}, err
+		return err
+	}
+	if in.Schedule.Every == Daily {
+		in.Schedule.Weekday = time.Sunday // unused: answered as Sunday
 	}
 	if in.Days == 0 {
 		in.Days = 1
@@ -160,9 +163,13 @@ func (s *Service) subscriptionOf(ctx context.Context, tenantID uuid.UUID, in Sub
 			in.Days = 7
 		}
 	}
-	if err := checkDays(in.Days); err != nil {
-		return store.Subscription{}, err
-	}
+	return checkDays(in.Days)
+}
+
+// subscriptionOf returns the stored form of a subscription with in (its
+// tenant, schedule and window checked); old, when not nil, is the
+// subscription it replaces.
+func (s *Service) subscriptionOf(ctx context.Context, tenantID uuid.UUID, in SubscriptionInput, old *store.Subscription, now time.Time) (store.Subscription, error) {
 	sub := store.Subscription{TenantID: tenantID, ID: uuid.Must(uuid.NewV7()), Weekly: in.Schedule.Every == Weekly,
 		Weekday: in.Schedule.Weekday, Minute: in.Schedule.Hour*60 + in.Schedule.Minute, Zone: in.Schedule.Location.String(),
 		Days: in.Days, NextDue: in.Schedule.Next(now), CreatedAt: now, UpdatedAt: now}
@@ -244,6 +251,9 @@ func (s *Service) CreateSubscription(ctx context.Context, tenantID uuid.UUID, in
 	if err != nil {
 		return Subscription{}, err
 	}
+	if err := checkInput(tenantID, &in); err != nil {
+		return Subscription{}, err
+	}
 	sub, err := s.subscriptionOf(ctx, tenantID, in, nil, s.now())
 	if err != nil {
 		return Subscription{}, err
@@ -266,6 +276,9 @@ func (s *Service) UpdateSubscription(ctx context.Context, tenantID, id uuid.UUID
 	}
 	ds, err := s.deliveryStore()
 	if err != nil {
+		return Subscription{}, err
+	}
+	if err := checkInput(tenantID, &in); err != nil {
 		return Subscription{}, err
 	}
 	old, err := ds.Subscription(ctx, tenantID, id)

@@ -102,6 +102,8 @@ type sequence struct {
 	directIDs, remoteIDs []uuid.UUID
 	// same maps an id seen on the remote side to its direct twin.
 	same map[uuid.UUID]uuid.UUID
+	// subs are the subscriptions made, direct and remote twins.
+	subs [][2]uuid.UUID
 }
 
 func newSequence(rt *rapid.T) *sequence {
@@ -130,6 +132,7 @@ func (s *sequence) ops() []op {
 		{"read", (*sequence).read}, {"read", (*sequence).read}, {"read", (*sequence).read},
 		{"export", func(s *sequence, rt *rapid.T, p pair) { s.export(rt, p, drawExport(rt)) }},
 		{"lifecycle", (*sequence).lifecycle},
+		{"subscriptions", (*sequence).subscriptions},
 	}
 }
 
@@ -536,4 +539,69 @@ func (s *sequence) canonText(text string) string {
 		text = strings.ReplaceAll(text, remote.String(), direct.String())
 	}
 	return text
+}
+
+// subscriptions creates, replaces, lists or removes a digest subscription,
+// or lists the deliveries.
+func (s *sequence) subscriptions(rt *rapid.T, p pair) {
+	ctx := context.Background()
+	draw := func() alertanalytics.SubscriptionInput {
+		in := alertanalytics.SubscriptionInput{
+			Schedule: alertanalytics.Schedule{
+				Every:   alertanalytics.Frequency(rapid.SampledFrom([]string{"daily", "weekly", "monthly"}).Draw(rt, "every")),
+				Weekday: time.Weekday(rapid.IntRange(0, 6).Draw(rt, "weekday")),
+				Hour:    rapid.IntRange(0, 24).Draw(rt, "hour"), Minute: rapid.SampledFrom([]int{0, 30, 59}).Draw(rt, "minute"),
+			},
+			Days: rapid.SampledFrom([]int{0, 1, 7, 91}).Draw(rt, "sub_days"),
+		}
+		if z := rapid.SampledFrom(zones[1:6]).Draw(rt, "sub_zone"); z != "" {
+			in.Schedule.Location, _ = time.LoadLocation(z)
+		}
+		switch rapid.IntRange(0, 3).Draw(rt, "channel") {
+		case 0:
+			in.Webhook = &alertanalytics.WebhookChannel{URL: "https://203.0.113.10/hook", Secret: "0123456789abcdef",
+				Format: alertanalytics.WebhookFormat(rapid.SampledFrom([]string{"", "json", "slack"}).Draw(rt, "format"))}
+		case 1:
+			in.Email = &alertanalytics.EmailChannel{To: []string{rapid.SampledFrom([]string{"ops@example.com", "not an address"}).Draw(rt, "to")}}
+		case 2:
+			in.Email = &alertanalytics.EmailChannel{To: []string{"a@example.com", "b@example.com"}}
+		}
+		return in
+	}
+	pick := func() (uuid.UUID, uuid.UUID) {
+		if len(s.subs) == 0 || rapid.IntRange(0, 4).Draw(rt, "unknown_sub") == 0 {
+			return uuid.MustParse("01900000-0000-7000-8000-0000000000ee"), uuid.MustParse("01900000-0000-7000-8000-0000000000ee")
+		}
+		pair := rapid.SampledFrom(s.subs).Draw(rt, "sub")
+		return pair[0], pair[1]
+	}
+	switch rapid.IntRange(0, 4).Draw(rt, "sub_op") {
+	case 0, 1:
+		in := draw()
+		a, err := p.direct.CreateSubscription(ctx, s.direct, in)
+		b, errB := p.remote.CreateSubscription(ctx, s.remote, in)
+		if err == nil && errB == nil {
+			s.same[b.ID] = a.ID
+			s.subs = append(s.subs, [2]uuid.UUID{a.ID, b.ID})
+		}
+		s.equal(rt, "CreateSubscription", a, b, err, errB)
+	case 2:
+		in := draw()
+		id, twin := pick()
+		a, err := p.direct.UpdateSubscription(ctx, s.direct, id, in)
+		b, errB := p.remote.UpdateSubscription(ctx, s.remote, twin, in)
+		s.equal(rt, "UpdateSubscription", a, b, err, errB)
+	case 3:
+		id, twin := pick()
+		err := p.direct.DeleteSubscription(ctx, s.direct, id)
+		errB := p.remote.DeleteSubscription(ctx, s.remote, twin)
+		s.equal(rt, "DeleteSubscription", nil, nil, err, errB)
+	default:
+		a, err := p.direct.Subscriptions(ctx, s.direct)
+		b, errB := p.remote.Subscriptions(ctx, s.remote)
+		s.equal(rt, "Subscriptions", a, b, err, errB)
+		d, err := p.direct.Deliveries(ctx, s.direct, 0)
+		dB, errB := p.remote.Deliveries(ctx, s.remote, 0)
+		s.equal(rt, "Deliveries", d, dB, err, errB)
+	}
 }

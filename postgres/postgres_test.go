@@ -53,7 +53,7 @@ func TestConcurrentMigrate(t *testing.T) {
 
 	var versions, applied int
 	require.NoError(t, first.QueryRow(ctx, `SELECT count(DISTINCT version), count(*) FROM "`+schema+`".schema_migrations`).Scan(&versions, &applied))
-	require.Equal(t, 7, versions) // 001_initial … 007_people
+	require.Equal(t, 8, versions) // 001_initial … 008_digests
 	require.Equal(t, versions, applied, "each version applied exactly once")
 }
 
@@ -79,7 +79,7 @@ func TestMigrationsApplyOutsideMigrate(t *testing.T) {
 	require.NoError(t, err)
 	names, err := fs.Glob(fsys, "*.sql")
 	require.NoError(t, err)
-	require.Equal(t, []string{"001_initial.sql", "002_open_totals.sql", "003_rollups.sql", "004_export_retention.sql", "005_rollup_days.sql", "006_stripes.sql", "007_people.sql"}, names)
+	require.Equal(t, []string{"001_initial.sql", "002_open_totals.sql", "003_rollups.sql", "004_export_retention.sql", "005_rollup_days.sql", "006_stripes.sql", "007_people.sql", "008_digests.sql"}, names)
 	for _, name := range names {
 		body, err := fs.ReadFile(fsys, name)
 		require.NoError(t, err)

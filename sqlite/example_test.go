@@ -72,4 +72,5 @@ func ExampleMigrations() {
 	// 004_export_retention.sql
 	// 005_rollup_days.sql
 	// 006_people.sql
+	// 007_digests.sql
 }

@@ -119,7 +119,7 @@ func TestMigrationsApplyOutsideMigrate(t *testing.T) {
 	require.NoError(t, err)
 	names, err := fs.Glob(fsys, "*.sql")
 	require.NoError(t, err)
-	require.Equal(t, []string{"001_initial.sql", "002_open_totals.sql", "003_rollups.sql", "004_export_retention.sql", "005_rollup_days.sql", "006_people.sql"}, names)
+	require.Equal(t, []string{"001_initial.sql", "002_open_totals.sql", "003_rollups.sql", "004_export_retention.sql", "005_rollup_days.sql", "006_people.sql", "007_digests.sql"}, names)
 	for _, name := range names {
 		body, err := fs.ReadFile(fsys, name)
 		require.NoError(t, err)
