@@ -315,10 +315,13 @@ func (d *deliverer) post(ctx context.Context, del store.Delivery, sub store.Subs
 		}
 		v = map[string]string{"text": text}
 	}
-	body, err := json.Marshal(v)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // a receiver reads the link as it is
+	if err := enc.Encode(v); err != nil {
 		return err
 	}
+	body := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	if len(body) > maxDeliveryBody {
 		return fmt.Errorf("the body is %d bytes, over the %d-byte cap", len(body), maxDeliveryBody)
 	}

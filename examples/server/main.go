@@ -24,6 +24,15 @@
 //	-retention purge alerts older than this (a Go duration or days, e.g.
 //	           400d) from every tenant, at start and then daily; closed
 //	           alerts only
+//	-deliver   run the digest delivery loop: subscriptions' webhooks and,
+//	           with -smtp, e-mail (any number of servers may run it over
+//	           one database; each period is sent once)
+//	-smtp      host:port of the SMTP server for e-mail digests (STARTTLS
+//	           when offered); -smtp-from the sender, -smtp-user and
+//	           $ALERTANALYTICS_SMTP_PASSWORD the credentials
+//	-base-url  the server's public URL, for the links in digests
+//	-allow-private-webhooks  let webhooks reach loopback and private
+//	           addresses (local trials only)
 //
 // GET /healthz answers without credentials, for load balancers and
 // orchestrators: 200 when the database answers, 503 otherwise.
@@ -42,6 +51,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -57,6 +67,7 @@ import (
 	"github.com/alertanalytics/alertanalytics"
 	"github.com/alertanalytics/alertanalytics/demo"
 	"github.com/alertanalytics/alertanalytics/httpapi"
+	"github.com/alertanalytics/alertanalytics/mailsmtp"
 	"github.com/alertanalytics/alertanalytics/postgres"
 	"github.com/alertanalytics/alertanalytics/sqlite"
 	"github.com/alertanalytics/alertanalytics/store"
@@ -79,6 +90,11 @@ type options struct {
 	citus     bool
 	retention time.Duration
 	metrics   bool
+	// deliver runs the digest deliveries; smtp* configure e-mail.
+	deliver, privateWebhooks bool
+	smtpAddr, smtpFrom       string
+	smtpUser, smtpPassword   string
+	baseURL                  string
 	// timeouts cut slow or idle clients: headers, the whole request, the
 	// answer, idle keep-alive.
 	timeouts [4]time.Duration
@@ -107,8 +123,18 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.StringVar(&tokensFile, "tokens", "", "file of further \"TOKEN USER_ID\" lines, each with -token's rights as its own user")
 	var retention string
 	fs.StringVar(&retention, "retention", "", "purge closed alerts older than this (e.g. 400d or 9600h) at start and daily")
+	fs.BoolVar(&o.deliver, "deliver", false, "run the digest delivery loop")
+	fs.StringVar(&o.smtpAddr, "smtp", "", "host:port of the SMTP server for e-mail digests")
+	fs.StringVar(&o.smtpFrom, "smtp-from", "", "sender address of e-mail digests")
+	fs.StringVar(&o.smtpUser, "smtp-user", "", "SMTP user name (password from $ALERTANALYTICS_SMTP_PASSWORD)")
+	fs.StringVar(&o.baseURL, "base-url", "", "the server's public URL, for links in digests")
+	fs.BoolVar(&o.privateWebhooks, "allow-private-webhooks", false, "let webhooks reach loopback and private addresses")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	o.smtpPassword = getenv("ALERTANALYTICS_SMTP_PASSWORD")
+	if o.smtpAddr != "" && (!o.deliver || o.smtpFrom == "") {
+		return o, errors.New("-smtp needs -deliver and -smtp-from")
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
@@ -233,7 +259,11 @@ func serve(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		defer provider.Shutdown(context.Background())
 		meters, metricsHandler = provider, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	}
-	svc := alertanalytics.New(db.store, alertanalytics.Config{Logger: logger, MeterProvider: meters})
+	svc := alertanalytics.New(db.store, alertanalytics.Config{Logger: logger, MeterProvider: meters, AllowPrivateWebhooks: o.privateWebhooks})
+	deliveries, err := deliveryOptions(o)
+	if err != nil {
+		return err
+	}
 
 	if o.demo {
 		tenant := uuid.MustParse(demo.TenantID)
@@ -302,6 +332,15 @@ func serve(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		}
 	}()
 	defer func() { stopPurge(); <-purgeDone }()
+	deliverDone := make(chan struct{})
+	deliverCtx, stopDeliver := context.WithCancel(ctx)
+	go func() {
+		defer close(deliverDone)
+		if o.deliver {
+			_ = svc.RunDeliveries(deliverCtx, deliveries) // returns when the server stops
+		}
+	}()
+	defer func() { stopDeliver(); <-deliverDone }()
 	select {
 	case err := <-done:
 		return err
@@ -317,6 +356,25 @@ func serve(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// deliveryOptions are the delivery loop's options from the flags: e-mail
+// through mailsmtp when -smtp is given.
+func deliveryOptions(o options) (alertanalytics.DeliveryOptions, error) {
+	opts := alertanalytics.DeliveryOptions{BaseURL: o.baseURL}
+	if o.smtpAddr == "" {
+		return opts, nil
+	}
+	host, portText, err := net.SplitHostPort(o.smtpAddr)
+	if err != nil {
+		return opts, fmt.Errorf("-smtp %q: %v", o.smtpAddr, err)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return opts, fmt.Errorf("-smtp %q: the port is not a number", o.smtpAddr)
+	}
+	opts.Mailer, err = mailsmtp.New(mailsmtp.Config{Host: host, Port: port, From: o.smtpFrom, Username: o.smtpUser, Password: o.smtpPassword})
+	return opts, err
 }
 
 // retain purges every tenant's closed alerts older than maxAge now and

@@ -33,6 +33,8 @@ func TestBadFlagsExit2(t *testing.T) {
 		{"-token", "x", "extra"},
 		{"-token", "x", "-retention", "12h"},
 		{"-token", "x", "-retention", "forever"},
+		{"-token", "x", "-smtp", "127.0.0.1:25", "-smtp-from", "a@example.com"}, // -smtp without -deliver
+		{"-token", "x", "-deliver", "-smtp", "127.0.0.1:25"},                    // without -smtp-from
 	} {
 		var stderr bytes.Buffer
 		require.Equal(t, 2, run(context.Background(), args, noEnv, io.Discard, &stderr), "%v", args)
@@ -105,7 +107,8 @@ func TestServesDemoAndShutsDown(t *testing.T) {
 		return ""
 	}
 	go func() {
-		exit <- run(ctx, []string{"-addr", "127.0.0.1:0", "-sqlite", db, "-demo", "-retention", "400d", "-metrics", "-tokens", tokens}, env, stdout, stderr)
+		exit <- run(ctx, []string{"-addr", "127.0.0.1:0", "-sqlite", db, "-demo", "-retention", "400d", "-metrics", "-tokens", tokens,
+			"-deliver", "-smtp", "127.0.0.1:2525", "-smtp-from", "digests@example.com"}, env, stdout, stderr)
 	}()
 
 	var base string
