@@ -77,9 +77,25 @@ func testSubscriptions(t *testing.T, f flows) {
 // compare-and-set of scheduling, claims and their leases, finishing by the
 // owner only, and the ledger's order.
 func testDeliveryLedger(t *testing.T, f flows) {
-	ds := deliveryStore(t, f)
-	ctx := context.Background()
-	now := at(t, "2026-11-02T07:00:00Z")
+	l := ledgerSteps{ds: deliveryStore(t, f), now: at(t, "2026-11-02T07:00:00Z"), next: at(t, "2026-11-09T07:00:00Z")}
+	l.lease = l.now.Add(2 * time.Minute)
+	d, b, later := l.requireScheduling(t)
+	l.requireClaims(t, d)
+	l.requireRetryWait(t, b)
+	l.requireOrder(t, d, later)
+}
+
+// ledgerSteps is the state testDeliveryLedger's steps share.
+type ledgerSteps struct {
+	ds               store.DeliveryStore
+	now, next, lease time.Time
+}
+
+// requireScheduling checks due subscriptions and the compare-and-set of
+// scheduling; it returns tenant A's first delivery, tenant B's
+// subscription, and tenant A's subscription due a second later.
+func (l ledgerSteps) requireScheduling(t *testing.T) (store.Delivery, store.Subscription, store.Subscription) {
+	ds, ctx, now, next := l.ds, context.Background(), l.now, l.next
 	a := subscription(tenantA(), 1, now, now.Add(-time.Hour))
 	b := subscription(tenantB(), 2, now.Add(-time.Minute), now.Add(-time.Hour))
 	later := subscription(tenantA(), 3, now.Add(time.Second), now.Add(-time.Hour))
@@ -97,7 +113,6 @@ func testDeliveryLedger(t *testing.T, f flows) {
 
 	d := store.Delivery{ID: id(902), TenantID: tenantA(), SubscriptionID: a.ID, Period: now, Status: store.DeliveryPending,
 		NextAttemptAt: now, CreatedAt: now}
-	next := at(t, "2026-11-09T07:00:00Z")
 	moved, err := ds.ScheduleDelivery(ctx, a, next, d)
 	require.NoError(t, err)
 	require.True(t, moved)
@@ -121,11 +136,18 @@ func testDeliveryLedger(t *testing.T, f flows) {
 	require.NoError(t, err)
 	require.Equal(t, []store.Delivery{d}, ledger)
 
+	return d, b, later
+}
+
+// requireClaims checks claims racing, leases running out and finishing by
+// the owner only.
+func (l ledgerSteps) requireClaims(t *testing.T, d store.Delivery) {
+	ds, ctx, now, lease := l.ds, context.Background(), l.now, l.lease
+	var ledger []store.Delivery
 	// Due now; claimed by one of two racing owners, one attempt more.
 	pending, err := ds.DueDeliveries(ctx, now, 10)
 	require.NoError(t, err)
 	require.Equal(t, []store.Delivery{d}, pending)
-	lease := now.Add(2 * time.Minute)
 	var (
 		mu     sync.Mutex
 		claims []store.Delivery
@@ -181,6 +203,17 @@ func testDeliveryLedger(t *testing.T, f flows) {
 	require.NoError(t, err)
 	require.Empty(t, pending, "a delivered one is never due")
 
+}
+
+// requireRetryWait checks that a failed attempt waits for its next attempt
+// time.
+func (l ledgerSteps) requireRetryWait(t *testing.T, b store.Subscription) {
+	ds, ctx, now, next, lease := l.ds, context.Background(), l.now, l.next, l.lease
+	var (
+		moved, applied bool
+		pending        []store.Delivery
+		err            error
+	)
 	// A failed attempt waits for its next attempt time.
 	e := store.Delivery{ID: id(904), TenantID: tenantB(), SubscriptionID: b.ID, Period: b.NextDue, Status: store.DeliveryPending,
 		NextAttemptAt: now, CreatedAt: now}
@@ -202,6 +235,16 @@ func testDeliveryLedger(t *testing.T, f flows) {
 	require.Len(t, pending, 1)
 	require.Equal(t, "webhook answered 503", pending[0].LastError)
 	require.Equal(t, 1, pending[0].Attempts)
+}
+
+// requireOrder checks the ledger's tenant and order.
+func (l ledgerSteps) requireOrder(t *testing.T, d store.Delivery, later store.Subscription) {
+	ds, ctx, now, next := l.ds, context.Background(), l.now, l.next
+	var (
+		moved  bool
+		ledger []store.Delivery
+		err    error
+	)
 	// Tenant A's ledger lists only its own, latest period first.
 	f2 := store.Delivery{ID: id(905), TenantID: tenantA(), SubscriptionID: later.ID, Period: later.NextDue, Status: store.DeliveryPending,
 		NextAttemptAt: later.NextDue, CreatedAt: now}
