@@ -24,17 +24,33 @@ import (
 // them one to one: three on A's alert 1 and 3 (ack, resolve, resolve),
 // one on B's.
 func testContractLifecycle(t *testing.T, st flows) {
-	ctx := context.Background()
-	base := at(t, "2026-11-02T08:00:00Z")
+	base, ack1, res3, res1 := seedLifecycle(t, st)
+	requireExports(t, st, base, ack1, res3, res1)
+	requireCountPurge(t, st, base)
+	requireFactsAndRebuild(t, st)
+}
+
+// seedLifecycle writes testContractLifecycle's data: tenant A's alerts 1
+// and 2 at 08:00, 3 at 08:10 and 4 at 09:00, alert 1 acknowledged at
+// 08:05 and resolved at 08:20, alert 3 resolved at 08:15; tenant B's
+// alert 1, resolved.
+func seedLifecycle(t *testing.T, st flows) (base time.Time, ack1, res3, res1 store.Interaction) {
+	base = at(t, "2026-11-02T08:00:00Z")
 	insert(t, st, tenantA(), alert(tenantA(), 1, base), alert(tenantA(), 2, base), alert(tenantA(), 3, base.Add(10*time.Minute)),
 		alert(tenantA(), 4, base.Add(time.Hour)))
 	insert(t, st, tenantB(), alert(tenantB(), 1, base))
-	ack1 := interaction(tenantA(), id(1), store.InteractionAcknowledged, base.Add(5*time.Minute))
-	res3 := interaction(tenantA(), id(3), store.InteractionResolved, base.Add(15*time.Minute))
-	res1 := interaction(tenantA(), id(1), store.InteractionResolved, base.Add(20*time.Minute))
+	ack1 = interaction(tenantA(), id(1), store.InteractionAcknowledged, base.Add(5*time.Minute))
+	res3 = interaction(tenantA(), id(3), store.InteractionResolved, base.Add(15*time.Minute))
+	res1 = interaction(tenantA(), id(1), store.InteractionResolved, base.Add(20*time.Minute))
 	record(t, st, tenantA(), ack1, res3, res1)
 	record(t, st, tenantB(), interaction(tenantB(), id(1), store.InteractionResolved, base.Add(time.Minute)))
 
+	return base, ack1, res3, res1
+}
+
+// requireExports checks TenantIDs and the three exports over the data.
+func requireExports(t *testing.T, st flows, base time.Time, ack1, res3, res1 store.Interaction) {
+	ctx := context.Background()
 	// TenantIDs: the tenants with alerts, in byte order ("aaaa…" before "bbbb…").
 	ids, err := st.TenantIDs(ctx)
 	require.NoError(t, err)
@@ -90,6 +106,11 @@ func testContractLifecycle(t *testing.T, st flows) {
 		{id(1), store.StatusAcknowledged, store.StatusResolved, res1.ID},
 	}, audits)
 
+}
+
+// requireCountPurge checks what a purge would count, deleting nothing.
+func requireCountPurge(t *testing.T, st flows, base time.Time) {
+	ctx := context.Background()
 	// CountPurge, cutoff 08:30: closed alerts created before it are 1 and
 	// 3, with 3 interactions and 3 audit rows; with open ones too, alert 2
 	// joins (no interactions). Alert 4 is after the cutoff. Nothing is
@@ -105,6 +126,12 @@ func testContractLifecycle(t *testing.T, st flows) {
 	require.Equal(t, store.TenantCounts{Alerts: 3, AlertInteractions: 3, AuditLogs: 3}, c)
 	require.Equal(t, store.TenantCounts{Alerts: 4, AlertInteractions: 3, AuditLogs: 3}, counts(t, st, tenantA()))
 
+}
+
+// requireFactsAndRebuild checks a write's AlertFacts and a rebuild of the
+// kept totals.
+func requireFactsAndRebuild(t *testing.T, st flows) {
+	ctx := context.Background()
 	// A write's AlertFacts: every alert of the tenant, in created_at order
 	// (1 and 2 at 08:00 in either order), with their current status.
 	var facts []uuid.UUID

@@ -29,6 +29,65 @@ const SoakEnv = "ALERTANALYTICS_SOAK_INTERACTIONS"
 // snoozes (end snoozed: acknowledged never moves a snoozed alert), n%3 == 2
 // acknowledgements and exactly one resolution (end resolved: nothing
 // moves a resolved alert).
+// soakReader reads the tenant's open totals and day totals until done
+// closes.
+func soakReader(ctx context.Context, st flows, a uuid.UUID, created time.Time, done <-chan struct{}) error {
+	for {
+		select {
+		case <-done:
+			return nil
+		default:
+		}
+		if _, err := st.OpenTotals(ctx, a); err != nil {
+			return err
+		}
+		if _, err := rollup.ReadDayTotals(ctx, st, a, []time.Time{created.Add(-time.Hour), created.Add(time.Hour)}); err != nil {
+			return err
+		}
+	}
+}
+
+// soakWriter is worker w of testConcurrencySoak: perWorker batches of
+// interactions on the soak's alerts.
+func soakWriter(ctx context.Context, st flows, a uuid.UUID, w, perWorker int, created time.Time) error {
+	const alerts, workers, batch = soakAlerts, soakWorkers, soakBatch
+	r := rand.New(rand.NewPCG(uint64(w), 99))
+	// Worker w resolves the n%3 == 2 alerts with n%workers == w,
+	// somewhere in its first batches.
+	var resolves []int
+	for n := 1; n <= alerts; n++ {
+		if n%3 == 2 && n%workers == w {
+			resolves = append(resolves, n)
+		}
+	}
+	for b := range perWorker {
+		ins := make([]store.Interaction, batch)
+		for i := range ins {
+			n := r.IntN(alerts) + 1
+			typ := store.InteractionAcknowledged
+			switch {
+			case len(resolves) > 0 && i == 0:
+				n, resolves = resolves[0], resolves[1:]
+				typ = store.InteractionResolved
+			case n%3 == 1 && r.IntN(2) == 0:
+				typ = store.InteractionSnoozed
+			}
+			ins[i] = interaction(a, id(n), typ, created.Add(time.Duration(b*batch+i+1)*time.Millisecond))
+			ins[i].IdempotencyKey = fmt.Sprintf("w%d-b%d-i%d", w, b, i)
+		}
+		if err := recordedErr(ctx, st, a, ins); err != nil {
+			return err
+		}
+	}
+	if len(resolves) > 0 {
+		return fmt.Errorf("worker %d: soak too short to resolve alerts %v", w, resolves)
+	}
+	return nil
+}
+
+// The soak's alerts, writers and batch size.
+const soakAlerts, soakWorkers, soakBatch = 60, 16, 10
+
 func testConcurrencySoak(t *testing.T, st flows) {
 	total := 2000
 	if v := os.Getenv(SoakEnv); v != "" {
@@ -36,7 +95,7 @@ func testConcurrencySoak(t *testing.T, st flows) {
 		require.NoError(t, err, SoakEnv)
 		total = n
 	}
-	const alerts, workers, batch = 60, 16, 10
+	const alerts, workers, batch = soakAlerts, soakWorkers, soakBatch
 	ctx := context.Background()
 	a := tenantA()
 	created := at(t, "2026-05-04T08:00:00Z")
@@ -47,62 +106,10 @@ func testConcurrencySoak(t *testing.T, st flows) {
 	var wg sync.WaitGroup
 	errs := make(chan error, workers+1)
 	done := make(chan struct{})
-	wg.Go(func() { // a reader alongside the writers
-		for {
-			select {
-			case <-done:
-				errs <- nil
-				return
-			default:
-			}
-			if _, err := st.OpenTotals(ctx, a); err != nil {
-				errs <- err
-				return
-			}
-			if _, err := rollup.ReadDayTotals(ctx, st, a, []time.Time{created.Add(-time.Hour), created.Add(time.Hour)}); err != nil {
-				errs <- err
-				return
-			}
-		}
-	})
+	wg.Go(func() { errs <- soakReader(ctx, st, a, created, done) }) // a reader alongside the writers
 	var writers sync.WaitGroup
 	for w := range workers {
-		writers.Go(func() {
-			r := rand.New(rand.NewPCG(uint64(w), 99))
-			// Worker w resolves the n%3 == 2 alerts with n%workers == w,
-			// somewhere in its first batches.
-			var resolves []int
-			for n := 1; n <= alerts; n++ {
-				if n%3 == 2 && n%workers == w {
-					resolves = append(resolves, n)
-				}
-			}
-			for b := range perWorker {
-				ins := make([]store.Interaction, batch)
-				for i := range ins {
-					n := r.IntN(alerts) + 1
-					typ := store.InteractionAcknowledged
-					switch {
-					case len(resolves) > 0 && i == 0:
-						n, resolves = resolves[0], resolves[1:]
-						typ = store.InteractionResolved
-					case n%3 == 1 && r.IntN(2) == 0:
-						typ = store.InteractionSnoozed
-					}
-					ins[i] = interaction(a, id(n), typ, created.Add(time.Duration(b*batch+i+1)*time.Millisecond))
-					ins[i].IdempotencyKey = fmt.Sprintf("w%d-b%d-i%d", w, b, i)
-				}
-				if err := recordedErr(ctx, st, a, ins); err != nil {
-					errs <- err
-					return
-				}
-			}
-			if len(resolves) > 0 {
-				errs <- fmt.Errorf("worker %d: soak too short to resolve alerts %v", w, resolves)
-				return
-			}
-			errs <- nil
-		})
+		writers.Go(func() { errs <- soakWriter(ctx, st, a, w, perWorker, created) })
 	}
 	writers.Wait()
 	close(done)
