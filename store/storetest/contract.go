@@ -27,6 +27,24 @@ func testContractErrors(t *testing.T, st flows) {
 	require.ErrorIs(t, err, store.ErrNotFound)
 	_, err = st.Alert(ctx, tenantB(), id(1))
 	require.ErrorIs(t, err, store.ErrNotFound)
+	requireDayRowsContract(t, st, base)
+	requireWriteContract(t, st, base)
+	// A cancelled context: the write fails with the context's error and
+	// stores nothing.
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	err = st.Write(cctx, tenantA(), store.WriteOptions{Exclusive: true}, func(tx store.Tx) error {
+		_, _, err := tx.InsertAlerts(cctx, tenantA(), []store.Alert{alert(tenantA(), 3, base)}, nil)
+		return err
+	})
+	require.ErrorIs(t, err, context.Canceled)
+	require.Equal(t, store.TenantCounts{Alerts: 1}, counts(t, st, tenantA()))
+}
+
+// requireDayRowsContract checks DayRows over no rows, one day's row with
+// facts asked beside it, and facts alone.
+func requireDayRowsContract(t *testing.T, st flows, base time.Time) {
+	ctx := context.Background()
 	// No day rows in a range is not an error, and fn is never called.
 	calls := 0
 	noFacts := func(i int, a *store.Alert) error {
@@ -64,6 +82,12 @@ func testContractErrors(t *testing.T, st flows) {
 	require.Equal(t, 1, calls)
 	require.Equal(t, []int{0}, facts)
 
+}
+
+// requireWriteContract checks, inside a write, LockAlert's not found and
+// its key, and that fn's error rolls back what fn wrote.
+func requireWriteContract(t *testing.T, st flows, base time.Time) {
+	ctx := context.Background()
 	// Inside a write: a missing alert wraps ErrNotFound; LockAlert returns
 	// the alert with its day's row and, once an interaction with the key
 	// is stored, that interaction, even for a missing alert; fn's error is
@@ -71,7 +95,7 @@ func testContractErrors(t *testing.T, st flows) {
 	boom := errors.New("boom")
 	in := interaction(tenantA(), id(1), store.InteractionAcknowledged, base.Add(60e9))
 	in.IdempotencyKey = "k1"
-	err = st.Write(ctx, tenantA(), store.WriteOptions{}, func(tx store.Tx) error {
+	err := st.Write(ctx, tenantA(), store.WriteOptions{}, func(tx store.Tx) error {
 		if _, err := tx.LockAlert(ctx, tenantA(), store.AlertLockRequest{AlertID: id(2)}); !errors.Is(err, store.ErrNotFound) {
 			return errors.Join(errors.New("LockAlert of a missing alert"), err)
 		}
@@ -98,16 +122,6 @@ func testContractErrors(t *testing.T, st flows) {
 	require.ErrorIs(t, err, boom)
 	require.Equal(t, store.TenantCounts{Alerts: 1}, counts(t, st, tenantA()), "the rolled-back write left nothing")
 
-	// A cancelled context: the write fails with the context's error and
-	// stores nothing.
-	cctx, cancel := context.WithCancel(ctx)
-	cancel()
-	err = st.Write(cctx, tenantA(), store.WriteOptions{Exclusive: true}, func(tx store.Tx) error {
-		_, _, err := tx.InsertAlerts(cctx, tenantA(), []store.Alert{alert(tenantA(), 3, base)}, nil)
-		return err
-	})
-	require.ErrorIs(t, err, context.Canceled)
-	require.Equal(t, store.TenantCounts{Alerts: 1}, counts(t, st, tenantA()))
 }
 
 // testContractReads checks the reads the people and flapping insights
@@ -151,6 +165,14 @@ func testContractReads(t *testing.T, st flows) {
 		{id(1), store.InteractionAcknowledged, ack5.InteractedAt, 300},
 		{id(1), store.InteractionAcknowledged, ack10.InteractedAt, 600}}, got)
 
+	requireAcknowledgedAlerts(t, st, base)
+	requireResolvedWithin(t, st, base)
+}
+
+// requireAcknowledgedAlerts checks AcknowledgedAlerts over
+// testContractReads' data.
+func requireAcknowledgedAlerts(t *testing.T, st flows, base time.Time) {
+	ctx := context.Background()
 	// Alert 1's acknowledged_at is the late sync's +5 min: inside
 	// [base, +6 min), outside [+6 min, +1 h); tenant B's alert never shows.
 	acked := func(from, to time.Duration) []uuid.UUID {
@@ -165,6 +187,12 @@ func testContractReads(t *testing.T, st flows) {
 	require.Empty(t, acked(6*time.Minute, time.Hour))
 	require.Empty(t, acked(0, 5*time.Minute))
 
+}
+
+// requireResolvedWithin checks ResolvedWithin over testContractReads'
+// data.
+func requireResolvedWithin(t *testing.T, st flows, base time.Time) {
+	ctx := context.Background()
 	var resolved []uuid.UUID
 	within := func(d time.Duration) []uuid.UUID {
 		resolved = nil
