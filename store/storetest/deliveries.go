@@ -139,15 +139,10 @@ func (l ledgerSteps) requireScheduling(t *testing.T) (store.Delivery, store.Subs
 	return d, b, later
 }
 
-// requireClaims checks claims racing, leases running out and finishing by
-// the owner only.
-func (l ledgerSteps) requireClaims(t *testing.T, d store.Delivery) {
-	ds, ctx, now, lease := l.ds, context.Background(), l.now, l.lease
-	var ledger []store.Delivery
-	// Due now; claimed by one of two racing owners, one attempt more.
-	pending, err := ds.DueDeliveries(ctx, now, 10)
-	require.NoError(t, err)
-	require.Equal(t, []store.Delivery{d}, pending)
+// raceClaims has three owners claim d at once and returns the claims that
+// applied.
+func raceClaims(t *testing.T, ds store.DeliveryStore, d store.Delivery, now, lease time.Time) []store.Delivery {
+	ctx := context.Background()
 	var (
 		mu     sync.Mutex
 		claims []store.Delivery
@@ -165,6 +160,19 @@ func (l ledgerSteps) requireClaims(t *testing.T, d store.Delivery) {
 		})
 	}
 	wg.Wait()
+	return claims
+}
+
+// requireClaims checks claims racing, leases running out and finishing by
+// the owner only.
+func (l ledgerSteps) requireClaims(t *testing.T, d store.Delivery) {
+	ds, ctx, now, lease := l.ds, context.Background(), l.now, l.lease
+	var ledger []store.Delivery
+	// Due now; claimed by one of two racing owners, one attempt more.
+	pending, err := ds.DueDeliveries(ctx, now, 10)
+	require.NoError(t, err)
+	require.Equal(t, []store.Delivery{d}, pending)
+	claims := raceClaims(t, ds, d, now, lease)
 	require.Len(t, claims, 1, "one owner wins the claim")
 	c := claims[0]
 	require.Equal(t, store.DeliverySending, c.Status)

@@ -27,16 +27,16 @@ var ErrInjected = errors.New("injected fault")
 // commit). Numbered from 1.
 type NewFaultyStore func(t *testing.T) (st store.Store, failAt func(k int))
 
-// RunFaults checks, for every write, that a failure at any of its steps
-// leaves the data exactly as they were before the call: no partial batch,
-// interaction or deletion, and kept totals untouched. Each write is
-// retried with the fault one step later until it succeeds.
-func RunFaults(t *testing.T, newStore NewFaultyStore) {
-	t.Helper()
-	for _, tc := range []struct {
-		name string
-		op   func(ctx context.Context, t *testing.T, st flows) error
-	}{
+// faultWrite is one write RunFaults breaks step by step.
+type faultWrite struct {
+	name string
+	op   func(ctx context.Context, t *testing.T, st flows) error
+}
+
+// faultWrites are the writes RunFaults breaks: a batch of alerts, of
+// interactions, a tenant deletion and a purge batch.
+func faultWrites() []faultWrite {
+	return []faultWrite{
 		{"InsertAlerts", func(ctx context.Context, t *testing.T, st flows) error {
 			_, err := st.InsertAlerts(ctx, tenantA(), []store.Alert{
 				alert(tenantA(), 10, at(t, "2026-05-04T09:00:00Z"), withPriority(store.PriorityCritical), withImpact(500)),
@@ -72,7 +72,16 @@ func RunFaults(t *testing.T, newStore NewFaultyStore) {
 			_, err := st.PurgeBatch(ctx, r, 10)
 			return err
 		}},
-	} {
+	}
+}
+
+// RunFaults checks, for every write, that a failure at any of its steps
+// leaves the data exactly as they were before the call: no partial batch,
+// interaction or deletion, and kept totals untouched. Each write is
+// retried with the fault one step later until it succeeds.
+func RunFaults(t *testing.T, newStore NewFaultyStore) {
+	t.Helper()
+	for _, tc := range faultWrites() {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			backend, failAt := newStore(t)

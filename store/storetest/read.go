@@ -144,10 +144,10 @@ func testTopCategories(t *testing.T, st flows) {
 	require.Equal(t, []rollup.CategoryCount{cat("cake", 5)}, top)
 }
 
-func testResponseTimePercentiles(t *testing.T, st flows) {
-	from, to := at(t, "2026-05-01T00:00:00Z"), at(t, "2026-05-08T00:00:00Z")
+// seedResponseTimes writes testResponseTimePercentiles' alerts, created an
+// hour after from, and one at to.
+func seedResponseTimes(t *testing.T, st flows, a uuid.UUID, from, to time.Time) {
 	created := from.Add(time.Hour)
-	a := tenantA()
 	var alerts []store.Alert
 	// Critical: times to acknowledge 100, 200, …, 1000 s; the first is
 	// 100.999 s, which counts as 100 whole seconds.
@@ -173,6 +173,13 @@ func testResponseTimePercentiles(t *testing.T, st flows) {
 	alerts = append(alerts, alert(a, 31, to, withAcknowledgedAt(to.Add(time.Hour)), withResolvedAt(to.Add(time.Hour))))
 	insert(t, st, a, alerts...)
 	insert(t, st, tenantB(), alert(tenantB(), 40, created, withAcknowledgedAt(created.Add(99*time.Hour))))
+
+}
+
+func testResponseTimePercentiles(t *testing.T, st flows) {
+	from, to := at(t, "2026-05-01T00:00:00Z"), at(t, "2026-05-08T00:00:00Z")
+	a := tenantA()
+	seedResponseTimes(t, st, a, from, to)
 
 	rt, err := rollup.ReadResponseTimes(context.Background(), st, a, from, to, &rollup.Buffers{})
 	require.NoError(t, err)

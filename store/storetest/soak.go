@@ -133,21 +133,47 @@ func testConcurrencySoak(t *testing.T, st flows) {
 // testDeletionUnderLoad deletes a large tenant while three others ingest,
 // record interactions and read: the others lose nothing and see no error,
 // and the deletion removes the whole tenant and says so.
+// seedLarge gives tenant large alerts a second apart from created, the
+// first 300 resolved an hour after created.
+func seedLarge(t *testing.T, st flows, tenant uuid.UUID, large int, created time.Time) {
+	for start := 0; start < large; start += 500 {
+		batch := make([]store.Alert, 500)
+		for i := range batch {
+			batch[i] = alert(tenant, start+i+1, created.Add(time.Duration(start+i)*time.Second))
+		}
+		insert(t, st, tenant, batch...)
+	}
+	for n := 1; n <= 300; n++ {
+		record(t, st, tenant, interaction(tenant, id(n), store.InteractionResolved, created.Add(time.Hour)))
+	}
+}
+
+// busyTenant ingests, acknowledges and reads for the tenant, rounds of
+// perRound alerts, sending every call's error to errs.
+func busyTenant(ctx context.Context, st flows, tenant uuid.UUID, created time.Time, rounds, perRound int, errs chan<- error) {
+	for r := range rounds {
+		batch := make([]store.Alert, perRound)
+		ins := make([]store.Interaction, perRound)
+		for i := range batch {
+			n := r*perRound + i + 1
+			batch[i] = alert(tenant, n, created.Add(time.Duration(n)*time.Second))
+			ins[i] = interaction(tenant, id(n), store.InteractionAcknowledged, created.Add(time.Hour))
+		}
+		_, err := st.InsertAlerts(ctx, tenant, batch)
+		errs <- err
+		_, err = st.RecordInteractions(ctx, tenant, ins)
+		errs <- err
+		_, err = rollup.ReadDayTotals(ctx, st, tenant, []time.Time{created.Add(-time.Hour), created.Add(24 * time.Hour)})
+		errs <- err
+	}
+}
+
 func testDeletionUnderLoad(t *testing.T, st flows) {
 	const large, others, rounds, perRound, seeded, seededActed = 3000, 3, 15, 10, 200, 20
 	ctx := context.Background()
 	big := uuid.New()
 	created := at(t, "2026-05-04T08:00:00Z")
-	for start := 0; start < large; start += 500 {
-		batch := make([]store.Alert, 500)
-		for i := range batch {
-			batch[i] = alert(big, start+i+1, created.Add(time.Duration(start+i)*time.Second))
-		}
-		insert(t, st, big, batch...)
-	}
-	for n := 1; n <= 300; n++ {
-		record(t, st, big, interaction(big, id(n), store.InteractionResolved, created.Add(time.Hour)))
-	}
+	seedLarge(t, st, big, large, created)
 	before := counts(t, st, big)
 	require.Equal(t, store.TenantCounts{Alerts: large, AlertInteractions: 300, AuditLogs: 300}, before)
 
@@ -170,21 +196,7 @@ func testDeletionUnderLoad(t *testing.T, st flows) {
 		}
 		wg.Go(func() {
 			<-start
-			for r := range rounds {
-				batch := make([]store.Alert, perRound)
-				ins := make([]store.Interaction, perRound)
-				for i := range batch {
-					n := r*perRound + i + 1
-					batch[i] = alert(tenant, n, created.Add(time.Duration(n)*time.Second))
-					ins[i] = interaction(tenant, id(n), store.InteractionAcknowledged, created.Add(time.Hour))
-				}
-				_, err := st.InsertAlerts(ctx, tenant, batch)
-				errs <- err
-				_, err = st.RecordInteractions(ctx, tenant, ins)
-				errs <- err
-				_, err = rollup.ReadDayTotals(ctx, st, tenant, []time.Time{created.Add(-time.Hour), created.Add(24 * time.Hour)})
-				errs <- err
-			}
+			busyTenant(ctx, st, tenant, created, rounds, perRound, errs)
 		})
 	}
 	var deleted store.TenantCounts

@@ -25,31 +25,35 @@ import (
 // around Madrid's autumn change.
 var totalsStart = time.Date(2026, 10, 24, 0, 0, 0, 0, time.UTC)
 
+// drawTotalsAlert draws an alert of the tenant: a new id, or now and then
+// one of ids again (a redelivery); new ids join ids.
+func drawTotalsAlert(rt *rapid.T, tenant uuid.UUID, ids *[]uuid.UUID) store.Alert {
+	id := uuid.New()
+	if len(*ids) > 0 && rapid.IntRange(0, 4).Draw(rt, "redeliver") == 0 {
+		id = rapid.SampledFrom(*ids).Draw(rt, "id")
+	} else {
+		*ids = append(*ids, id)
+	}
+	return store.Alert{
+		ID: id, TenantID: tenant,
+		AlertType:             rapid.SampledFrom([]string{"t", "low_stock", "T"}).Draw(rt, "type"),
+		Service:               rapid.SampledFrom([]string{"", "oven", "ovens"}).Draw(rt, "service"),
+		Category:              rapid.SampledFrom([]string{"stock", "production", "Stock", ""}).Draw(rt, "category"),
+		PriorityLevel:         rapid.SampledFrom(store.Priorities()).Draw(rt, "priority"),
+		TypeClass:             rapid.SampledFrom(store.TypeClasses()).Draw(rt, "class"),
+		Status:                rapid.SampledFrom(store.Statuses()).Draw(rt, "status"),
+		CreatedAt:             totalsStart.Add(time.Duration(rapid.Int64Range(0, 3*86400e3).Draw(rt, "created")) * time.Millisecond),
+		FinancialImpactCents:  rapid.Int64Range(0, 1e6).Draw(rt, "impact"),
+		EstimatedSavingsCents: rapid.Int64Range(0, 1e4).Draw(rt, "savings"),
+	}
+}
+
 func testKeptTotalsMatchRows(t *testing.T, st flows) {
 	ctx := context.Background()
 	rapid.Check(t, func(rt *rapid.T) {
 		tenant := uuid.New() // a fresh tenant per run: the store is shared
 		var ids []uuid.UUID
-		newAlert := func(rt *rapid.T) store.Alert {
-			id := uuid.New()
-			if len(ids) > 0 && rapid.IntRange(0, 4).Draw(rt, "redeliver") == 0 {
-				id = rapid.SampledFrom(ids).Draw(rt, "id")
-			} else {
-				ids = append(ids, id)
-			}
-			return store.Alert{
-				ID: id, TenantID: tenant,
-				AlertType:             rapid.SampledFrom([]string{"t", "low_stock", "T"}).Draw(rt, "type"),
-				Service:               rapid.SampledFrom([]string{"", "oven", "ovens"}).Draw(rt, "service"),
-				Category:              rapid.SampledFrom([]string{"stock", "production", "Stock", ""}).Draw(rt, "category"),
-				PriorityLevel:         rapid.SampledFrom(store.Priorities()).Draw(rt, "priority"),
-				TypeClass:             rapid.SampledFrom(store.TypeClasses()).Draw(rt, "class"),
-				Status:                rapid.SampledFrom(store.Statuses()).Draw(rt, "status"),
-				CreatedAt:             totalsStart.Add(time.Duration(rapid.Int64Range(0, 3*86400e3).Draw(rt, "created")) * time.Millisecond),
-				FinancialImpactCents:  rapid.Int64Range(0, 1e6).Draw(rt, "impact"),
-				EstimatedSavingsCents: rapid.Int64Range(0, 1e4).Draw(rt, "savings"),
-			}
-		}
+		newAlert := func(rt *rapid.T) store.Alert { return drawTotalsAlert(rt, tenant, &ids) }
 		steps := rapid.IntRange(1, 12).Draw(rt, "steps")
 		for step := range steps {
 			switch rapid.IntRange(0, 9).Draw(rt, "action") {
