@@ -156,8 +156,9 @@ type WriteOptions struct {
 
 // Tx is the statements of one write transaction, as Store.Write hands
 // them to fn. Arguments arrive validated and complete (times in UTC
-// milliseconds, TenantID fields equal to the tenant of the Write); a Tx
-// trusts them. Each method follows Store's error contract; a failed
+// milliseconds; every tenantID argument and TenantID field is the tenant
+// of the Write, which the root package's write flows guarantee: they never
+// pass another); a Tx trusts them. Each method follows Store's error contract; a failed
 // statement leaves the transaction to be rolled back by Write. A Tx is
 // used by one goroutine and never after fn returns. Slices passed in stay
 // the caller's: a Tx reads them during the call and keeps none of them;
