@@ -82,7 +82,7 @@ func TestDistribute(t *testing.T) {
 		return out
 	}
 	require.Equal(t, map[string]bool{"alerts": true, "alert_interactions": true, "audit_logs": true, "deletion_receipts": true,
-		"open_totals": true, "retention_receipts": true, "rollup_days": true}, tables())
+		"digest_deliveries": true, "digest_subscriptions": true, "open_totals": true, "retention_receipts": true, "rollup_days": true}, tables())
 
 	// A table a later migration would add.
 	_, err = pool.Exec(ctx, `CREATE TABLE "`+schema+`".later (tenant_id uuid NOT NULL, id uuid NOT NULL, PRIMARY KEY (tenant_id, id))`)
