@@ -91,6 +91,15 @@ func TestRoundTrips(t *testing.T) {
 			_, err := svc.RecordAlerts(ctx, tenant, batch)
 			return err
 		}},
+		{"RecordAlerts (a batch of 1,000 over two days)", 2, func() error {
+			batch := make([]alertanalytics.AlertInput, 1000)
+			for i := range batch {
+				batch[i] = newAlert()
+				batch[i].CreatedAt = fixtureNow().Add(-time.Duration(next) * 3 * time.Minute)
+			}
+			_, err := svc.RecordAlerts(ctx, tenant, batch)
+			return err
+		}},
 		{"RecordInteraction", 2, func() error {
 			a := open[0]
 			open = open[1:]
