@@ -50,13 +50,8 @@ func collectSubscriptions(rows pgx.Rows, err error) ([]store.Subscription, error
 // Subscription implements store.DeliveryStore.
 func (s *Store) Subscription(ctx context.Context, tenantID, id uuid.UUID) (store.Subscription, error) {
 	subs, err := collectSubscriptions(s.db.Query(ctx, s.deliveryQueries().Subscription, tenantID, id))
-	if err != nil {
-		return store.Subscription{}, wrapErr("subscription", err)
-	}
-	if len(subs) == 0 {
-		return store.Subscription{}, fmt.Errorf("postgres: subscription %s: %w", id, store.ErrNotFound)
-	}
-	return subs[0], nil
+	sub, err := sqlschema.OnlySubscription(subs, id, err)
+	return sub, wrapErr("subscription", err)
 }
 
 // Subscriptions implements store.DeliveryStore.

@@ -54,17 +54,12 @@ func scanSubscriptions(rows *sql.Rows) ([]store.Subscription, error) {
 // Subscription implements store.DeliveryStore.
 func (s *Store) Subscription(ctx context.Context, tenantID, id uuid.UUID) (store.Subscription, error) {
 	rows, err := s.reader.QueryContext(ctx, deliveryQueries().Subscription, tenantID[:], id[:])
-	if err != nil {
-		return store.Subscription{}, wrapErr("subscription", err)
+	var subs []store.Subscription
+	if err == nil {
+		subs, err = scanSubscriptions(rows)
 	}
-	subs, err := scanSubscriptions(rows)
-	if err != nil {
-		return store.Subscription{}, wrapErr("subscription", err)
-	}
-	if len(subs) == 0 {
-		return store.Subscription{}, fmt.Errorf("sqlite: subscription %s: %w", id, store.ErrNotFound)
-	}
-	return subs[0], nil
+	sub, err := sqlschema.OnlySubscription(subs, id, err)
+	return sub, wrapErr("subscription", err)
 }
 
 // Subscriptions implements store.DeliveryStore.

@@ -1,8 +1,11 @@
 package sqlschema
 
 import (
+	"fmt"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/alertanalytics/alertanalytics/store"
 )
@@ -174,4 +177,16 @@ func (s *DeliveryScan) Finish() store.Delivery {
 	out.Period, out.NextAttemptAt, out.LeaseUntil = FromMillis(s.period), FromMillis(s.nextAttempt), FromMillis(s.lease)
 	out.DeliveredAt, out.CreatedAt = FromMillis(s.deliveredAt), FromMillis(s.createdAtRow)
 	return out
+}
+
+// OnlySubscription returns the one subscription a read by id found, an
+// error wrapping store.ErrNotFound when it found none, or err.
+func OnlySubscription(subs []store.Subscription, id uuid.UUID, err error) (store.Subscription, error) {
+	if err != nil {
+		return store.Subscription{}, err
+	}
+	if len(subs) == 0 {
+		return store.Subscription{}, fmt.Errorf("subscription %s: %w", id, store.ErrNotFound)
+	}
+	return subs[0], nil
 }
