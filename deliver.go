@@ -140,11 +140,10 @@ func (o DeliveryOptions) withDefaults() DeliveryOptions {
 // "sha256=" and the hex HMAC-SHA256, keyed by the subscription's secret,
 // of the X-Alertanalytics-Timestamp header's value, a dot and the body.
 func (s *Service) RunDeliveries(ctx context.Context, opts DeliveryOptions) error {
-	ds, err := s.deliveryStore()
-	if err != nil {
-		return err
+	if s.deliveries == nil {
+		return ErrNoDeliveries
 	}
-	d := &deliverer{s: s, ds: ds, opts: opts.withDefaults()}
+	d := &deliverer{s: s, ds: s.deliveries, opts: opts.withDefaults()}
 	d.client = d.httpClient()
 	defer d.client.CloseIdleConnections()
 	for {

@@ -87,10 +87,14 @@ type Subscription struct {
 // Status is pending, sending, delivered or failed (see store.Delivery).
 type Delivery = store.Delivery
 
-// deliveryStore returns the store's DeliveryStore or ErrNoDeliveries.
-func (s *Service) deliveryStore() (store.DeliveryStore, error) {
+// deliveryStore returns the store's DeliveryStore for a call on the
+// tenant: ErrNoDeliveries without one, a *FieldError without a tenant.
+func (s *Service) deliveryStore(tenantID uuid.UUID) (store.DeliveryStore, error) {
 	if s.deliveries == nil {
 		return nil, ErrNoDeliveries
+	}
+	if err := checkTenant(tenantID); err != nil {
+		return nil, err
 	}
 	return s.deliveries, nil
 }
@@ -145,12 +149,9 @@ func nonPublic(ip netip.Addr) string {
 	return ""
 }
 
-// checkInput checks a subscription's tenant, schedule and window, and
-// fills in the window's default.
-func checkInput(tenantID uuid.UUID, in *SubscriptionInput) error {
-	if err := checkTenant(tenantID); err != nil {
-		return err
-	}
+// checkInput checks a subscription's schedule and window, and fills in
+// the window's default.
+func checkInput(in *SubscriptionInput) error {
 	if err := in.Schedule.check(); err != nil {
 		return err
 	}
@@ -247,21 +248,7 @@ func (s *Service) CreateSubscription(ctx context.Context, tenantID uuid.UUID, in
 	if err != nil {
 		return
 	}
-	ds, err := s.deliveryStore()
-	if err != nil {
-		return Subscription{}, err
-	}
-	if err := checkInput(tenantID, &in); err != nil {
-		return Subscription{}, err
-	}
-	sub, err := s.subscriptionOf(ctx, tenantID, in, nil, s.now())
-	if err != nil {
-		return Subscription{}, err
-	}
-	if err := ds.PutSubscription(ctx, sub); err != nil {
-		return Subscription{}, fmt.Errorf("create subscription: %w", err)
-	}
-	return answerOf(sub)
+	return s.putSubscription(ctx, tenantID, nil, in)
 }
 
 // UpdateSubscription replaces a subscription's schedule, window and
@@ -274,23 +261,34 @@ func (s *Service) UpdateSubscription(ctx context.Context, tenantID, id uuid.UUID
 	if err != nil {
 		return
 	}
-	ds, err := s.deliveryStore()
+	return s.putSubscription(ctx, tenantID, &id, in)
+}
+
+// putSubscription checks in and saves it as a new subscription, or, with
+// an id, as the one it replaces (the input checked before the lookup).
+func (s *Service) putSubscription(ctx context.Context, tenantID uuid.UUID, id *uuid.UUID, in SubscriptionInput) (Subscription, error) {
+	ds, err := s.deliveryStore(tenantID)
 	if err != nil {
 		return Subscription{}, err
 	}
-	if err := checkInput(tenantID, &in); err != nil {
+	if err := checkInput(&in); err != nil {
 		return Subscription{}, err
 	}
-	old, err := ds.Subscription(ctx, tenantID, id)
-	if err != nil {
-		return Subscription{}, fmt.Errorf("update subscription: %w", err)
+	op, old := "create subscription", (*store.Subscription)(nil)
+	if id != nil {
+		op = "update subscription"
+		found, err := ds.Subscription(ctx, tenantID, *id)
+		if err != nil {
+			return Subscription{}, fmt.Errorf("%s: %w", op, err)
+		}
+		old = &found
 	}
-	sub, err := s.subscriptionOf(ctx, tenantID, in, &old, s.now())
+	sub, err := s.subscriptionOf(ctx, tenantID, in, old, s.now())
 	if err != nil {
 		return Subscription{}, err
 	}
 	if err := ds.PutSubscription(ctx, sub); err != nil {
-		return Subscription{}, fmt.Errorf("update subscription: %w", err)
+		return Subscription{}, fmt.Errorf("%s: %w", op, err)
 	}
 	return answerOf(sub)
 }
@@ -303,11 +301,8 @@ func (s *Service) Subscriptions(ctx context.Context, tenantID uuid.UUID) (_ []Su
 	if err != nil {
 		return
 	}
-	ds, err := s.deliveryStore()
+	ds, err := s.deliveryStore(tenantID)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkTenant(tenantID); err != nil {
 		return nil, err
 	}
 	subs, err := ds.Subscriptions(ctx, tenantID)
@@ -332,11 +327,8 @@ func (s *Service) DeleteSubscription(ctx context.Context, tenantID, id uuid.UUID
 	if err != nil {
 		return
 	}
-	ds, err := s.deliveryStore()
+	ds, err := s.deliveryStore(tenantID)
 	if err != nil {
-		return err
-	}
-	if err := checkTenant(tenantID); err != nil {
 		return err
 	}
 	if err := ds.DeleteSubscription(ctx, tenantID, id); err != nil {
@@ -353,11 +345,8 @@ func (s *Service) Deliveries(ctx context.Context, tenantID uuid.UUID, limit int)
 	if err != nil {
 		return
 	}
-	ds, err := s.deliveryStore()
+	ds, err := s.deliveryStore(tenantID)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkTenant(tenantID); err != nil {
 		return nil, err
 	}
 	if limit, err = checkLimit(limit); err != nil {
