@@ -15,7 +15,8 @@ import (
 
 var _ store.DeliveryStore = (*Store)(nil)
 
-// deliveryQueries are the digest statements in the store's schema.
+// deliveryQueries writes the digest statements in the store's schema;
+// New keeps them in the Store.
 func (s *Store) deliveryQueries() sqlschema.DeliveryQueries {
 	return sqlschema.NewDeliveryQueries(func(t string) string { return `"` + s.schema + `".` + t },
 		func(i int) string { return "$" + strconv.Itoa(i) })
@@ -23,7 +24,7 @@ func (s *Store) deliveryQueries() sqlschema.DeliveryQueries {
 
 // PutSubscription implements store.DeliveryStore.
 func (s *Store) PutSubscription(ctx context.Context, sub store.Subscription) error {
-	_, err := s.db.Exec(ctx, s.deliveryQueries().PutSubscription, sqlschema.SubscriptionArgs(sub, sub.TenantID, sub.ID)...)
+	_, err := s.db.Exec(ctx, s.dq.PutSubscription, sqlschema.SubscriptionArgs(sub, sub.TenantID, sub.ID)...)
 	return wrapErr("put subscription", err)
 }
 
@@ -49,20 +50,20 @@ func collectSubscriptions(rows pgx.Rows, err error) ([]store.Subscription, error
 
 // Subscription implements store.DeliveryStore.
 func (s *Store) Subscription(ctx context.Context, tenantID, id uuid.UUID) (store.Subscription, error) {
-	subs, err := collectSubscriptions(s.db.Query(ctx, s.deliveryQueries().Subscription, tenantID, id))
+	subs, err := collectSubscriptions(s.db.Query(ctx, s.dq.Subscription, tenantID, id))
 	sub, err := sqlschema.OnlySubscription(subs, id, err)
 	return sub, wrapErr("subscription", err)
 }
 
 // Subscriptions implements store.DeliveryStore.
 func (s *Store) Subscriptions(ctx context.Context, tenantID uuid.UUID) ([]store.Subscription, error) {
-	subs, err := collectSubscriptions(s.db.Query(ctx, s.deliveryQueries().Subscriptions, tenantID))
+	subs, err := collectSubscriptions(s.db.Query(ctx, s.dq.Subscriptions, tenantID))
 	return subs, wrapErr("subscriptions", err)
 }
 
 // DeleteSubscription implements store.DeliveryStore.
 func (s *Store) DeleteSubscription(ctx context.Context, tenantID, id uuid.UUID) error {
-	q := s.deliveryQueries()
+	q := &s.dq
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, q.DeleteSubscription, tenantID, id)
 		if err != nil {
@@ -79,14 +80,14 @@ func (s *Store) DeleteSubscription(ctx context.Context, tenantID, id uuid.UUID) 
 
 // DueSubscriptions implements store.DeliveryStore.
 func (s *Store) DueSubscriptions(ctx context.Context, now time.Time, limit int) ([]store.Subscription, error) {
-	subs, err := collectSubscriptions(s.db.Query(ctx, s.deliveryQueries().DueSubscriptions, sqlschema.Millis(now), limit))
+	subs, err := collectSubscriptions(s.db.Query(ctx, s.dq.DueSubscriptions, sqlschema.Millis(now), limit))
 	return subs, wrapErr("due subscriptions", err)
 }
 
 // ScheduleDelivery implements store.DeliveryStore: the compare-and-set of
 // NextDue and the ledger row in one transaction.
 func (s *Store) ScheduleDelivery(ctx context.Context, sub store.Subscription, nextDue time.Time, d store.Delivery) (bool, error) {
-	q := s.deliveryQueries()
+	q := &s.dq
 	moved := false
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, q.MoveNextDue, sqlschema.Millis(nextDue), sqlschema.Millis(d.CreatedAt), sub.TenantID, sub.ID,
@@ -123,7 +124,7 @@ func collectDeliveries(rows pgx.Rows, err error) ([]store.Delivery, error) {
 
 // DueDeliveries implements store.DeliveryStore.
 func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]store.Delivery, error) {
-	ds, err := collectDeliveries(s.db.Query(ctx, s.deliveryQueries().DueDeliveries, sqlschema.Millis(now), limit))
+	ds, err := collectDeliveries(s.db.Query(ctx, s.dq.DueDeliveries, sqlschema.Millis(now), limit))
 	return ds, wrapErr("due deliveries", err)
 }
 
@@ -131,7 +132,7 @@ func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]
 // one tenant's row, so two processes claiming at once serialize on the
 // row and the second finds it no longer due.
 func (s *Store) ClaimDelivery(ctx context.Context, d store.Delivery, owner string, now, leaseUntil time.Time) (store.Delivery, bool, error) {
-	claimed, err := collectDeliveries(s.db.Query(ctx, s.deliveryQueries().ClaimDelivery, sqlschema.Millis(now), owner,
+	claimed, err := collectDeliveries(s.db.Query(ctx, s.dq.ClaimDelivery, sqlschema.Millis(now), owner,
 		sqlschema.Millis(leaseUntil), d.TenantID, d.ID))
 	if err != nil || len(claimed) == 0 {
 		return store.Delivery{}, false, wrapErr("claim delivery", err)
@@ -141,7 +142,7 @@ func (s *Store) ClaimDelivery(ctx context.Context, d store.Delivery, owner strin
 
 // FinishDelivery implements store.DeliveryStore.
 func (s *Store) FinishDelivery(ctx context.Context, d store.Delivery, owner string) (bool, error) {
-	tag, err := s.db.Exec(ctx, s.deliveryQueries().FinishDelivery, d.Status, sqlschema.Millis(d.NextAttemptAt), d.LastError,
+	tag, err := s.db.Exec(ctx, s.dq.FinishDelivery, d.Status, sqlschema.Millis(d.NextAttemptAt), d.LastError,
 		sqlschema.Millis(d.DeliveredAt), d.TenantID, d.ID, owner)
 	if err != nil {
 		return false, wrapErr("finish delivery", err)
@@ -151,6 +152,6 @@ func (s *Store) FinishDelivery(ctx context.Context, d store.Delivery, owner stri
 
 // Deliveries implements store.DeliveryStore.
 func (s *Store) Deliveries(ctx context.Context, tenantID uuid.UUID, limit int) ([]store.Delivery, error) {
-	ds, err := collectDeliveries(s.db.Query(ctx, s.deliveryQueries().Deliveries, tenantID, limit))
+	ds, err := collectDeliveries(s.db.Query(ctx, s.dq.Deliveries, tenantID, limit))
 	return ds, wrapErr("deliveries", err)
 }

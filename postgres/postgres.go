@@ -97,6 +97,8 @@ type Store struct {
 	// citus and shardCount are Config.Citus and Config.CitusShardCount.
 	citus      bool
 	shardCount int
+	// dq are the digest statements in the schema, written once.
+	dq sqlschema.DeliveryQueries
 }
 
 var _ store.Store = (*Store)(nil)
@@ -124,6 +126,7 @@ func newStore(d db, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("postgres: new: CitusShardCount %d is negative", cfg.CitusShardCount)
 	}
 	st := &Store{db: d, schema: cfg.Schema, citus: cfg.Citus, shardCount: cfg.CitusShardCount}
+	st.dq = st.deliveryQueries()
 	switch {
 	case cfg.LockTimeout == 0:
 		cfg.LockTimeout = DefaultLockTimeout

@@ -586,7 +586,7 @@ func (w writeTx) DeleteTenantRows(ctx context.Context, tenantID uuid.UUID) (stor
 		b.Queue(st.sql, st.args...)
 	}
 	// Its digest subscriptions and their ledger go with it, uncounted.
-	for _, q := range w.s.deliveryQueries().DeleteTenant {
+	for _, q := range w.s.dq.DeleteTenant {
 		b.Queue(q, [16]byte(tenantID))
 	}
 	res := w.tx.SendBatch(ctx, b)

@@ -15,7 +15,8 @@ import (
 
 var _ store.DeliveryStore = (*Store)(nil)
 
-// deliveryQueries are the digest statements in SQLite's spelling.
+// deliveryQueries writes the digest statements in SQLite's spelling; a
+// Store keeps them.
 func deliveryQueries() sqlschema.DeliveryQueries {
 	return sqlschema.NewDeliveryQueries(func(t string) string { return "alertanalytics_" + t },
 		func(i int) string { return "?" + strconv.Itoa(i) })
@@ -24,7 +25,7 @@ func deliveryQueries() sqlschema.DeliveryQueries {
 // PutSubscription implements store.DeliveryStore.
 func (s *Store) PutSubscription(ctx context.Context, sub store.Subscription) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, deliveryQueries().PutSubscription, sqlschema.SubscriptionArgs(sub, sub.TenantID[:], sub.ID[:])...)
+		_, err := tx.ExecContext(ctx, s.dq.PutSubscription, sqlschema.SubscriptionArgs(sub, sub.TenantID[:], sub.ID[:])...)
 		return err
 	})
 	return wrapErr("put subscription", err)
@@ -53,7 +54,7 @@ func scanSubscriptions(rows *sql.Rows) ([]store.Subscription, error) {
 
 // Subscription implements store.DeliveryStore.
 func (s *Store) Subscription(ctx context.Context, tenantID, id uuid.UUID) (store.Subscription, error) {
-	rows, err := s.reader.QueryContext(ctx, deliveryQueries().Subscription, tenantID[:], id[:])
+	rows, err := s.reader.QueryContext(ctx, s.dq.Subscription, tenantID[:], id[:])
 	var subs []store.Subscription
 	if err == nil {
 		subs, err = scanSubscriptions(rows)
@@ -64,7 +65,7 @@ func (s *Store) Subscription(ctx context.Context, tenantID, id uuid.UUID) (store
 
 // Subscriptions implements store.DeliveryStore.
 func (s *Store) Subscriptions(ctx context.Context, tenantID uuid.UUID) ([]store.Subscription, error) {
-	rows, err := s.reader.QueryContext(ctx, deliveryQueries().Subscriptions, tenantID[:])
+	rows, err := s.reader.QueryContext(ctx, s.dq.Subscriptions, tenantID[:])
 	if err != nil {
 		return nil, wrapErr("subscriptions", err)
 	}
@@ -74,7 +75,7 @@ func (s *Store) Subscriptions(ctx context.Context, tenantID uuid.UUID) ([]store.
 
 // DeleteSubscription implements store.DeliveryStore.
 func (s *Store) DeleteSubscription(ctx context.Context, tenantID, id uuid.UUID) error {
-	q := deliveryQueries()
+	q := &s.dq
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, q.DeleteSubscription, tenantID[:], id[:])
 		if err != nil {
@@ -91,7 +92,7 @@ func (s *Store) DeleteSubscription(ctx context.Context, tenantID, id uuid.UUID) 
 
 // DueSubscriptions implements store.DeliveryStore.
 func (s *Store) DueSubscriptions(ctx context.Context, now time.Time, limit int) ([]store.Subscription, error) {
-	rows, err := s.reader.QueryContext(ctx, deliveryQueries().DueSubscriptions, sqlschema.Millis(now), limit)
+	rows, err := s.reader.QueryContext(ctx, s.dq.DueSubscriptions, sqlschema.Millis(now), limit)
 	if err != nil {
 		return nil, wrapErr("due subscriptions", err)
 	}
@@ -101,7 +102,7 @@ func (s *Store) DueSubscriptions(ctx context.Context, now time.Time, limit int) 
 
 // ScheduleDelivery implements store.DeliveryStore.
 func (s *Store) ScheduleDelivery(ctx context.Context, sub store.Subscription, nextDue time.Time, d store.Delivery) (bool, error) {
-	q := deliveryQueries()
+	q := &s.dq
 	moved := false
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, q.MoveNextDue, sqlschema.Millis(nextDue), sqlschema.Millis(d.CreatedAt), sub.TenantID[:], sub.ID[:],
@@ -143,7 +144,7 @@ func scanDeliveries(rows *sql.Rows) ([]store.Delivery, error) {
 
 // DueDeliveries implements store.DeliveryStore.
 func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]store.Delivery, error) {
-	rows, err := s.reader.QueryContext(ctx, deliveryQueries().DueDeliveries, sqlschema.Millis(now), limit)
+	rows, err := s.reader.QueryContext(ctx, s.dq.DueDeliveries, sqlschema.Millis(now), limit)
 	if err != nil {
 		return nil, wrapErr("due deliveries", err)
 	}
@@ -155,7 +156,7 @@ func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]
 func (s *Store) ClaimDelivery(ctx context.Context, d store.Delivery, owner string, now, leaseUntil time.Time) (store.Delivery, bool, error) {
 	var claimed []store.Delivery
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, deliveryQueries().ClaimDelivery, sqlschema.Millis(now), owner, sqlschema.Millis(leaseUntil),
+		rows, err := tx.QueryContext(ctx, s.dq.ClaimDelivery, sqlschema.Millis(now), owner, sqlschema.Millis(leaseUntil),
 			d.TenantID[:], d.ID[:])
 		if err != nil {
 			return err
@@ -173,7 +174,7 @@ func (s *Store) ClaimDelivery(ctx context.Context, d store.Delivery, owner strin
 func (s *Store) FinishDelivery(ctx context.Context, d store.Delivery, owner string) (bool, error) {
 	applied := false
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, deliveryQueries().FinishDelivery, d.Status, sqlschema.Millis(d.NextAttemptAt), d.LastError,
+		res, err := tx.ExecContext(ctx, s.dq.FinishDelivery, d.Status, sqlschema.Millis(d.NextAttemptAt), d.LastError,
 			sqlschema.Millis(d.DeliveredAt), d.TenantID[:], d.ID[:], owner)
 		if err != nil {
 			return err
@@ -187,7 +188,7 @@ func (s *Store) FinishDelivery(ctx context.Context, d store.Delivery, owner stri
 
 // Deliveries implements store.DeliveryStore.
 func (s *Store) Deliveries(ctx context.Context, tenantID uuid.UUID, limit int) ([]store.Delivery, error) {
-	rows, err := s.reader.QueryContext(ctx, deliveryQueries().Deliveries, tenantID[:], limit)
+	rows, err := s.reader.QueryContext(ctx, s.dq.Deliveries, tenantID[:], limit)
 	if err != nil {
 		return nil, wrapErr("deliveries", err)
 	}

@@ -41,6 +41,9 @@ type Store struct {
 
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt // the write statements, prepared once (see prepareWrites)
+
+	// dq are the digest statements, written once.
+	dq sqlschema.DeliveryQueries
 }
 
 var _ store.Store = (*Store)(nil)
@@ -129,7 +132,7 @@ func open(path string, wrap func(driver.Driver) driver.Driver, opts ...Option) (
 	}
 	reader.SetMaxOpenConns(o.readers)
 	reader.SetMaxIdleConns(o.readers)
-	return &Store{writer: writer, reader: reader}, nil
+	return &Store{writer: writer, reader: reader, dq: deliveryQueries()}, nil
 }
 
 // New returns a Store over a database the application already opened with
@@ -164,7 +167,7 @@ func New(db *sql.DB) (*Store, error) {
 	if timeout <= 0 && mode != "memory" {
 		return nil, errors.New("sqlite: new: busy_timeout is 0; open with _pragma=busy_timeout(10000)")
 	}
-	return &Store{writer: db, reader: db}, nil
+	return &Store{writer: db, reader: db, dq: deliveryQueries()}, nil
 }
 
 // dsnConnector opens connections of a driver to one DSN.
@@ -190,7 +193,7 @@ func OpenMemory() (*Store, error) {
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	return &Store{writer: db, reader: db}, nil
+	return &Store{writer: db, reader: db, dq: deliveryQueries()}, nil
 }
 
 // Ping checks that the database answers a query, for health checks.

@@ -18,6 +18,8 @@ type writeTx struct {
 	// prepared holds the write statements prepared once on the writer
 	// connection; nil in migrations, which prepare per transaction.
 	prepared map[string]*sql.Stmt
+	// dq are the store's digest statements.
+	dq *sqlschema.DeliveryQueries
 }
 
 // The statements a write runs per row or per day: prepared once on the
@@ -199,7 +201,7 @@ func (w writeTx) DeleteTenantRows(ctx context.Context, tenantID uuid.UUID) (stor
 		}
 	}
 	// Its digest subscriptions and their ledger go with it, uncounted.
-	for _, q := range deliveryQueries().DeleteTenant {
+	for _, q := range w.dq.DeleteTenant {
 		if _, err := w.tx.ExecContext(ctx, q, tenantID[:]); err != nil {
 			return c, err
 		}
@@ -235,7 +237,7 @@ func (s *Store) Write(ctx context.Context, _ uuid.UUID, _ store.WriteOptions, fn
 	}
 	var fnErr error
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		fnErr = fn(writeTx{tx: tx, prepared: prepared})
+		fnErr = fn(writeTx{tx: tx, prepared: prepared, dq: &s.dq})
 		return fnErr
 	})
 	if err != nil && fnErr == nil {
