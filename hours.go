@@ -66,15 +66,37 @@ func parseClock(s string, end bool) (int, error) {
 	return h*60 + m, nil
 }
 
+// shortDayName is the name of d in ParseWeekdays' lists: "mon".
+func shortDayName(d time.Weekday) string { return strings.ToLower(d.String()[:3]) }
+
+// longDayName is the name of d in a schedule's JSON: "monday".
+func longDayName(d time.Weekday) string { return strings.ToLower(d.String()) }
+
+// weekdayNamed returns the weekday name spells.
+func weekdayNamed(name string, spell func(time.Weekday) string) (time.Weekday, bool) {
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		if spell(d) == name {
+			return d, true
+		}
+	}
+	return 0, false
+}
+
+// FormatWeekdays writes days as ParseWeekdays reads them: a comma list
+// such as "mon,tue". Each day must be Sunday to Saturday.
+func FormatWeekdays(days []time.Weekday) string {
+	names := make([]string, len(days))
+	for i, d := range days {
+		names[i] = shortDayName(d)
+	}
+	return strings.Join(names, ",")
+}
+
 // ParseWeekdays reads a comma list of mon…sun and ranges such as mon-fri
 // (a range may wrap: fri-mon). field names the input in the error.
 func ParseWeekdays(field, s string) ([]time.Weekday, error) {
 	bad := invalid(field, "must be a comma list of mon, tue, wed, thu, fri, sat, sun and ranges such as mon-fri")
-	names := []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
-	day := func(name string) (time.Weekday, bool) {
-		i := slices.Index(names, name)
-		return time.Weekday(i), i >= 0
-	}
+	day := func(name string) (time.Weekday, bool) { return weekdayNamed(name, shortDayName) }
 	var out []time.Weekday
 	for _, part := range strings.Split(s, ",") {
 		from, to, isRange := strings.Cut(part, "-")

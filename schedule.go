@@ -3,7 +3,6 @@ package alertanalytics
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 )
@@ -100,9 +99,6 @@ func (sc Schedule) latest(due, now time.Time) time.Time {
 	}
 }
 
-// weekdayNames spells weekdays in the JSON of a schedule, Sunday first.
-var weekdayNames = [...]string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}
-
 // scheduleJSON is a schedule as the HTTP API writes it.
 type scheduleJSON struct {
 	Every   Frequency `json:"every"`
@@ -116,7 +112,7 @@ type scheduleJSON struct {
 func (sc Schedule) MarshalJSON() ([]byte, error) {
 	out := scheduleJSON{Every: sc.Every, At: sc.At()}
 	if sc.Every == Weekly && sc.Weekday >= time.Sunday && sc.Weekday <= time.Saturday {
-		out.Weekday = weekdayNames[sc.Weekday]
+		out.Weekday = longDayName(sc.Weekday)
 	}
 	if sc.Location != nil {
 		out.TZ = sc.Location.String()
@@ -138,11 +134,11 @@ func (sc *Schedule) UnmarshalJSON(b []byte) error {
 		return invalid("schedule.every", "must be daily or weekly")
 	}
 	if in.Weekday != "" || in.Every == Weekly {
-		i := slices.Index(weekdayNames[:], strings.ToLower(in.Weekday))
-		if i < 0 {
+		d, ok := weekdayNamed(strings.ToLower(in.Weekday), longDayName)
+		if !ok {
 			return invalid("schedule.weekday", "must be a day of the week, monday to sunday")
 		}
-		out.Weekday = time.Weekday(i)
+		out.Weekday = d
 	}
 	var err error
 	if out.Hour, out.Minute, err = ParseAt("schedule.at", in.At); err != nil {

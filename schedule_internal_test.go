@@ -89,3 +89,19 @@ func TestParseAt(t *testing.T) {
 		require.Equal(t, "at", fe.Field)
 	}
 }
+
+func TestFormatWeekdaysIsReadBackByParseWeekdays(t *testing.T) {
+	t.Parallel()
+	days := []time.Weekday{time.Saturday, time.Sunday, time.Monday}
+	require.Equal(t, "sat,sun,mon", FormatWeekdays(days))
+	back, err := ParseWeekdays("business_days", FormatWeekdays(days))
+	require.NoError(t, err)
+	require.Equal(t, days, back)
+	sc := Schedule{Every: Weekly, Weekday: time.Wednesday, Hour: 7, Minute: 5, Location: time.UTC}
+	b, err := sc.MarshalJSON()
+	require.NoError(t, err)
+	require.JSONEq(t, `{"every":"weekly","weekday":"wednesday","at":"07:05","tz":"UTC"}`, string(b))
+	var read Schedule
+	require.NoError(t, read.UnmarshalJSON([]byte(`{"every":"weekly","weekday":"Wednesday","at":"07:05","tz":"UTC"}`)))
+	require.Equal(t, sc, read)
+}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -92,23 +91,18 @@ func (c *Client) Breakdown(ctx context.Context, tenantID uuid.UUID, w alertanaly
 	return out, c.read(ctx, tenantID, "/alerts/analytics/breakdown", q, &out)
 }
 
-// weekdayNames spells weekdays as the API reads them, Sunday first.
-var weekdayNames = [7]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
-
 // hoursQuery adds opts to q.
 func hoursQuery(q url.Values, opts alertanalytics.HoursOptions) error {
 	if opts.BusinessDays != nil {
 		if len(opts.BusinessDays) == 0 {
 			return &alertanalytics.FieldError{Field: "business_days", Detail: "must name at least one day over HTTP"}
 		}
-		names := make([]string, len(opts.BusinessDays))
-		for i, d := range opts.BusinessDays {
+		for _, d := range opts.BusinessDays {
 			if d < time.Sunday || d > time.Saturday {
 				return &alertanalytics.FieldError{Field: "business_days", Detail: "must be weekdays"}
 			}
-			names[i] = weekdayNames[d]
 		}
-		q.Set("business_days", strings.Join(names, ","))
+		q.Set("business_days", alertanalytics.FormatWeekdays(opts.BusinessDays))
 	}
 	for _, iv := range []struct {
 		name string
