@@ -60,10 +60,12 @@ type backend struct {
 	// owed.
 	settle func(ctx context.Context) error
 	close  func()
-	// far is the store again through connections that add the -rtt
-	// round-trip time, counted by counter; nil without -rtt.
-	far     store.Store
-	counter *netdelay.Counter
+	// near and far are the store again through two pools opened alike
+	// for -rtt: near's connections reach the database directly, far's add
+	// the -rtt round-trip time; nearCounter and counter count their round
+	// trips. Both nil without -rtt.
+	near, far            store.Store
+	nearCounter, counter *netdelay.Counter
 }
 
 func openBackend(ctx context.Context, c config) (*backend, error) {
@@ -92,7 +94,7 @@ func openBackend(ctx context.Context, c config) (*backend, error) {
 		be := &backend{name: "PostgreSQL schema " + schema, short: "postgres", store: st, count: pgCount(pool, schema),
 			settle: settle, close: drop}
 		if c.rtt > 0 {
-			if err := be.openFar(ctx, c, schema); err != nil {
+			if err := be.openNetwork(ctx, c, schema); err != nil {
 				drop()
 				return nil, err
 			}
@@ -379,8 +381,9 @@ func run(ctx context.Context, c config, out, progress io.Writer) error {
 		return err
 	}
 	if be.far != nil {
+		nearSvc := alertanalytics.New(be.near, alertanalytics.Config{Clock: func() time.Time { return now }})
 		farSvc := alertanalytics.New(be.far, alertanalytics.Config{Clock: func() time.Time { return now }})
-		n := &network{near: svc, far: farSvc, counter: be.counter, rtt: c.rtt, runs: c.runs, out: out, json: c.json, l: l}
+		n := &network{near: nearSvc, far: farSvc, counter: be.counter, rtt: c.rtt, runs: c.runs, out: out, json: c.json, l: l}
 		if err := n.measure(ctx, measured, large, ds); err != nil {
 			return err
 		}

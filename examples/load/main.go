@@ -207,16 +207,25 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		return nil
 	}
 	fmt.Fprintf(out, "sweep: %d tenant(s), %s per rate; knee = highest rate with p99 <= %s\n\n", o.tenants, o.duration, kneeP99)
-	fmt.Fprintf(out, "%6s %8s %10s %10s %10s %10s %10s %10s %7s %6s\n", "rate", "requests", "write p50", "write p99", "read p50", "read p99", "all p99", "max", "errors", "503s")
+	trips := ""
+	if counter != nil {
+		trips = fmt.Sprintf(" %11s", "round trips")
+	}
+	fmt.Fprintf(out, "%6s %8s %10s %10s %10s %10s %10s %10s %7s %6s%s\n", "rate", "requests", "write p50", "write p99", "read p50", "read p99", "all p99", "max", "errors", "503s", trips)
 	// A short warm-up first: the pool opens its connections and the
 	// statements get cached, which the first rate would otherwise pay.
 	m.attack(100, 3*time.Second, &t, io.Discard)
 	knee, past := 0, 0
 	for rate := o.rate; rate <= o.max && past < 2; rate += o.step {
 		t.failures = nil
+		before := counter.Trips()
 		r := m.attack(rate, o.duration, &t, io.Discard)
-		fmt.Fprintf(out, "%6d %8d %10s %10s %10s %10s %10s %10s %7d %6d\n", rate, r.all.Requests, rnd(r.write.Latencies.P50), rnd(r.write.Latencies.P99),
-			rnd(r.read.Latencies.P50), rnd(r.read.Latencies.P99), rnd(r.all.Latencies.P99), rnd(r.all.Latencies.Max), r.errors, r.shed)
+		if counter != nil {
+			// Round trips per request, the requests refused included.
+			trips = fmt.Sprintf(" %11.2f", float64(counter.Trips()-before)/float64(max(r.all.Requests, 1)))
+		}
+		fmt.Fprintf(out, "%6d %8d %10s %10s %10s %10s %10s %10s %7d %6d%s\n", rate, r.all.Requests, rnd(r.write.Latencies.P50), rnd(r.write.Latencies.P99),
+			rnd(r.read.Latencies.P50), rnd(r.read.Latencies.P99), rnd(r.all.Latencies.P99), rnd(r.all.Latencies.Max), r.errors, r.shed, trips)
 		if r.all.Latencies.P99 <= kneeP99 && r.errors == 0 && r.shed == 0 {
 			knee, past = rate, 0
 		} else {
