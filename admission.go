@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -96,38 +97,93 @@ func newGate(cfg Config) gate {
 // call of the next tenant with one waiting, tenant after tenant in turn
 // (round robin over the tenants, as Kubernetes API Priority and Fairness
 // dispatches its flows). So a tenant that floods the service waits behind
-// every other tenant's next call, not the other way round, while a tenant
-// alone may use every place. A tenant's queue holds at most perTenant
-// calls: its excess is refused at once, and a call that waits longer than
-// wait is refused. Only tenants with calls waiting have state here.
+// every other tenant's next call, not the other way round.
+//
+// A tenant's share: while another tenant has started a call within the
+// last second, no tenant runs more than places − held of them (held is a
+// quarter of the places, at least one when there are two or more), so the
+// next call of any other tenant finds a place free at once instead of
+// waiting for the flooding tenant's calls to end, and the machine keeps
+// some room for it. A tenant alone may use every place (work-conserving).
+// A tenant's queue holds at most perTenant calls: its excess is refused
+// at once, and a call that waits longer than wait is refused. Only
+// tenants with calls running or waiting have state here, and the two
+// tenants that started a call last.
 type fairQueue struct {
 	what      string
 	places    int
 	perTenant int
 	wait      time.Duration
+	// held is how many places a tenant leaves to the others while they
+	// are active.
+	held int
 
 	mu      sync.Mutex
 	running int
 	waiting map[uuid.UUID][]*waiter
-	turn    []uuid.UUID // the tenants with calls waiting, in the order they get places
+	turn    []uuid.UUID       // the tenants with calls waiting, in the order they get places
+	runs    map[uuid.UUID]int // calls running, per tenant with any
+	// last are the two tenants that started a call last, the latest
+	// first, and when: whether a tenant other than a given one is active.
+	last [2]arrival
+	// now is the clock that says how long ago (time.Now; tests set their
+	// own).
+	now func() time.Time
 }
+
+// arrival is a tenant starting a call.
+type arrival struct {
+	tenantID uuid.UUID
+	at       time.Time
+}
+
+// activeFor is how long a tenant counts as active after it starts a call.
+const activeFor = time.Second
 
 // waiter is a call waiting for a place; ready is closed when one is handed
 // to it.
 type waiter struct{ ready chan struct{} }
 
 func newFairQueue(what string, places, perTenant int, wait time.Duration) *fairQueue {
-	return &fairQueue{what: what, places: places, perTenant: perTenant, wait: wait, waiting: map[uuid.UUID][]*waiter{}}
+	held := places / 4
+	if places >= 2 {
+		held = max(held, 1)
+	}
+	return &fairQueue{what: what, places: places, perTenant: perTenant, wait: wait, held: held,
+		waiting: map[uuid.UUID][]*waiter{}, runs: map[uuid.UUID]int{}, now: time.Now}
+}
+
+// arrive notes that the tenant starts a call at now; q.mu is held.
+func (q *fairQueue) arrive(tenantID uuid.UUID, now time.Time) {
+	if q.last[0].tenantID != tenantID {
+		q.last[1] = q.last[0]
+	}
+	q.last[0] = arrival{tenantID, now}
+}
+
+// share is how many calls the tenant may run at once now: every place
+// when no other tenant started a call within activeFor, else all but
+// q.held; q.mu is held.
+func (q *fairQueue) share(tenantID uuid.UUID, now time.Time) int {
+	for _, a := range q.last {
+		if a.tenantID != tenantID && !a.at.IsZero() && now.Sub(a.at) < activeFor {
+			return q.places - q.held
+		}
+	}
+	return q.places
 }
 
 // enter takes a place for a call of the tenant, waiting in its queue when
 // none is free, and returns the function that gives it back.
 func (q *fairQueue) enter(ctx context.Context, tenantID uuid.UUID) (func(), error) {
 	q.mu.Lock()
-	if q.running < q.places && len(q.turn) == 0 {
+	now := q.now()
+	q.arrive(tenantID, now)
+	if q.running < q.places && len(q.turn) == 0 && q.runs[tenantID] < q.share(tenantID, now) {
 		q.running++
+		q.runs[tenantID]++
 		q.mu.Unlock()
-		return q.leave, nil
+		return q.leaver(tenantID), nil
 	}
 	queued := q.waiting[tenantID]
 	if len(queued) >= q.perTenant {
@@ -139,6 +195,7 @@ func (q *fairQueue) enter(ctx context.Context, tenantID uuid.UUID) (func(), erro
 		q.turn = append(q.turn, tenantID)
 	}
 	q.waiting[tenantID] = append(queued, w)
+	q.dispatch(now)
 	q.mu.Unlock()
 
 	t := time.NewTimer(q.wait)
@@ -146,7 +203,7 @@ func (q *fairQueue) enter(ctx context.Context, tenantID uuid.UUID) (func(), erro
 	var err error
 	select {
 	case <-w.ready:
-		return q.leave, nil
+		return q.leaver(tenantID), nil
 	case <-t.C:
 		err = &refusal{RefusedQueueTimeout, fmt.Sprintf("%d %s already running for %s", q.places, q.what, q.wait)}
 	case <-ctx.Done():
@@ -156,38 +213,57 @@ func (q *fairQueue) enter(ctx context.Context, tenantID uuid.UUID) (func(), erro
 	defer q.mu.Unlock()
 	select {
 	case <-w.ready: // handed a place as it gave up: give it on
-		q.handOn()
+		q.release(tenantID)
 	default:
 		q.remove(tenantID, w)
 	}
 	return nil, err
 }
 
-// leave gives a place back: to the next tenant's first waiting call, or
-// to the free places.
-func (q *fairQueue) leave() {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.handOn()
+// leaver returns the function that gives the tenant's place back.
+func (q *fairQueue) leaver(tenantID uuid.UUID) func() {
+	return func() {
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		q.release(tenantID)
+	}
 }
 
-// handOn passes a place that frees on; q.mu is held.
-func (q *fairQueue) handOn() {
-	if len(q.turn) == 0 {
-		q.running--
-		return
-	}
-	tenantID := q.turn[0]
-	q.turn = q.turn[1:]
-	queued := q.waiting[tenantID]
-	w := queued[0]
-	if len(queued) == 1 {
-		delete(q.waiting, tenantID)
+// release gives a place of the tenant back and hands the free places on;
+// q.mu is held.
+func (q *fairQueue) release(tenantID uuid.UUID) {
+	q.running--
+	if q.runs[tenantID] <= 1 {
+		delete(q.runs, tenantID)
 	} else {
-		q.waiting[tenantID] = queued[1:]
-		q.turn = append(q.turn, tenantID)
+		q.runs[tenantID]--
 	}
-	close(w.ready)
+	q.dispatch(q.now())
+}
+
+// dispatch hands free places to waiting calls: each to the first call of
+// the next tenant in turn that is within its share, which then goes to
+// the back of the turn if it has more waiting; q.mu is held.
+func (q *fairQueue) dispatch(now time.Time) {
+	for q.running < q.places {
+		i := slices.IndexFunc(q.turn, func(id uuid.UUID) bool { return q.runs[id] < q.share(id, now) })
+		if i < 0 {
+			return
+		}
+		tenantID := q.turn[i]
+		q.turn = slices.Delete(q.turn, i, i+1)
+		queued := q.waiting[tenantID]
+		w := queued[0]
+		if len(queued) == 1 {
+			delete(q.waiting, tenantID)
+		} else {
+			q.waiting[tenantID] = queued[1:]
+			q.turn = append(q.turn, tenantID)
+		}
+		q.running++
+		q.runs[tenantID]++
+		close(w.ready)
+	}
 }
 
 // remove takes a waiter that gave up out of its tenant's queue; q.mu is

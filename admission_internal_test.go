@@ -40,17 +40,27 @@ func admitted(q *fairQueue, tenantID uuid.UUID, name string, order chan<- string
 	}()
 }
 
+// fixedClock stops q's clock at one instant, so whether a tenant is
+// active does not depend on how fast the test runs.
+func fixedClock(q *fairQueue) *time.Time {
+	now := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	q.now = func() time.Time { return now }
+	return &now
+}
+
 // TestFairQueue: a tenant holding every place with a full queue has its
 // next call refused at once; places that free go to the tenants with
 // calls waiting in turn, so another tenant's call is admitted before the
-// storming tenant's queued ones; when everything is done no tenant has
-// state left.
+// storming tenant's queued ones, and while others are active the storm
+// runs at most its share (3 of 4 places); when everything is done no
+// tenant has state left.
 func TestFairQueue(t *testing.T) {
 	t.Parallel()
-	q := newFairQueue("writes", 2, 2, time.Hour)
+	q := newFairQueue("writes", 4, 2, time.Hour)
+	fixedClock(q)
 	storm, quiet, other := uuid.New(), uuid.New(), uuid.New()
 	var leaves []func()
-	for range 2 { // the storm takes both places at once
+	for range 4 { // alone, the storm takes every place at once
 		leave, err := q.enter(context.Background(), storm)
 		require.NoError(t, err)
 		leaves = append(leaves, leave)
@@ -70,20 +80,86 @@ func TestFairQueue(t *testing.T) {
 	admitted(q, other, "other", order, release)
 	queued(t, q, other, 1)
 
-	// Each place that frees goes to the next tenant in turn: the storm's
-	// first queued call (it queued first), then the quiet tenant's, then
-	// the other's, and only then the storm's second.
+	// Others are active now: the storm's share is 3 of the 4 places. The
+	// place its first call frees leaves it at 3 running, at its share, so
+	// the place goes past it (first in turn) to the quiet tenant; the
+	// next finds the storm below its share and first in turn; the next
+	// goes to the other tenant, then the storm's second.
 	leaves[0]()
-	require.Equal(t, "storm 1", <-order)
-	leaves[1]()
 	require.Equal(t, "quiet", <-order)
-	close(release) // storm 1 and quiet leave: other, then storm 2
-	require.ElementsMatch(t, []string{"other", "storm 2"}, []string{<-order, <-order})
+	leaves[1]()
+	require.Equal(t, "storm 1", <-order)
+	leaves[2]()
+	require.Equal(t, "other", <-order)
+	q.mu.Lock()
+	require.Equal(t, 4, q.running)
+	require.Equal(t, map[uuid.UUID]int{storm: 2, quiet: 1, other: 1}, q.runs)
+	q.mu.Unlock()
+	leaves[3]()
+	require.Equal(t, "storm 2", <-order)
+	close(release)
 	require.Eventually(t, func() bool {
 		q.mu.Lock()
 		defer q.mu.Unlock()
-		return q.running == 0 && len(q.waiting) == 0 && len(q.turn) == 0
+		return q.running == 0 && len(q.waiting) == 0 && len(q.turn) == 0 && len(q.runs) == 0
 	}, 5*time.Second, time.Millisecond, "idle tenants keep no state")
+}
+
+// TestFairQueueShare: while another tenant is active, a tenant takes at
+// most its share even with places free, and the place it leaves is taken
+// at once by another tenant's call; a second after the other tenant's
+// last call, the tenant may use every place again.
+func TestFairQueueShare(t *testing.T) {
+	t.Parallel()
+	q := newFairQueue("writes", 4, 4, time.Hour)
+	now := fixedClock(q)
+	storm, quiet := uuid.New(), uuid.New()
+	leaveQuiet, err := q.enter(context.Background(), quiet)
+	require.NoError(t, err)
+	leaveQuiet() // the quiet tenant was here a moment ago
+	var leaves []func()
+	for range 3 {
+		leave, err := q.enter(context.Background(), storm)
+		require.NoError(t, err)
+		leaves = append(leaves, leave)
+	}
+	order := make(chan string, 4)
+	release := make(chan struct{})
+	admitted(q, storm, "storm 4", order, release)
+	queued(t, q, storm, 1) // a place is free, but not for the storm
+	leaveQuiet, err = q.enter(context.Background(), quiet)
+	require.NoError(t, err, "the quiet tenant's call finds the place free")
+	select {
+	case got := <-order:
+		t.Fatalf("%s admitted beyond its share", got)
+	default:
+	}
+	leaveQuiet()
+	// The quiet tenant's last call started 999 ms ago: the storm still
+	// keeps its share.
+	*now = now.Add(999 * time.Millisecond)
+	leaves[2]()
+	require.Equal(t, "storm 4", <-order, "below its share, the storm's next call gets a place")
+	q.mu.Lock()
+	require.Equal(t, 3, q.runs[storm])
+	require.Equal(t, 3, q.share(storm, q.now()), "a place stays free for the others")
+	q.mu.Unlock()
+	// A second after it, the storm is alone: it may take every place.
+	*now = now.Add(time.Millisecond)
+	leave, err := q.enter(context.Background(), storm)
+	require.NoError(t, err)
+	q.mu.Lock()
+	require.Equal(t, 4, q.runs[storm], "a tenant alone uses every place")
+	q.mu.Unlock()
+	leave()
+	close(release)
+	leaves[0]()
+	leaves[1]()
+	require.Eventually(t, func() bool {
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		return q.running == 0 && len(q.runs) == 0
+	}, 5*time.Second, time.Millisecond)
 }
 
 // TestFairQueueAlone: a tenant alone uses every place, and the call past

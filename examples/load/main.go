@@ -131,7 +131,15 @@ func openStore(ctx context.Context, pgURL string, poolSize int, counter *netdela
 		os.RemoveAll(dir)
 		return nil, nil, err
 	}
-	return st, func() { st.Close(); os.RemoveAll(dir) }, st.Migrate(ctx)
+	// The log's checkpoints run beside the server, as the example
+	// server runs them (see sqlite.Store.RunCheckpoints).
+	cpCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	cpDone := make(chan struct{})
+	go func() {
+		defer close(cpDone)
+		_ = st.RunCheckpoints(cpCtx, 100*time.Millisecond) // returns when stopped
+	}()
+	return st, func() { stop(); <-cpDone; st.Close(); os.RemoveAll(dir) }, st.Migrate(ctx)
 }
 
 // kinds returns the kinds of request, for the report.

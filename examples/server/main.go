@@ -219,7 +219,15 @@ func openStore(ctx context.Context, o options) (database, error) {
 		lite.Close()
 		return database{}, err
 	}
-	return database{store: lite, ping: lite.Ping, close: func() { lite.Close() }}, nil
+	// The log's checkpoints run beside the server, not on its writes (see
+	// sqlite.Store.RunCheckpoints); they stop before the store closes.
+	cpCtx, stopCheckpoints := context.WithCancel(context.WithoutCancel(ctx))
+	cpDone := make(chan struct{})
+	go func() {
+		defer close(cpDone)
+		_ = lite.RunCheckpoints(cpCtx, 100*time.Millisecond) // returns when stopped
+	}()
+	return database{store: lite, ping: lite.Ping, close: func() { stopCheckpoints(); <-cpDone; lite.Close() }}, nil
 }
 
 // healthz answers 200 when the database answers a ping within 2 seconds,

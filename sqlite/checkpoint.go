@@ -1,0 +1,88 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// SQLite copies its write-ahead log back into the database file (a
+// checkpoint) in the transaction whose commit takes the log past 1,000
+// pages, on the single writer: every write queued behind that one waits
+// for the copy and its fsync. Under a storm of small writes that is a
+// checkpoint every few dozen milliseconds, a few milliseconds each, and
+// the slowest writes of every tenant are the ones that land behind one.
+const (
+	// autoCheckpointPages is SQLite's default threshold, the writer's own
+	// when RunCheckpoints is not running.
+	autoCheckpointPages = 1000
+	// backstopPages is the writer's threshold while RunCheckpoints runs:
+	// reached only when its checkpoints fall behind, so the log stays
+	// bounded (about 40 MiB of 4 KiB pages) whatever happens to them.
+	backstopPages = 10000
+)
+
+// RunCheckpoints takes the log's checkpoints off the writer: every
+// interval it checkpoints on a read connection in SQLite's PASSIVE mode,
+// which copies what the readers no longer need without waiting for them
+// or for the writer, so writes go on while it copies. While it runs, the
+// writer checkpoints by itself only past 10,000 pages of log, a backstop;
+// when ctx ends it gives the writer its default threshold back and
+// returns ctx's error. It returns early with an error for a Store without
+// a separate writer and readers (OpenMemory, New), or a failed
+// checkpoint. Run one per Store, in a goroutine of the host's, beside the
+// server: 100 ms suits a busy one.
+func (s *Store) RunCheckpoints(ctx context.Context, every time.Duration) error {
+	if s.reader == s.writer {
+		return errors.New("sqlite: run checkpoints: the Store has one connection; open the file with Open")
+	}
+	if every <= 0 {
+		return fmt.Errorf("sqlite: run checkpoints: every is %s; it must be positive", every)
+	}
+	if err := s.autoCheckpoint(ctx, backstopPages); err != nil {
+		return err
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if err := s.autoCheckpoint(context.WithoutCancel(ctx), autoCheckpointPages); err != nil {
+				return errors.Join(ctx.Err(), err)
+			}
+			return ctx.Err()
+		case <-t.C:
+		}
+		if _, _, err := s.checkpoint(ctx); err != nil && ctx.Err() == nil {
+			return errors.Join(err, s.autoCheckpoint(context.WithoutCancel(ctx), autoCheckpointPages))
+		}
+	}
+}
+
+// checkpoint runs one PASSIVE checkpoint on a read connection and returns
+// the log's pages and how many of them are now in the database file.
+func (s *Store) checkpoint(ctx context.Context) (logPages, copied int, err error) {
+	var busy int
+	err = s.reader.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logPages, &copied)
+	if err != nil {
+		return 0, 0, fmt.Errorf("sqlite: checkpoint: %w", err)
+	}
+	return logPages, copied, nil
+}
+
+// autoCheckpoint sets the writer's threshold, in its turn.
+func (s *Store) autoCheckpoint(ctx context.Context, pages int) error {
+	select {
+	case s.turn <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.turn }()
+	var got int
+	if err := s.writer.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint = `+strconv.Itoa(pages)).Scan(&got); err != nil {
+		return fmt.Errorf("sqlite: run checkpoints: %w", err)
+	}
+	return nil
+}
