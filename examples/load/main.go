@@ -49,6 +49,10 @@ func main() {
 	flag.IntVar(&o.tenants, "tenants", 1, "spread the mix over this many tenants (1: one hot tenant)")
 	flag.IntVar(&o.storm, "storm", 0, "one tenant storming with writes at this rate beside 20 quiet tenants at 40 req/s: "+
 		"the quiet alone, the storm alone, both, -duration each, printed per class")
+	flag.BoolVar(&o.apart, "storm-apart", false, "with -storm: the storming tenant's requests come from a child process at the lowest CPU priority "+
+		"(nice 19), as from clients on other machines, instead of from this process")
+	flag.StringVar(&o.stormChild, "storm-child", "", "internal: run as -storm-apart's child, storming this server URL")
+	flag.StringVar(&o.stormTenant, "storm-tenant", "", "internal: the tenant -storm-child storms")
 	flag.BoolVar(&o.sweep, "sweep", false, "step the rate up by -step until -max or two rates past the knee, and print the knee")
 	flag.IntVar(&o.step, "step", 200, "with -sweep, how much each rate adds")
 	flag.IntVar(&o.max, "max", 3000, "with -sweep, the last rate tried")
@@ -70,6 +74,13 @@ func main() {
 		}
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
+	if o.stormChild != "" {
+		if err := stormChild(o); err != nil {
+			fmt.Fprintln(os.Stderr, "load:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(context.Background(), o, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		pprof.StopCPUProfile()
@@ -84,7 +95,8 @@ type options struct {
 	maxWrites, maxReads            int
 	duration, queueTimeout, rtt    time.Duration
 	pgURL                          string
-	sweep                          bool
+	sweep, apart                   bool
+	stormChild, stormTenant        string
 }
 
 // kneeP99 is the latency the knee is judged by: the highest rate whose
@@ -194,7 +206,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		<-served
 	}()
 	if o.storm > 0 {
-		return runStorm(ctx, svc, "http://"+ln.Addr().String(), o.storm, o.duration, out)
+		return runStorm(ctx, svc, "http://"+ln.Addr().String(), o.storm, o.duration, o.apart, out)
 	}
 	m := newMix("http://"+ln.Addr().String(), o.tenants)
 	t := tally{wrote: map[string]int{}}
