@@ -38,6 +38,11 @@ const (
 	// RefusedQueueTimeout: no place freed for the call within
 	// Config.QueueTimeout.
 	RefusedQueueTimeout = "queue_timeout"
+	// RefusedTenantShare: as RefusedQueueTimeout, but when the call gave
+	// up its tenant was running its whole share of the places while
+	// other tenants were active (see Config.MaxWrites): the other
+	// tenants' calls held the rest.
+	RefusedTenantShare = "tenant_share"
 	// RefusedLockWait: admitted, the call's store gave up waiting for a
 	// lock or a connection within its own bound.
 	RefusedLockWait = "lock_wait"
@@ -211,6 +216,10 @@ func (q *fairQueue) enter(ctx context.Context, tenantID uuid.UUID) (func(), erro
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	var r *refusal
+	if n := q.runs[tenantID]; errors.As(err, &r) && n < q.places && n >= q.share(tenantID, q.now()) {
+		err = &refusal{RefusedTenantShare, fmt.Sprintf("the tenant ran its share, %d %s, for %s while other tenants were active", n, q.what, q.wait)}
+	}
 	select {
 	case <-w.ready: // handed a place as it gave up: give it on
 		q.release(tenantID)

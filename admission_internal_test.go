@@ -216,3 +216,31 @@ func TestFairQueueGivesUp(t *testing.T) {
 	require.NoError(t, err, "the freed place is free")
 	leave2()
 }
+
+// TestFairQueueShareRefusal: a call that gives up waiting while its
+// tenant runs its whole share, other tenants holding the rest, is refused
+// as tenant_share; with every place its tenant's own it is queue_timeout.
+func TestFairQueueShareRefusal(t *testing.T) {
+	t.Parallel()
+	q := newFairQueue("writes", 4, 4, 10*time.Millisecond)
+	fixedClock(q)
+	storm, quiet := uuid.New(), uuid.New()
+	var leaves []func()
+	for range 4 {
+		leave, err := q.enter(context.Background(), storm)
+		require.NoError(t, err)
+		leaves = append(leaves, leave)
+	}
+	_, err := q.enter(context.Background(), storm)
+	require.Equal(t, RefusedQueueTimeout, refusalReason(err), "alone, every place its own")
+	leaves[3]()
+	leaveQuiet, err := q.enter(context.Background(), quiet)
+	require.NoError(t, err)
+	_, err = q.enter(context.Background(), storm)
+	require.ErrorIs(t, err, ErrOverloaded)
+	require.Equal(t, RefusedTenantShare, refusalReason(err), "held to its share of 3 while the quiet tenant runs")
+	leaveQuiet()
+	for _, leave := range leaves[:3] {
+		leave()
+	}
+}

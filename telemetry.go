@@ -44,7 +44,7 @@ func newTelemetry(tp trace.TracerProvider, mp metric.MeterProvider) telemetry {
 		metric.WithDescription("Service calls that failed, by operation and kind (error.type: invalid, not_found, overloaded, conflict, canceled, internal)."),
 		metric.WithUnit("{error}"))
 	t.refusals, _ = meter.Int64Counter("alertanalytics.refusals",
-		metric.WithDescription("Service calls refused for overload, by kind of call (write, read) and reason (tenant_queue, queue_timeout, lock_wait)."),
+		metric.WithDescription("Service calls refused for overload, by kind of call (write, read) and reason (tenant_queue, tenant_share, queue_timeout, lock_wait)."),
 		metric.WithUnit("{call}"))
 	return t
 }
