@@ -37,9 +37,10 @@ func citusFaults(t *testing.T) (clusterSH string) {
 // tenants until stop closes, and returns every alert batch it tried with
 // whether the call reported success.
 type triedBatch struct {
-	tenant uuid.UUID
-	ids    []uuid.UUID
-	ok     bool
+	tenant     uuid.UUID
+	ids        []uuid.UUID
+	ok         bool
+	start, end time.Time // when the call began and returned
 }
 
 func faultWriters(ctx context.Context, svc *alertanalytics.Service, tenants []uuid.UUID, stop <-chan struct{}) []triedBatch {
@@ -65,10 +66,11 @@ func faultWriters(ctx context.Context, svc *alertanalytics.Service, tenants []uu
 						PriorityLevel: alertanalytics.PriorityCritical, CreatedAt: time.Now().UTC().Add(-time.Duration(j) * time.Minute)}
 				}
 				callCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				start := time.Now()
 				_, err := svc.RecordAlerts(callCtx, tenant, ins)
 				cancel()
 				mu.Lock()
-				tried = append(tried, triedBatch{tenant, ids, err == nil})
+				tried = append(tried, triedBatch{tenant, ids, err == nil, start, time.Now()})
 				mu.Unlock()
 				if err != nil {
 					time.Sleep(50 * time.Millisecond)
@@ -111,7 +113,8 @@ func requireWholeOrAbsent(t *testing.T, ctx context.Context, svc *alertanalytics
 		}
 		require.Contains(t, []int{0, len(b.ids)}, present, "a batch half stored")
 		if b.ok {
-			require.Equal(t, len(b.ids), present, "a batch reported stored is missing")
+			require.Equal(t, len(b.ids), present, "a batch reported stored is missing: tenant %s, first id %s, called %s, returned %s",
+				b.tenant, b.ids[0], b.start.Format(time.RFC3339Nano), b.end.Format(time.RFC3339Nano))
 		}
 		if present > 0 {
 			stored++
@@ -182,8 +185,10 @@ func TestCitusWorkerStopped(t *testing.T) {
 
 	major, worker := pgMajor(t), workerOf(t, ctx, st)
 	time.Sleep(1500 * time.Millisecond)
+	t.Logf("stopping worker %s at %s", worker, time.Now().Format(time.RFC3339Nano))
 	out, err := exec.Command("pg_ctlcluster", major, worker, "stop", "-m", "immediate").CombinedOutput()
 	require.NoError(t, err, string(out))
+	t.Logf("worker %s stopped at %s", worker, time.Now().Format(time.RFC3339Nano))
 	time.Sleep(time.Second)
 	out, err = exec.Command("pg_ctlcluster", "--skip-systemctl-redirect", major, worker, "start").CombinedOutput()
 	require.NoError(t, err, string(out))
