@@ -2,9 +2,11 @@
 // pure-Go driver: no cgo, nothing to install.
 //
 // A file database runs in WAL mode with a busy timeout and one writer
-// connection, so concurrent callers in a process queue for writes instead of
-// failing with "database is locked", while reads run in parallel on a pool of
-// their own. Tables carry the prefix alertanalytics_ so they can share a file
+// connection, so concurrent callers in a process queue for writes, in the
+// order they came, instead of failing with "database is locked", while reads
+// run in parallel on a pool of their own. A busy server also runs
+// RunCheckpoints beside it, so that copying the log back into the file does
+// not hold up the writer. Tables carry the prefix alertanalytics_ so they can share a file
 // with an application's own tables. Times are stored as integer Unix
 // milliseconds (UTC) and ids as 16-byte blobs.
 //
