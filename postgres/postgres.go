@@ -53,8 +53,10 @@ type Config struct {
 	// tenant_id, colocated with alerts, including tables later migrations
 	// add; and makes every write transaction pass its LockTimeout on to
 	// the workers (citus.propagate_set_commands), where its lock waits
-	// happen. Set it for a store on a Citus coordinator. Defaults to false
-	// (a single PostgreSQL server).
+	// happen. Set it for a store on a Citus coordinator, with a pool from
+	// PoolConfig or Connect (see PoolConfig: a worker's failed commit
+	// then fails the write). Defaults to false (a single PostgreSQL
+	// server).
 	Citus bool
 	// CitusShardCount is the number of shards a distribution gives alerts
 	// (and so every table colocated with it). Defaults to 0: the
@@ -203,7 +205,10 @@ func warm(ctx context.Context, pool *pgxpool.Pool, n int) error {
 // pool_min_conns, and pings a connection before handing it out only when
 // it sat idle longer than IdlePing: pgx's default pings after one idle
 // second, which across a network adds a round trip to nearly every call
-// of a lightly loaded server.
+// of a lightly loaded server. Its connections keep Citus's warning that a
+// worker's commit failed, so that a write whose commit Citus could not
+// complete fails instead of reporting success: on Citus, build the pool
+// from PoolConfig (or Connect), keeping its OnNotice.
 func PoolConfig(dsn string) (*pgxpool.Config, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
@@ -216,6 +221,7 @@ func PoolConfig(dsn string) (*pgxpool.Config, error) {
 		cfg.MinConns = min(DefaultMinConns, cfg.MaxConns)
 	}
 	cfg.ShouldPing = func(_ context.Context, p pgxpool.ShouldPingParams) bool { return p.IdleDuration > IdlePing }
+	cfg.ConnConfig.OnNotice = watchCommits(cfg.ConnConfig.OnNotice)
 	return cfg, nil
 }
 

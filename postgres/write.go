@@ -45,6 +45,7 @@ func (s *Store) inTenantTx(ctx context.Context, tenantID uuid.UUID, exclusive bo
 		return err
 	}
 	defer conn.Release()
+	_ = takeCommitWarning(conn.Conn().PgConn()) // a warning of an earlier transaction is not this one's
 	p := &pipeTx{conn: conn, begin: s.beginStatements(tenantID, exclusive)}
 	if err := fn(writeTx{s, p}); err != nil {
 		return p.rollback(ctx, err)
@@ -179,15 +180,19 @@ func (p *pipeTx) take() []statement {
 	return out
 }
 
-// commit sends what is pending and COMMIT in one request. A transaction
-// that never sent a statement has nothing to commit.
+// commit sends what is pending and COMMIT in one request, and fails when
+// Citus warned that a worker's commit failed (see watchCommits). A
+// transaction that never sent a statement has nothing to commit.
 func (p *pipeTx) commit(ctx context.Context) error {
 	if p.begin != nil && len(p.pending) == 0 {
 		p.begin = nil
 		return nil
 	}
 	p.queue("COMMIT")
-	return p.flush(ctx)
+	if err := p.flush(ctx); err != nil {
+		return err
+	}
+	return takeCommitWarning(p.conn.Conn().PgConn())
 }
 
 // rollback ends a failed transaction, on a fresh context (the caller's

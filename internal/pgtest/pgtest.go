@@ -48,6 +48,13 @@ func databaseURL(t testing.TB) string {
 	return url
 }
 
+// URL returns the test database's URL; it skips the test without one,
+// or fails it where CI is set.
+func URL(t testing.TB) string {
+	t.Helper()
+	return databaseURL(t)
+}
+
 // Pool opens a pool on the test database, closed when the test ends.
 func Pool(t testing.TB) *pgxpool.Pool {
 	t.Helper()
