@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -43,4 +44,14 @@ func takeCommitWarning(c *pgconn.PgConn) error {
 	}
 	delete(data, commitWarningKey)
 	return errors.New(msg + " (Citus): the write may or may not be stored there; a retry of an idempotent write is safe")
+}
+
+// txCommitWarning is takeCommitWarning for the connection of tx; nil for a
+// transaction without one (a mock's).
+func txCommitWarning(tx pgx.Tx) error {
+	c := tx.Conn()
+	if c == nil {
+		return nil
+	}
+	return takeCommitWarning(c.PgConn())
 }

@@ -329,7 +329,8 @@ func Migrations(schema string) (fs.FS, error) {
 }
 
 // inTx runs fn in a transaction, committing when it returns nil and rolling
-// back otherwise (and when ctx is cancelled).
+// back otherwise (and when ctx is cancelled). Like a write, it fails when
+// Citus warned that a worker's commit failed (see watchCommits).
 func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
 	return s.inTxWith(ctx, pgx.TxOptions{}, fn)
 }
@@ -341,6 +342,7 @@ func (s *Store) inTxWith(ctx context.Context, opts pgx.TxOptions, fn func(pgx.Tx
 	if err != nil {
 		return err
 	}
+	_ = txCommitWarning(tx) // a warning of an earlier transaction is not this one's
 	if err := fn(tx); err != nil {
 		// Roll back on a fresh context: the caller's may be the reason
 		// fn failed.
@@ -351,7 +353,10 @@ func (s *Store) inTxWith(ctx context.Context, opts pgx.TxOptions, fn func(pgx.Tx
 		}
 		return err
 	}
-	return tx.Commit(ctx)
+	if err := tx.Commit(ctx); err != nil {
+		return err
+	}
+	return txCommitWarning(tx)
 }
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
