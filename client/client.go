@@ -118,6 +118,16 @@ func New(baseURL string, cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// convert turns the wire form of a list into the Service's answer: nil
+// when the list is empty, as the Service answers one.
+func convert[W, R any](in []W, conv func(W) R) []R {
+	var out []R
+	for _, w := range in {
+		out = append(out, conv(w))
+	}
+	return out
+}
+
 // request is one call of the API.
 type request struct {
 	method string

@@ -73,9 +73,5 @@ func (c *Client) Deliveries(ctx context.Context, tenantID uuid.UUID, limit int) 
 	if _, err := c.getJSON(ctx, request{method: http.MethodGet, path: tenantPath(tenantID, "/digest/deliveries"), query: q, repeatable: true}, &got); err != nil {
 		return nil, err
 	}
-	var out []alertanalytics.Delivery
-	for _, d := range got {
-		out = append(out, d.Delivery(tenantID))
-	}
-	return out, nil
+	return convert(got, func(d wire.Delivery) alertanalytics.Delivery { return d.Delivery(tenantID) }), nil
 }

@@ -32,11 +32,8 @@ func (c *Client) PurgeTenant(ctx context.Context, tenantID uuid.UUID, r alertana
 		repeatable: r.DryRun}, &got); err != nil {
 		return alertanalytics.PurgeResult{}, err
 	}
-	out := alertanalytics.PurgeResult{DryRun: got.DryRun, Cutoff: got.Cutoff.UTC(), Deleted: got.Summary.Deleted.Counts()}
-	for _, rc := range got.Receipts {
-		out.Receipts = append(out.Receipts, rc.Receipt())
-	}
-	return out, nil
+	return alertanalytics.PurgeResult{DryRun: got.DryRun, Cutoff: got.Cutoff.UTC(), Deleted: got.Summary.Deleted.Counts(),
+		Receipts: convert(got.Receipts, wire.RetentionReceipt.Receipt)}, nil
 }
 
 // RetentionReceipts lists the tenant's retention runs, oldest first, as
@@ -46,11 +43,7 @@ func (c *Client) RetentionReceipts(ctx context.Context, tenantID uuid.UUID) ([]a
 	if _, err := c.getJSON(ctx, request{method: http.MethodGet, path: tenantPath(tenantID, "/retention/receipts"), repeatable: true}, &got); err != nil {
 		return nil, err
 	}
-	var out []alertanalytics.RetentionReceipt // nil when none, as the Service answers
-	for _, rc := range got {
-		out = append(out, rc.Receipt())
-	}
-	return out, nil
+	return convert(got, wire.RetentionReceipt.Receipt), nil
 }
 
 // PreviewTenantDeletion counts the rows a deletion of the tenant would
@@ -84,11 +77,7 @@ func (c *Client) TenantDeletionReceipts(ctx context.Context, tenantID uuid.UUID)
 	if _, err := c.getJSON(ctx, request{method: http.MethodGet, path: deletionPath(tenantID, "/deletion-receipts"), repeatable: true}, &got); err != nil {
 		return nil, err
 	}
-	var out []alertanalytics.DeletionReceipt // nil when none, as the Service answers
-	for _, rc := range got {
-		out = append(out, rc.Receipt())
-	}
-	return out, nil
+	return convert(got, wire.DeletionReceipt.Receipt), nil
 }
 
 var _ alertanalytics.API = (*Client)(nil)
