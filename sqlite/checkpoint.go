@@ -74,12 +74,10 @@ func (s *Store) checkpoint(ctx context.Context) (logPages, copied int, err error
 
 // autoCheckpoint sets the writer's threshold, in its turn.
 func (s *Store) autoCheckpoint(ctx context.Context, pages int) error {
-	select {
-	case s.turn <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := s.takeTurn(ctx); err != nil {
+		return err
 	}
-	defer func() { <-s.turn }()
+	defer s.endTurn()
 	var got int
 	if err := s.writer.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint = `+strconv.Itoa(pages)).Scan(&got); err != nil {
 		return fmt.Errorf("sqlite: run checkpoints: %w", err)

@@ -15,8 +15,8 @@ import (
 // writerThreshold reads the writer's wal_autocheckpoint, in its turn.
 func writerThreshold(t *testing.T, s *Store) int {
 	t.Helper()
-	s.turn <- struct{}{}
-	defer func() { <-s.turn }()
+	require.NoError(t, s.takeTurn(context.Background()))
+	defer s.endTurn()
 	var pages int
 	require.NoError(t, s.writer.QueryRow(`PRAGMA wal_autocheckpoint`).Scan(&pages))
 	return pages

@@ -287,12 +287,10 @@ func (s *Store) applyMigration(ctx context.Context, m sqlschema.Migration) error
 // inTx runs fn in a write transaction on the single writer connection,
 // in its turn, committing when fn returns nil and rolling back otherwise.
 func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	select {
-	case s.turn <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := s.takeTurn(ctx); err != nil {
+		return err
 	}
-	defer func() { <-s.turn }()
+	defer s.endTurn()
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -302,6 +300,19 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	}
 	return tx.Commit()
 }
+
+// takeTurn waits for the writer's turn (see Store.turn), or until ctx
+// ends; endTurn gives it to the next in line.
+func (s *Store) takeTurn(ctx context.Context) error {
+	select {
+	case s.turn <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Store) endTurn() { <-s.turn }
 
 func ignoreDone(err error) error {
 	if errors.Is(err, sql.ErrTxDone) {
