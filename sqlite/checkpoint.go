@@ -34,7 +34,7 @@ const (
 // a separate writer and readers (OpenMemory, New), or a failed
 // checkpoint. Run one per Store, in a goroutine of the host's, beside the
 // server: 100 ms suits a busy one.
-func (s *Store) RunCheckpoints(ctx context.Context, every time.Duration) error {
+func (s *Store) RunCheckpoints(ctx context.Context, every time.Duration) (err error) {
 	if s.reader == s.writer {
 		return errors.New("sqlite: run checkpoints: the Store has one connection; open the file with Open")
 	}
@@ -44,19 +44,21 @@ func (s *Store) RunCheckpoints(ctx context.Context, every time.Duration) error {
 	if err := s.autoCheckpoint(ctx, backstopPages); err != nil {
 		return err
 	}
+	defer func() {
+		if restore := s.autoCheckpoint(context.WithoutCancel(ctx), autoCheckpointPages); restore != nil {
+			err = errors.Join(err, restore)
+		}
+	}()
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			if err := s.autoCheckpoint(context.WithoutCancel(ctx), autoCheckpointPages); err != nil {
-				return errors.Join(ctx.Err(), err)
-			}
 			return ctx.Err()
 		case <-t.C:
 		}
 		if _, _, err := s.checkpoint(ctx); err != nil && ctx.Err() == nil {
-			return errors.Join(err, s.autoCheckpoint(context.WithoutCancel(ctx), autoCheckpointPages))
+			return err
 		}
 	}
 }
