@@ -160,7 +160,7 @@ func (s *storm) phase(hotRate int, quiet, apart bool, duration time.Duration) ([
 	}
 	wg.Wait()
 	for _, c := range []*class{hot, qw, qr} {
-		if c.p99 == 0 {
+		if c != hot || !apart { // an apart storm's percentiles came from its process
 			c.close()
 		}
 	}
