@@ -40,6 +40,19 @@ func admitted(q *fairQueue, tenantID uuid.UUID, name string, order chan<- string
 	}()
 }
 
+// entered takes n places for the tenant, each admitted at once, and
+// returns the functions that give them back.
+func entered(t *testing.T, q *fairQueue, tenantID uuid.UUID, n int) []func() {
+	t.Helper()
+	var leaves []func()
+	for range n {
+		leave, err := q.enter(context.Background(), tenantID)
+		require.NoError(t, err, "admitted at once")
+		leaves = append(leaves, leave)
+	}
+	return leaves
+}
+
 // fixedClock stops q's clock at one instant, so whether a tenant is
 // active does not depend on how fast the test runs.
 func fixedClock(q *fairQueue) *time.Time {
@@ -59,12 +72,7 @@ func TestFairQueue(t *testing.T) {
 	q := newFairQueue("writes", 4, 2, time.Hour)
 	fixedClock(q)
 	storm, quiet, other := uuid.New(), uuid.New(), uuid.New()
-	var leaves []func()
-	for range 4 { // alone, the storm takes every place at once
-		leave, err := q.enter(context.Background(), storm)
-		require.NoError(t, err)
-		leaves = append(leaves, leave)
-	}
+	leaves := entered(t, q, storm, 4) // alone, the storm takes every place at once
 	order := make(chan string, 8)
 	release := make(chan struct{})
 	admitted(q, storm, "storm 1", order, release)
@@ -117,12 +125,7 @@ func TestFairQueueShare(t *testing.T) {
 	leaveQuiet, err := q.enter(context.Background(), quiet)
 	require.NoError(t, err)
 	leaveQuiet() // the quiet tenant was here a moment ago
-	var leaves []func()
-	for range 3 {
-		leave, err := q.enter(context.Background(), storm)
-		require.NoError(t, err)
-		leaves = append(leaves, leave)
-	}
+	leaves := entered(t, q, storm, 3)
 	order := make(chan string, 4)
 	release := make(chan struct{})
 	admitted(q, storm, "storm 4", order, release)
@@ -168,12 +171,7 @@ func TestFairQueueAlone(t *testing.T) {
 	t.Parallel()
 	q := newFairQueue("reads", 3, 1, time.Hour)
 	tenant := uuid.New()
-	var leaves []func()
-	for range 3 {
-		leave, err := q.enter(context.Background(), tenant)
-		require.NoError(t, err, "a tenant alone takes every place")
-		leaves = append(leaves, leave)
-	}
+	leaves := entered(t, q, tenant, 3) // a tenant alone takes every place
 	order := make(chan string, 1)
 	release := make(chan struct{})
 	admitted(q, tenant, "fourth", order, release)
@@ -225,12 +223,7 @@ func TestFairQueueShareRefusal(t *testing.T) {
 	q := newFairQueue("writes", 4, 4, 10*time.Millisecond)
 	fixedClock(q)
 	storm, quiet := uuid.New(), uuid.New()
-	var leaves []func()
-	for range 4 {
-		leave, err := q.enter(context.Background(), storm)
-		require.NoError(t, err)
-		leaves = append(leaves, leave)
-	}
+	leaves := entered(t, q, storm, 4)
 	_, err := q.enter(context.Background(), storm)
 	require.Equal(t, RefusedQueueTimeout, refusalReason(err), "alone, every place its own")
 	leaves[3]()
