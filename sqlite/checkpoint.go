@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+
+	"github.com/google/uuid"
 	"time"
 )
 
@@ -76,10 +78,10 @@ func (s *Store) checkpoint(ctx context.Context) (logPages, copied int, err error
 
 // autoCheckpoint sets the writer's threshold, in its turn.
 func (s *Store) autoCheckpoint(ctx context.Context, pages int) error {
-	if err := s.takeTurn(ctx); err != nil {
+	if err := s.turn.take(ctx, uuid.Nil); err != nil {
 		return err
 	}
-	defer s.endTurn()
+	defer s.turn.give()
 	var got int
 	if err := s.writer.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint = `+strconv.Itoa(pages)).Scan(&got); err != nil {
 		return fmt.Errorf("sqlite: run checkpoints: %w", err)

@@ -9,14 +9,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 )
 
 // writerThreshold reads the writer's wal_autocheckpoint, in its turn.
 func writerThreshold(t *testing.T, s *Store) int {
 	t.Helper()
-	require.NoError(t, s.takeTurn(context.Background()))
-	defer s.endTurn()
+	require.NoError(t, s.turn.take(context.Background(), uuid.Nil))
+	defer s.turn.give()
 	var pages int
 	require.NoError(t, s.writer.QueryRow(`PRAGMA wal_autocheckpoint`).Scan(&pages))
 	return pages
@@ -48,12 +49,12 @@ func TestRunCheckpoints(t *testing.T) {
 
 	// Enough writes for a log of some pages, then wait for a checkpoint
 	// to have copied all of them.
-	require.NoError(t, s.inTx(ctx, func(tx *sql.Tx) error {
+	require.NoError(t, s.inTx(ctx, uuid.Nil, func(tx *sql.Tx) error {
 		_, err := tx.Exec(`CREATE TABLE scratch (v BLOB)`)
 		return err
 	}))
 	for range 50 {
-		require.NoError(t, s.inTx(ctx, func(tx *sql.Tx) error {
+		require.NoError(t, s.inTx(ctx, uuid.Nil, func(tx *sql.Tx) error {
 			_, err := tx.Exec(`INSERT INTO scratch (v) VALUES (randomblob(2000))`)
 			return err
 		}))

@@ -24,7 +24,7 @@ func deliveryQueries() sqlschema.DeliveryQueries {
 
 // PutSubscription implements store.DeliveryStore.
 func (s *Store) PutSubscription(ctx context.Context, sub store.Subscription) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, sub.TenantID, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, s.dq.PutSubscription, sqlschema.SubscriptionArgs(sub, sub.TenantID[:], sub.ID[:])...)
 		return err
 	})
@@ -76,7 +76,7 @@ func (s *Store) Subscriptions(ctx context.Context, tenantID uuid.UUID) ([]store.
 // DeleteSubscription implements store.DeliveryStore.
 func (s *Store) DeleteSubscription(ctx context.Context, tenantID, id uuid.UUID) error {
 	q := &s.dq
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, tenantID, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, q.DeleteSubscription, tenantID[:], id[:])
 		if err != nil {
 			return err
@@ -104,7 +104,7 @@ func (s *Store) DueSubscriptions(ctx context.Context, now time.Time, limit int) 
 func (s *Store) ScheduleDelivery(ctx context.Context, sub store.Subscription, nextDue time.Time, d store.Delivery) (bool, error) {
 	q := &s.dq
 	moved := false
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, sub.TenantID, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, q.MoveNextDue, sqlschema.Millis(nextDue), sqlschema.Millis(d.CreatedAt), sub.TenantID[:], sub.ID[:],
 			sqlschema.Millis(sub.NextDue))
 		if err != nil {
@@ -155,7 +155,7 @@ func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]
 // ClaimDelivery implements store.DeliveryStore.
 func (s *Store) ClaimDelivery(ctx context.Context, d store.Delivery, owner string, now, leaseUntil time.Time) (store.Delivery, bool, error) {
 	var claimed []store.Delivery
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, d.TenantID, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, s.dq.ClaimDelivery, sqlschema.Millis(now), owner, sqlschema.Millis(leaseUntil),
 			d.TenantID[:], d.ID[:])
 		if err != nil {
@@ -173,7 +173,7 @@ func (s *Store) ClaimDelivery(ctx context.Context, d store.Delivery, owner strin
 // FinishDelivery implements store.DeliveryStore.
 func (s *Store) FinishDelivery(ctx context.Context, d store.Delivery, owner string) (bool, error) {
 	applied := false
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, d.TenantID, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.dq.FinishDelivery, d.Status, sqlschema.Millis(d.NextAttemptAt), d.LastError,
 			sqlschema.Millis(d.DeliveredAt), d.TenantID[:], d.ID[:], owner)
 		if err != nil {

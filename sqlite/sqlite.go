@@ -3,7 +3,8 @@
 //
 // A file database runs in WAL mode with a busy timeout and one writer
 // connection, so concurrent callers in a process queue for writes, in the
-// order they came, instead of failing with "database is locked", while reads
+// order they came but tenants taking turns, instead of failing with
+// "database is locked", while reads
 // run in parallel on a pool of their own. A busy server also runs
 // RunCheckpoints beside it, so that copying the log back into the file does
 // not hold up the writer. Tables carry the prefix alertanalytics_ so they can share a file
@@ -27,6 +28,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	msqlite "modernc.org/sqlite" // also registers the "sqlite" database/sql driver
 
 	"github.com/alertanalytics/alertanalytics/store"
@@ -38,15 +40,9 @@ var migrationFiles embed.FS
 
 // Store is a store.Store on a SQLite database. It is safe for concurrent use.
 type Store struct {
-	writer *sql.DB // exactly one connection: the single writer
-	reader *sql.DB // read-only queries; the writer itself for in-memory databases
-	// turn hands the writer to write transactions one after another in
-	// the order they asked for it. database/sql gives a freed connection
-	// to a waiter chosen at random, so a write could lose again and again
-	// (with four waiting, one in a hundred waits 16 turns or more: a
-	// quiet tenant's write behind a storm's); a channel serves its
-	// blocked senders in order.
-	turn chan struct{}
+	writer *sql.DB    // exactly one connection: the single writer
+	reader *sql.DB    // read-only queries; the writer itself for in-memory databases
+	turn   writerTurn // hands the writer to one write transaction at a time, fairly between tenants
 
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt // the write statements, prepared once (see prepareWrites)
@@ -141,7 +137,7 @@ func open(path string, wrap func(driver.Driver) driver.Driver, opts ...Option) (
 	}
 	reader.SetMaxOpenConns(o.readers)
 	reader.SetMaxIdleConns(o.readers)
-	return &Store{writer: writer, reader: reader, turn: make(chan struct{}, 1), dq: deliveryQueries()}, nil
+	return &Store{writer: writer, reader: reader, dq: deliveryQueries()}, nil
 }
 
 // New returns a Store over a database the application already opened with
@@ -176,7 +172,7 @@ func New(db *sql.DB) (*Store, error) {
 	if timeout <= 0 && mode != "memory" {
 		return nil, errors.New("sqlite: new: busy_timeout is 0; open with _pragma=busy_timeout(10000)")
 	}
-	return &Store{writer: db, reader: db, turn: make(chan struct{}, 1), dq: deliveryQueries()}, nil
+	return &Store{writer: db, reader: db, dq: deliveryQueries()}, nil
 }
 
 // dsnConnector opens connections of a driver to one DSN.
@@ -202,7 +198,7 @@ func OpenMemory() (*Store, error) {
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	return &Store{writer: db, reader: db, turn: make(chan struct{}, 1), dq: deliveryQueries()}, nil
+	return &Store{writer: db, reader: db, dq: deliveryQueries()}, nil
 }
 
 // Ping checks that the database answers a query, for health checks.
@@ -267,7 +263,7 @@ func Migrations() (fs.FS, error) {
 }
 
 func (s *Store) applyMigration(ctx context.Context, m sqlschema.Migration) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, uuid.Nil, func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM alertanalytics_schema_migrations WHERE version = ?`, m.Version).Scan(&n); err != nil {
 			return err
@@ -285,12 +281,13 @@ func (s *Store) applyMigration(ctx context.Context, m sqlschema.Migration) error
 }
 
 // inTx runs fn in a write transaction on the single writer connection,
-// in its turn, committing when fn returns nil and rolling back otherwise.
-func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	if err := s.takeTurn(ctx); err != nil {
+// in its turn as a write of tenant (uuid.Nil for none), committing when
+// fn returns nil and rolling back otherwise.
+func (s *Store) inTx(ctx context.Context, tenant uuid.UUID, fn func(*sql.Tx) error) error {
+	if err := s.turn.take(ctx, tenant); err != nil {
 		return err
 	}
-	defer s.endTurn()
+	defer s.turn.give()
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -300,19 +297,6 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	}
 	return tx.Commit()
 }
-
-// takeTurn waits for the writer's turn (see Store.turn), or until ctx
-// ends; endTurn gives it to the next in line.
-func (s *Store) takeTurn(ctx context.Context) error {
-	select {
-	case s.turn <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (s *Store) endTurn() { <-s.turn }
 
 func ignoreDone(err error) error {
 	if errors.Is(err, sql.ErrTxDone) {

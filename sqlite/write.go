@@ -230,13 +230,13 @@ func (w writeTx) InsertDeletionReceipt(ctx context.Context, r store.DeletionRece
 // Write implements store.Store. Every write runs on the single writer
 // connection, which serialises them, so rows need no locks of their own
 // and an exclusive write is like any other.
-func (s *Store) Write(ctx context.Context, _ uuid.UUID, _ store.WriteOptions, fn func(store.Tx) error) error {
+func (s *Store) Write(ctx context.Context, tenantID uuid.UUID, _ store.WriteOptions, fn func(store.Tx) error) error {
 	prepared, err := s.prepareWrites(ctx)
 	if err != nil {
 		return wrapErr("write", err)
 	}
 	var fnErr error
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, tenantID, func(tx *sql.Tx) error {
 		fnErr = fn(writeTx{tx: tx, prepared: prepared, dq: &s.dq})
 		return fnErr
 	})

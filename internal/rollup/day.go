@@ -159,27 +159,22 @@ func DecodeCategories(day int64, b []byte, fn func(name []byte, bucket, n int64)
 // categorySlots is one category's counts per slot of a day.
 type categorySlots struct {
 	name   string
-	counts [bucketsPerDay]int64
+	counts slots[int64]
 }
 
 func appendCategories(dst []byte, cats []*categorySlots) []byte {
 	slices.SortFunc(cats, func(a, b *categorySlots) int { return cmp.Compare(a.name, b.name) })
 	for _, c := range cats {
-		entries := 0
-		for _, v := range c.counts {
-			if v != 0 {
-				entries++
-			}
-		}
+		entries := c.counts.nonZero()
 		if entries == 0 {
 			continue
 		}
 		dst = appendPrefixed(dst, c.name)
 		dst = binary.AppendUvarint(dst, uint64(entries))
-		for slot, v := range c.counts {
-			if v != 0 {
-				dst = append(dst, byte(slot))
-				dst = binary.AppendVarint(dst, v)
+		for _, e := range c.counts {
+			if e.v != 0 {
+				dst = append(dst, byte(e.slot))
+				dst = binary.AppendVarint(dst, e.v)
 			}
 		}
 	}
@@ -227,7 +222,7 @@ func DecodeKinds(day int64, b []byte, fn func(alertType, service []byte, bucket 
 // kindSlots is one kind's counters per slot of a day.
 type kindSlots struct {
 	alertType, service string
-	counts             [bucketsPerDay]KindCounts
+	counts             slots[KindCounts]
 }
 
 func appendKinds(dst []byte, kinds []*kindSlots) []byte {
@@ -235,21 +230,16 @@ func appendKinds(dst []byte, kinds []*kindSlots) []byte {
 		return cmp.Or(cmp.Compare(a.alertType, b.alertType), cmp.Compare(a.service, b.service))
 	})
 	for _, k := range kinds {
-		entries := 0
-		for _, c := range k.counts {
-			if c != (KindCounts{}) {
-				entries++
-			}
-		}
+		entries := k.counts.nonZero()
 		if entries == 0 {
 			continue
 		}
 		dst = appendPrefixed(dst, k.alertType)
 		dst = appendPrefixed(dst, k.service)
 		dst = binary.AppendUvarint(dst, uint64(entries))
-		for slot, c := range k.counts {
-			if c != (KindCounts{}) {
-				dst = append(dst, byte(slot))
+		for _, e := range k.counts {
+			if c := e.v; c != (KindCounts{}) {
+				dst = append(dst, byte(e.slot))
 				dst = binary.AppendVarint(dst, c.Alerts)
 				dst = binary.AppendVarint(dst, c.Acted)
 				dst = binary.AppendVarint(dst, c.Dismissed)
@@ -324,13 +314,13 @@ func applyCategories(dd *dayDelta, d *Day) error {
 		return entry(cats, name, func() *categorySlots { return &categorySlots{name: name} })
 	}
 	err := DecodeCategories(d.Day, d.Categories, func(name []byte, bucket, n int64) {
-		get(string(name)).counts[bucket-DayStart(d.Day)] += n
+		*get(string(name)).counts.at(int(bucket - DayStart(d.Day))) += n
 	})
 	if err != nil {
 		return err
 	}
 	for k, n := range dd.categories {
-		get(k.category).counts[k.slot] += n
+		*get(k.category).counts.at(int(k.slot)) += n
 	}
 	d.Categories = appendCategories(nil, slices.Collect(maps.Values(cats)))
 	return nil
@@ -348,15 +338,16 @@ func applyKinds(dd *dayDelta, d *Day) error {
 	}
 	err := DecodeKinds(d.Day, d.Kinds, func(alertType, service []byte, bucket int64, c KindCounts) {
 		k := get(string(alertType), string(service))
-		slot := bucket - DayStart(d.Day)
-		k.counts[slot] = k.counts[slot].add(c, 1)
+		p := k.counts.at(int(bucket - DayStart(d.Day)))
+		*p = p.add(c, 1)
 	})
 	if err != nil {
 		return err
 	}
 	for sk, c := range dd.kinds {
 		k := get(sk.alertType, sk.service)
-		k.counts[sk.slot] = k.counts[sk.slot].add(c, 1)
+		p := k.counts.at(int(sk.slot))
+		*p = p.add(c, 1)
 	}
 	d.Kinds = appendKinds(nil, slices.Collect(maps.Values(kinds)))
 	return nil

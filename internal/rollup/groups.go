@@ -150,7 +150,7 @@ func DecodeGroups(b []byte, fn func(g *Group) error) error {
 // groupState is one group of a day while a write applies its change.
 type groupState struct {
 	id       groupID
-	counts   [bucketsPerDay]GroupCounts
+	counts   slots[GroupCounts]
 	ack, res []byte
 }
 
@@ -164,7 +164,7 @@ func applyGroups(day int64, enc []byte, changes map[groupID]*groupDelta) ([]byte
 		g := get(groupID{kept.Field, string(kept.Key)})
 		g.ack, g.res = kept.AcknowledgeTimes, kept.ResolveTimes
 		return kept.EachCount(day, func(bucket int64, c GroupCounts) {
-			g.counts[bucket-DayStart(day)] = c
+			*g.counts.at(int(bucket - DayStart(day))) = c
 		})
 	})
 	if err != nil {
@@ -173,7 +173,8 @@ func applyGroups(day int64, enc []byte, changes map[groupID]*groupDelta) ([]byte
 	for id, d := range changes {
 		g := get(id)
 		for slot, c := range d.counts {
-			g.counts[slot] = g.counts[slot].add(c, 1)
+			p := g.counts.at(int(slot))
+			*p = p.add(c, 1)
 		}
 		if g.ack, err = applyKeys(g.ack, d.ackAdd, d.ackDel); err != nil {
 			return nil, err
@@ -189,9 +190,9 @@ func applyGroups(day int64, enc []byte, changes map[groupID]*groupDelta) ([]byte
 	var out, counts []byte
 	for _, g := range all {
 		counts = counts[:0]
-		for slot, c := range g.counts {
-			if c != (GroupCounts{}) {
-				counts = append(counts, byte(slot))
+		for _, e := range g.counts {
+			if c := e.v; c != (GroupCounts{}) {
+				counts = append(counts, byte(e.slot))
 				counts = binary.AppendVarint(counts, c.Alerts)
 				counts = binary.AppendVarint(counts, c.Resolved)
 				counts = binary.AppendVarint(counts, c.Open)
