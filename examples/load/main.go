@@ -149,7 +149,7 @@ func openStore(ctx context.Context, pgURL string, poolSize int, counter *netdela
 	cpDone := make(chan struct{})
 	go func() {
 		defer close(cpDone)
-		_ = st.RunCheckpoints(cpCtx, 100*time.Millisecond) // returns when stopped
+		_ = st.RunCheckpoints(cpCtx, 10*time.Millisecond) // returns when stopped
 	}()
 	return st, func() { stop(); <-cpDone; st.Close(); os.RemoveAll(dir) }, st.Migrate(ctx)
 }

@@ -225,7 +225,7 @@ func openStore(ctx context.Context, o options) (database, error) {
 	cpDone := make(chan struct{})
 	go func() {
 		defer close(cpDone)
-		_ = lite.RunCheckpoints(cpCtx, 100*time.Millisecond) // returns when stopped
+		_ = lite.RunCheckpoints(cpCtx, 10*time.Millisecond) // returns when stopped
 	}()
 	return database{store: lite, ping: lite.Ping, close: func() { stopCheckpoints(); <-cpDone; lite.Close() }}, nil
 }
