@@ -105,11 +105,13 @@ func newGate(cfg Config) gate {
 // every other tenant's next call, not the other way round.
 //
 // A tenant's share: while another tenant has started a call within the
-// last second, no tenant runs more than places − held of them (held is a
-// quarter of the places, at least one when there are two or more), so the
-// next call of any other tenant finds a place free at once instead of
-// waiting for the flooding tenant's calls to end, and the machine keeps
-// some room for it. A tenant alone may use every place (work-conserving).
+// last second, no tenant runs more than all the places but one (when
+// there are two or more), so the next call of any other tenant finds a
+// place free at once instead of waiting for the flooding tenant's calls
+// to end. One place, not a share of them: where a call's time is mostly
+// the database's round trips, the flooding tenant's rate falls by the
+// places it leaves, and a quarter of four or eight would cost it a
+// quarter of its rate. A tenant alone may use every place (work-conserving).
 // A tenant's queue holds at most perTenant calls: its excess is refused
 // at once, and a call that waits longer than wait is refused. Only
 // tenants with calls running or waiting have state here, and the two
@@ -150,9 +152,9 @@ const activeFor = time.Second
 type waiter struct{ ready chan struct{} }
 
 func newFairQueue(what string, places, perTenant int, wait time.Duration) *fairQueue {
-	held := places / 4
+	held := 0
 	if places >= 2 {
-		held = max(held, 1)
+		held = 1
 	}
 	return &fairQueue{what: what, places: places, perTenant: perTenant, wait: wait, held: held,
 		waiting: map[uuid.UUID][]*waiter{}, runs: map[uuid.UUID]int{}, now: time.Now}

@@ -237,3 +237,21 @@ func TestFairQueueShareRefusal(t *testing.T) {
 		leave()
 	}
 }
+
+// TestFairQueueShareLeavesOnePlace: while another tenant is active a
+// tenant runs every place but one, whatever the number of places (3 of
+// 4, 7 of 8), and with one place it keeps it; alone it runs them all.
+func TestFairQueueShareLeavesOnePlace(t *testing.T) {
+	storm, quiet := uuid.New(), uuid.New()
+	for places, want := range map[int]int{1: 1, 2: 1, 4: 3, 8: 7} {
+		q := newFairQueue("writes", places, 4, time.Second)
+		now := fixedClock(q)
+		require.Equal(t, places, q.share(storm, *now), "alone, %d places", places)
+		for _, leave := range entered(t, q, quiet, 1) {
+			leave()
+		}
+		require.Equal(t, want, q.share(storm, *now), "beside an active tenant, %d places", places)
+		*now = now.Add(activeFor)
+		require.Equal(t, places, q.share(storm, *now), "a second after the other tenant's call, %d places", places)
+	}
+}

@@ -122,10 +122,10 @@ type Config struct {
 	// that frees goes to the next tenant with a call waiting, in turn: one
 	// tenant's storm does not take the other tenants' places, and a tenant
 	// alone may use them all. While another tenant has started a call of
-	// the kind within the last second, one tenant runs at most the places
-	// less a quarter of them, at least one (3 of 4 writes, 6 of 8 reads), so
-	// the others' next calls find a place free at once instead of waiting
-	// for a storm's calls to end. A call that waits QueueTimeout for a place,
+	// the kind within the last second, one tenant runs at most all the
+	// places but one (3 of 4 writes, 7 of 8 reads), so the others' next
+	// calls find a place free at once instead of waiting for a storm's
+	// calls to end. A call that waits QueueTimeout for a place,
 	// or whose tenant already has TenantQueue calls of its kind waiting,
 	// fails with ErrOverloaded having written nothing. Defaults:
 	// DefaultMaxWrites, DefaultMaxReads. On PostgreSQL, give the pool at
