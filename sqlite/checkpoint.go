@@ -24,10 +24,20 @@ const (
 	// reached only when its checkpoints fall behind, so the log stays
 	// bounded (about 40 MiB of 4 KiB pages) whatever happens to them.
 	backstopPages = 10000
+	// checkpointCommits is how many write transactions RunCheckpoints
+	// lets commit before a checkpoint; fewer are copied when the last
+	// checkpoint is checkpointAge old. A checkpoint syncs the log and the
+	// file, and one after every write of a quiet server would slow the
+	// next (a quiet tenant's write p99 1.9 → 4.2 ms with checkpoints every
+	// 10 ms whatever was written).
+	checkpointCommits = 16
+	checkpointAge     = time.Second
 )
 
 // RunCheckpoints takes the log's checkpoints off the writer: every
-// interval it checkpoints on a read connection in SQLite's PASSIVE mode,
+// interval in which 16 write transactions or more committed, or any did
+// and the last checkpoint is a second old, it checkpoints on a read
+// connection in SQLite's PASSIVE mode,
 // which copies what the readers no longer need without waiting for them
 // or for the writer, so writes go on while it copies. While it runs, the
 // writer checkpoints by itself only past 10,000 pages of log, a backstop;
@@ -43,7 +53,7 @@ const (
 // storm of 2,500 writes a second, the slowest percent of another
 // tenant's writes waited for the writer 5 to 8.5 ms with checkpoints
 // every 100 ms, 1.7 to 2.9 ms every 25 ms and 1.1 ms every 10 ms. A tick
-// with nothing to copy is one cheap query on a read connection.
+// with too little written does nothing.
 func (s *Store) RunCheckpoints(ctx context.Context, every time.Duration) (err error) {
 	if s.reader == s.writer {
 		return errors.New("sqlite: run checkpoints: the Store has one connection; open the file with Open")
@@ -61,15 +71,21 @@ func (s *Store) RunCheckpoints(ctx context.Context, every time.Duration) (err er
 	}()
 	t := time.NewTicker(every)
 	defer t.Stop()
+	done, last := s.commits.Load(), time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-t.C:
 		}
+		n := s.commits.Load()
+		if n-done < checkpointCommits && (n == done || time.Since(last) < checkpointAge) {
+			continue
+		}
 		if _, _, err := s.checkpoint(ctx); err != nil && ctx.Err() == nil {
 			return err
 		}
+		done, last = n, time.Now()
 	}
 }
 

@@ -77,6 +77,58 @@ func TestRunCheckpoints(t *testing.T) {
 	require.Equal(t, autoCheckpointPages, writerThreshold(t, s), "the writer has its default back")
 }
 
+// TestRunCheckpointsWaitsForWrites: a write or a few are not copied at
+// the next tick, which would sync the log and the file after every write
+// of a quiet server, but once checkpointCommits have committed, or the
+// last checkpoint is checkpointAge old.
+func TestRunCheckpointsWaitsForWrites(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cp.db")
+	s, err := Open(path)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	require.NoError(t, s.Migrate(ctx))
+	require.NoError(t, s.inTx(ctx, uuid.Nil, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`CREATE TABLE scratch (v BLOB)`)
+		return err
+	}))
+	_, _, err = s.checkpoint(ctx)
+	require.NoError(t, err)
+	size := func() int64 {
+		fi, err := os.Stat(path)
+		require.NoError(t, err)
+		return fi.Size()
+	}
+	before := size()
+	insert := func() {
+		require.NoError(t, s.inTx(ctx, uuid.Nil, func(tx *sql.Tx) error {
+			_, err := tx.Exec(`INSERT INTO scratch (v) VALUES (randomblob(20000))`)
+			return err
+		}))
+	}
+
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- s.RunCheckpoints(runCtx, time.Millisecond) }()
+	t.Cleanup(func() { stop(); <-done })
+	require.Eventually(t, func() bool { return writerThreshold(t, s) == backstopPages }, 5*time.Second, time.Millisecond)
+
+	start := time.Now()
+	insert()
+	time.Sleep(100 * time.Millisecond) // a hundred ticks
+	require.Equal(t, before, size(), "one write is not copied at the next tick")
+	require.Eventually(t, func() bool { return size() > before }, 5*time.Second, 5*time.Millisecond)
+	require.GreaterOrEqual(t, time.Since(start), checkpointAge, "copied once the last checkpoint was a second old")
+
+	before = size()
+	for range checkpointCommits {
+		insert()
+	}
+	require.Eventually(t, func() bool { return size() >= before+int64(checkpointCommits-1)*20000 }, checkpointAge/2, time.Millisecond,
+		"copied at the next tick once %d writes committed", checkpointCommits)
+}
+
 // TestRunCheckpointsRefuses: a Store on one connection has no reader to
 // checkpoint on, and the interval must be positive; both return at once.
 func TestRunCheckpointsRefuses(t *testing.T) {

@@ -26,6 +26,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -43,6 +44,8 @@ type Store struct {
 	writer *sql.DB    // exactly one connection: the single writer
 	reader *sql.DB    // read-only queries; the writer itself for in-memory databases
 	turn   writerTurn // hands the writer to one write transaction at a time, fairly between tenants
+	// commits counts the write transactions committed, for RunCheckpoints.
+	commits atomic.Int64
 
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt // the write statements, prepared once (see prepareWrites)
@@ -295,7 +298,11 @@ func (s *Store) inTx(ctx context.Context, tenant uuid.UUID, fn func(*sql.Tx) err
 	if err := fn(tx); err != nil {
 		return errors.Join(err, ignoreDone(tx.Rollback()))
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	s.commits.Add(1)
+	return nil
 }
 
 func ignoreDone(err error) error {
