@@ -23,6 +23,25 @@ func writerThreshold(t *testing.T, s *Store) int {
 	return pages
 }
 
+// checkpointed opens a migrated file Store with a table scratch (v BLOB),
+// all of it checkpointed into the file, and returns it and the file's path.
+func checkpointed(t *testing.T) (*Store, string) {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cp.db")
+	s, err := Open(path)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	require.NoError(t, s.Migrate(ctx))
+	require.NoError(t, s.inTx(ctx, uuid.Nil, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`CREATE TABLE scratch (v BLOB)`)
+		return err
+	}))
+	_, _, err = s.checkpoint(ctx)
+	require.NoError(t, err)
+	return s, path
+}
+
 // TestRunCheckpoints: while it runs, the writer checkpoints only past the
 // backstop and the log written meanwhile reaches the database file
 // through RunCheckpoints; when its context ends it returns
@@ -30,13 +49,7 @@ func writerThreshold(t *testing.T, s *Store) int {
 func TestRunCheckpoints(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "cp.db")
-	s, err := Open(path)
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
-	require.NoError(t, s.Migrate(ctx))
-	_, _, err = s.checkpoint(ctx) // the migrations in the file
-	require.NoError(t, err)
+	s, path := checkpointed(t)
 	fi, err := os.Stat(path)
 	require.NoError(t, err)
 	before := fi.Size()
@@ -49,10 +62,6 @@ func TestRunCheckpoints(t *testing.T) {
 
 	// Enough writes for a log of some pages, then wait for a checkpoint
 	// to have copied all of them.
-	require.NoError(t, s.inTx(ctx, uuid.Nil, func(tx *sql.Tx) error {
-		_, err := tx.Exec(`CREATE TABLE scratch (v BLOB)`)
-		return err
-	}))
 	for range 50 {
 		require.NoError(t, s.inTx(ctx, uuid.Nil, func(tx *sql.Tx) error {
 			_, err := tx.Exec(`INSERT INTO scratch (v) VALUES (randomblob(2000))`)
@@ -84,17 +93,7 @@ func TestRunCheckpoints(t *testing.T) {
 func TestRunCheckpointsWaitsForWrites(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "cp.db")
-	s, err := Open(path)
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
-	require.NoError(t, s.Migrate(ctx))
-	require.NoError(t, s.inTx(ctx, uuid.Nil, func(tx *sql.Tx) error {
-		_, err := tx.Exec(`CREATE TABLE scratch (v BLOB)`)
-		return err
-	}))
-	_, _, err = s.checkpoint(ctx)
-	require.NoError(t, err)
+	s, path := checkpointed(t)
 	size := func() int64 {
 		fi, err := os.Stat(path)
 		require.NoError(t, err)
