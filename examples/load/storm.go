@@ -246,8 +246,9 @@ func (s *storm) count(res *vegeta.Result) {
 }
 
 // runStorm runs the quiet tenants alone, the hot tenant alone, and both
-// together, each for duration, prints every class of each, and checks that
-// every 2xx was stored and no 503 was.
+// together, each for duration, prints every class of each and what the
+// Go runtime counted in the process meanwhile, and checks that every 2xx
+// was stored and no 503 was.
 func runStorm(ctx context.Context, svc *alertanalytics.Service, base string, hotRate int, duration time.Duration, apart bool, out io.Writer) error {
 	s := newStorm(base, 20)
 	fmt.Fprintf(out, "storm: one tenant writing at %d req/s (80 %% alerts, 20 %% batches of 20) beside %d quiet tenants at %d req/s in all (alerts and dashboards), %s per phase\n",
@@ -259,16 +260,19 @@ func runStorm(ctx context.Context, svc *alertanalytics.Service, base string, hot
 	if _, err := s.phase(hotRate/10, true, apart, 2*time.Second); err != nil {
 		return err
 	}
+	var processes []string
 	fmt.Fprintf(out, "\n%-22s %-13s %8s %8s %8s %7s %10s %10s %8s\n", "phase", "class", "requests", "2xx", "503", "other", "p50", "p99", "2xx/s")
 	for _, ph := range []struct {
 		name  string
 		hot   int
 		quiet bool
 	}{{"quiet tenants alone", 0, true}, {"storm alone", hotRate, false}, {"storm and quiet", hotRate, true}} {
+		before := readProcess()
 		cs, err := s.phase(ph.hot, ph.quiet, apart, duration)
 		if err != nil {
 			return err
 		}
+		processes = append(processes, ph.name+": "+readProcess().report(before, duration))
 		for _, c := range cs {
 			if c.requests == 0 {
 				continue
@@ -276,6 +280,10 @@ func runStorm(ctx context.Context, svc *alertanalytics.Service, base string, hot
 			fmt.Fprintf(out, "%-22s %-13s %8d %8d %8d %7d %10s %10s %8.0f\n", ph.name, c.name, c.requests, c.ok, c.refused, c.other,
 				rnd(c.p50), rnd(c.p99), float64(c.ok)/duration.Seconds())
 		}
+	}
+	fmt.Fprintln(out, "\nthis process (server and load generator), per phase:")
+	for _, p := range processes {
+		fmt.Fprintln(out, "  "+p)
 	}
 	others := 0
 	for tenant, want := range s.wrote {
