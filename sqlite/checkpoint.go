@@ -28,7 +28,7 @@ const (
 	// lets commit before a checkpoint; fewer are copied when the last
 	// checkpoint is checkpointAge old. A checkpoint syncs the log and the
 	// file, and one after every write of a quiet server would slow the
-	// next (a quiet tenant's write p99 1.9 → 4.2 ms with checkpoints every
+	// next (a quiet tenant's write p99 about 2 → 4.2 ms with checkpoints every
 	// 10 ms whatever was written).
 	checkpointCommits = 16
 	checkpointAge     = time.Second
