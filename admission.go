@@ -121,9 +121,6 @@ type fairQueue struct {
 	places    int
 	perTenant int
 	wait      time.Duration
-	// held is how many places a tenant leaves to the others while they
-	// are active.
-	held int
 
 	mu      sync.Mutex
 	running int
@@ -152,11 +149,7 @@ const activeFor = time.Second
 type waiter struct{ ready chan struct{} }
 
 func newFairQueue(what string, places, perTenant int, wait time.Duration) *fairQueue {
-	held := 0
-	if places >= 2 {
-		held = 1
-	}
-	return &fairQueue{what: what, places: places, perTenant: perTenant, wait: wait, held: held,
+	return &fairQueue{what: what, places: places, perTenant: perTenant, wait: wait,
 		waiting: map[uuid.UUID][]*waiter{}, runs: map[uuid.UUID]int{}, now: time.Now}
 }
 
@@ -169,12 +162,12 @@ func (q *fairQueue) arrive(tenantID uuid.UUID, now time.Time) {
 }
 
 // share is how many calls the tenant may run at once now: every place
-// when no other tenant started a call within activeFor, else all but
-// q.held; q.mu is held.
+// when no other tenant started a call within activeFor, else all but one
+// (a single place stays the tenant's); q.mu is held.
 func (q *fairQueue) share(tenantID uuid.UUID, now time.Time) int {
 	for _, a := range q.last {
 		if a.tenantID != tenantID && !a.at.IsZero() && now.Sub(a.at) < activeFor {
-			return q.places - q.held
+			return max(q.places-1, 1)
 		}
 	}
 	return q.places
