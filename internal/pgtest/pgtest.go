@@ -34,9 +34,9 @@ const CitusShards = 4
 // their schemas.
 func Citus() bool { return os.Getenv(EnvCitus) == "1" }
 
-// databaseURL returns the test database's URL. Without one the test is
-// skipped, or fails when CI is set.
-func databaseURL(t testing.TB) string {
+// URL returns the test database's URL. Without one the test is skipped,
+// or fails when CI is set.
+func URL(t testing.TB) string {
 	t.Helper()
 	url := os.Getenv(EnvURL)
 	if url == "" {
@@ -48,17 +48,10 @@ func databaseURL(t testing.TB) string {
 	return url
 }
 
-// URL returns the test database's URL; it skips the test without one,
-// or fails it where CI is set.
-func URL(t testing.TB) string {
-	t.Helper()
-	return databaseURL(t)
-}
-
 // Pool opens a pool on the test database, closed when the test ends.
 func Pool(t testing.TB) *pgxpool.Pool {
 	t.Helper()
-	url := databaseURL(t)
+	url := URL(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	pool, err := pgxpool.New(ctx, url)
@@ -113,7 +106,7 @@ func Schema(t testing.TB, pool *pgxpool.Pool) string {
 // the calls it makes and not the connecting.
 func CountedPool(t testing.TB, c *netdelay.Counter, conns int32) *pgxpool.Pool {
 	t.Helper()
-	cfg, err := pgxpool.ParseConfig(databaseURL(t))
+	cfg, err := pgxpool.ParseConfig(URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
