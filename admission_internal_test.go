@@ -53,6 +53,17 @@ func entered(t *testing.T, q *fairQueue, tenantID uuid.UUID, n int) []func() {
 	return leaves
 }
 
+// requireIdle waits until q has no call running or waiting and keeps no
+// state for any tenant.
+func requireIdle(t *testing.T, q *fairQueue) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		return q.running == 0 && len(q.waiting) == 0 && len(q.turn) == 0 && len(q.runs) == 0
+	}, 5*time.Second, time.Millisecond, "idle tenants keep no state")
+}
+
 // fixedClock stops q's clock at one instant, so whether a tenant is
 // active does not depend on how fast the test runs.
 func fixedClock(q *fairQueue) *time.Time {
@@ -106,11 +117,7 @@ func TestFairQueue(t *testing.T) {
 	leaves[3]()
 	require.Equal(t, "storm 2", <-order)
 	close(release)
-	require.Eventually(t, func() bool {
-		q.mu.Lock()
-		defer q.mu.Unlock()
-		return q.running == 0 && len(q.waiting) == 0 && len(q.turn) == 0 && len(q.runs) == 0
-	}, 5*time.Second, time.Millisecond, "idle tenants keep no state")
+	requireIdle(t, q)
 }
 
 // TestFairQueueShare: while another tenant is active, a tenant takes at
@@ -158,11 +165,7 @@ func TestFairQueueShare(t *testing.T) {
 	close(release)
 	leaves[0]()
 	leaves[1]()
-	require.Eventually(t, func() bool {
-		q.mu.Lock()
-		defer q.mu.Unlock()
-		return q.running == 0 && len(q.runs) == 0
-	}, 5*time.Second, time.Millisecond)
+	requireIdle(t, q)
 }
 
 // TestFairQueueAlone: a tenant alone uses every place, and the call past
@@ -181,11 +184,7 @@ func TestFairQueueAlone(t *testing.T) {
 	close(release)
 	leaves[0]()
 	leaves[1]()
-	require.Eventually(t, func() bool {
-		q.mu.Lock()
-		defer q.mu.Unlock()
-		return q.running == 0
-	}, 5*time.Second, time.Millisecond)
+	requireIdle(t, q)
 }
 
 // TestFairQueueGivesUp: a call that waits its whole bound is refused with
